@@ -1,0 +1,87 @@
+"""Compilation: one config run through the phases lazily, each result computed once."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, Span, has_errors
+from ..grammar.parser import parse
+from ..grammar.syntax import ConfigFile
+from .resolve import ResolvedConfig, resolve
+
+MAX_FILE_BYTES = 32 * 1024 * 1024
+
+
+def read_config_file(path: str | os.PathLike) -> tuple[str | None, list[Diagnostic]]:
+    """A config file's text as spaCy reads it (UTF-8, universal newlines), or a diagnostic."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            return None, [Diagnostic("AW109", f"the file has {size:,} bytes; archwright reads at most "
+                                     f"{MAX_FILE_BYTES:,}", hint="check that this is a config file")]
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return None, [Diagnostic("AW108", f"cannot read the file: {e.strerror or e}",
+                                 hint="check the path and its permissions")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        return None, [Diagnostic("AW108", f"the file is not UTF-8 (byte {data[e.start]:#04x} at "
+                                 f"line {line}); spaCy reads configs as UTF-8", Span(line, column, line, column + 1),
+                                 hint="save the file as UTF-8")]
+    # open(..., encoding="utf8") in text mode, as confection's from_disk does
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+class Compilation:
+    """A config (text, or a path to read) with overrides; `.diagnostics` holds every phase's."""
+
+    def __init__(self, source: str | os.PathLike, *, path: str | None = None,
+                 overrides: dict[str, Any] | None = None, interpolate: bool = True) -> None:
+        self._read_diagnostics: list[Diagnostic] = []
+        if isinstance(source, os.PathLike):
+            self.path = path or os.fspath(source)
+            text, self._read_diagnostics = read_config_file(source)
+            self.text = text
+        else:
+            self.path = path or "<string>"
+            self.text = source
+        self.overrides = dict(overrides or {})
+        self.interpolate = interpolate
+
+    @cached_property
+    def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:
+        if self.text is None:
+            return None, []
+        return parse(self.text)
+
+    @property
+    def syntax(self) -> ConfigFile | None:
+        """IR-1, or None if the text could not be read."""
+        return self._syntax[0]
+
+    @cached_property
+    def _resolved(self) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+        tree, diagnostics = self._syntax
+        if tree is None or has_errors(diagnostics) or has_errors(self._read_diagnostics):
+            return None, []
+        return resolve(tree, self.overrides, self.interpolate)
+
+    @property
+    def resolved(self) -> ResolvedConfig | None:
+        """IR-2 (the config as confection gives it, with spans), or None after an error."""
+        return self._resolved[0]
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic of the phases run so far (all of them: reading this runs them)."""
+        return self._read_diagnostics + self._syntax[1] + self._resolved[1]
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)

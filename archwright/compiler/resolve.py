@@ -1,0 +1,570 @@
+"""IR-2: nesting, overrides and `${...}` interpolation, with the result confection 1.3.4 gives.
+
+`resolve(tree)` returns the config as `Config().from_str(text, overrides=...)` would, plus a
+SpanIndex from config paths to source spans. Where confection raises or crashes, it returns
+diagnostics instead; where confection silently does something surprising, it returns the same
+result with a warning.
+
+Interpolation follows configparser's algorithm (a value is cut into literal text, `$$` and
+references; a referenced value that holds a '$' is expanded in turn, at most 10 levels deep), but
+each referenced value is expanded once and remembered, so the work stays linear in the size of
+the result, and that size is bounded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from typing import Any, Iterator, NamedTuple
+
+from ..diagnostics import Diagnostic, Related, Span, has_errors
+from ..grammar import lexer
+from ..grammar.syntax import BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
+from . import serialize, values
+
+MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
+MAX_EXPANSION = 10_000_000  # characters one value may expand to
+MAX_NESTING = 500  # confection recurses once per level and fails near Python's limit of 1,000
+
+
+class SpanIndex:
+    """Config path (tuple of parts) -> where it is written."""
+
+    def __init__(self) -> None:
+        self.keys: dict[tuple[str, ...], Span] = {}
+        self.values: dict[tuple[str, ...], Span] = {}
+        self.sections: dict[tuple[str, ...], Span] = {}
+
+    def find(self, path: tuple[str, ...]) -> Span | None:
+        """The span of `path`'s value, or of the nearest enclosing value or section."""
+        for end in range(len(path), 0, -1):
+            prefix = path[:end]
+            span = self.values.get(prefix) or self.sections.get(prefix)
+            if span is not None:
+                return span
+        return None
+
+
+class ResolvedConfig(NamedTuple):
+    data: dict[str, Any]
+    spans: SpanIndex
+
+
+class _Table:
+    """Sections and their entries as configparser stores them (first of each name, no DEFAULT)."""
+
+    def __init__(self, tree: ConfigFile) -> None:
+        self.sections: dict[str, Section] = {}
+        self.entries: dict[str, dict[str, Entry]] = {}
+        self.raw: dict[str, dict[str, str]] = {}
+        self.spans = SpanIndex()
+        for section in tree.sections:
+            if section.name == "DEFAULT" or section.name in self.sections:
+                continue
+            self.sections[section.name] = section
+            path = tuple(section.name.split("."))
+            self.spans.sections[path] = section.name_span
+            entries = self.entries[section.name] = {}
+            for entry in section.entries:
+                if entry.key not in entries:
+                    entries[entry.key] = entry
+                    self.spans.keys[path + (entry.key,)] = entry.key_span
+                    self.spans.values[path + (entry.key,)] = entry.value.span
+            self.raw[section.name] = {key: e.value.raw for key, e in entries.items()}
+
+    def is_section(self, name: str) -> bool:
+        """configparser's `name in parser`: a declared section, or DEFAULT."""
+        return name in self.sections or name == "DEFAULT"
+
+
+def _suggest(word: str, candidates) -> str:
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return match[0] if match else ""
+
+
+def _join(path: tuple[str, ...] | list[str]) -> str:
+    return ".".join(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Structure: nesting by dotted names
+
+
+def _check_structure(table: _Table) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    names = table.sections
+    undefined_parent: set[str] = set()
+    for name, section in names.items():
+        parts = name.split(".")
+        if len(parts) > MAX_NESTING:
+            out.append(Diagnostic(
+                "AW214", f"[{name[:60]}...] is nested {len(parts)} levels deep; spaCy's config reader "
+                f"fails on deep nesting, and archwright reads at most {MAX_NESTING} levels",
+                section.name_span, config_path=name[:200], hint="flatten the structure"))
+            undefined_parent.add(name)
+            continue
+        for i in range(1, len(parts)):
+            if parts[i - 1] == "*":
+                continue
+            parent = _join(parts[:i])
+            if parent not in names and "*" not in parts[:i]:
+                near = _suggest(parent, names)
+                out.append(Diagnostic(
+                    "AW209", f"[{name}] is inside [{parent}], but no section [{parent}] is declared "
+                    f"(spaCy: Section '{parts[i - 1]}' is not defined)", section.name_span, config_path=name,
+                    hint=f"did you mean [{near}{name[len(parent):]}]?" if near else
+                    f"declare [{parent}] above [{name}]"))
+                undefined_parent.add(name)
+                break
+    # a key of [a] may not have the name of a child section [a.b ...]
+    for name, section in names.items():
+        parts = name.split(".")
+        for i in range(1, len(parts)):
+            parent = _join(parts[:i])
+            entry = table.entries.get(parent, {}).get(parts[i])
+            if entry is not None:
+                child = _join(parts[:i + 1])
+                out.append(Diagnostic(
+                    "AW210", f"`{parts[i]}` in [{parent}] is both a key and the section [{child}]",
+                    entry.key_span, config_path=child,
+                    related=(Related(f"section [{name}] declared here", section.name_span, name),),
+                    hint=f"remove the key `{parts[i]}` or rename the section"))
+    return out + _check_order(table, undefined_parent)
+
+
+def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
+    """confection builds nested dicts in file order: a child before its parent crashes it."""
+    out = []
+    created: set[tuple[str, ...]] = set()
+    for name, section in table.sections.items():
+        if name in skip:
+            continue
+        parts = tuple(name.split("."))
+        for i in range(len(parts) - 1):
+            prefix = parts[:i + 1]
+            if parts[i] == "*":
+                created.add(prefix)  # a '*' level is made on the way down
+            elif prefix not in created:
+                parent = _join(prefix)
+                later = table.sections.get(parent)
+                related = (Related(f"[{parent}] is declared here", later.name_span, parent),) if later else ()
+                out.append(Diagnostic(
+                    "AW208", f"[{name}] comes before [{parent}]; spaCy 3.8 crashes (KeyError: "
+                    f"'{parts[i]}') unless a parent section is declared above its children",
+                    section.name_span, config_path=name, related=related,
+                    hint=f"move [{parent}] above [{name}]" if later else f"declare [{parent}] above [{name}]"))
+                break
+        else:
+            created.add(parts)
+    return out
+
+
+def _skeleton(table: _Table) -> dict[str, Any]:
+    """Nested dicts for every header, in file order (so child sections come before values)."""
+    result: dict[str, Any] = {}
+    for name in table.sections:
+        parts = name.split(".")
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {}) if part == "*" else node[part]
+        node.setdefault(parts[-1], {})
+    return result
+
+
+def _node(result: dict, name: str) -> dict:
+    node = result
+    for part in name.split("."):
+        node = node[part]
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# Interpolation
+
+
+class _Failed(Exception):
+    def __init__(self, diagnostic: Diagnostic, key: Any = None) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+        # what makes two failures the same problem (a cycle is one, whichever value starts it)
+        self.key = key if key is not None else (diagnostic.code, diagnostic.span)
+
+
+class _Expansion(NamedTuple):
+    pieces: tuple[str, ...]
+    height: int  # levels of expansion, this one included
+    chain: tuple[tuple[str, str], ...]  # the deepest chain of (section, key) below
+
+
+class _Expander:
+    def __init__(self, table: _Table) -> None:
+        self.table = table
+        self.memo: dict[tuple[str, str, str], _Expansion] = {}
+        self.stack: list[tuple[str, str, Span | None]] = []
+        self.size = 0
+
+    def value(self, section: str, key: str) -> str:
+        """The text configparser's `get` returns for an entry, ready for JSON decoding."""
+        raw = self.table.raw[section][key]
+        self.size = 0
+        pieces = self.expand(section, key, raw, 1, None).pieces
+        if len(pieces) == 1:
+            return pieces[0]
+        try:
+            return "".join(values.coerce_piece(p) for p in pieces)
+        except values.NotEmbeddable as e:
+            entry = self.table.entries[section][key]
+            raise _Failed(Diagnostic(
+                "AW207", f"a piece of this value cannot be embedded in text by spaCy's reader ({e})",
+                entry.value.span, config_path=f"{section}.{key}",
+                hint="reference a smaller value")) from None
+
+    def _pieces(self, section: str, key: str, rest: str) -> Iterator:
+        entry = self.table.entries.get(section, {}).get(key)
+        if entry is not None and entry.value.raw == rest:
+            return iter(entry.value.pieces)
+        span = entry.value.span if entry is not None else None
+        return (_tokenized(m, span) for m in lexer.PIECE.finditer(rest))
+
+    def expand(self, section: str, key: str, rest: str, depth: int, via: Span | None) -> _Expansion:
+        memo_key = (section, key, rest)
+        done = self.memo.get(memo_key)
+        if done is not None:
+            if depth + done.height - 1 > MAX_DEPTH:
+                self._too_deep([(s, k) for s, k, _ in self.stack] + list(done.chain), via)
+            self._grow(done.pieces)
+            return done
+        for i, (s, k, _) in enumerate(self.stack):
+            if (s, k) == (section, key):
+                self._cycle(self.stack[i:], via)
+        if depth > MAX_DEPTH:
+            self._too_deep([(s, k) for s, k, _ in self.stack] + [(section, key)], via)
+        raw_map = self.table.raw.get(section, {})
+        rawval = raw_map.get(key, rest)
+        self.stack.append((section, key, via))
+        accum: list[str] = []
+        height, chain = 1, ()
+        try:
+            for piece in self._pieces(section, key, rest):
+                kind = type(piece)
+                if kind is Text:
+                    accum.append(piece.text)
+                    self._grow((piece.text,))
+                elif kind is EscapedDollar:
+                    accum.append("$")
+                elif kind is BadDollar:
+                    raise _Failed(_bad_dollar(piece, section, key))
+                else:
+                    target_section, target_key, text = self._target(piece, section, key, raw_map, rawval)
+                    if "$" in text:
+                        sub = self.expand(target_section, target_key, text, depth + 1, piece.span)
+                        accum.extend(sub.pieces)
+                        if sub.height + 1 > height:
+                            height, chain = sub.height + 1, sub.chain
+                    else:
+                        accum.append(text)
+                        self._grow((text,))
+        finally:
+            self.stack.pop()
+        result = _Expansion(tuple(accum), height, ((section, key),) + chain)
+        self.memo[memo_key] = result
+        return result
+
+    def _grow(self, pieces) -> None:
+        self.size += sum(map(len, pieces))
+        if self.size > MAX_EXPANSION:
+            section, key, _ = self.stack[0] if self.stack else ("", "", None)
+            entry = self.table.entries.get(section, {}).get(key)
+            raise _Failed(Diagnostic(
+                "AW207", f"interpolation expands this value to more than {MAX_EXPANSION:,} characters",
+                entry.value.span if entry else None, config_path=f"{section}.{key}",
+                hint="references that repeat other references multiply; reference a value once"))
+
+    def _target(self, ref: Reference, section: str, key: str, raw_map: dict[str, str],
+                rawval: str) -> tuple[str, str, str]:
+        """(section, key, raw text) that a reference stands for; a section becomes a placeholder."""
+        table = self.table
+        path = ref.path.replace(":", ".").rsplit(".", 1)
+        if len(path) == 1:
+            name = path[0]
+            if name in raw_map and raw_map[name].strip() != rawval.strip():
+                return section, name, raw_map[name]
+            if table.is_section(name):
+                return section, name, values.section_placeholder(name)
+        else:
+            target_section, name = path
+            target = table.raw.get(target_section)
+            if target is not None and name in target:
+                return target_section, name, target[name]
+            if table.is_section(f"{target_section}.{name}"):
+                return target_section, name, values.section_placeholder(f"{target_section}.{name}")
+        raise _Failed(_undefined(table, ref, section, key))
+
+    def _cycle(self, hops: list[tuple[str, str, Span | None]], via: Span | None) -> None:
+        names = [f"{s}.{k}" for s, k, _ in hops] + [f"{hops[0][0]}.{hops[0][1]}"]
+        related = []
+        for i, (s, k, _) in enumerate(hops):
+            entry = self.table.entries.get(s, {}).get(k)
+            if entry is not None:
+                related.append(Related(f"{names[i]} refers to {names[i + 1]}", entry.value.span, names[i]))
+        first = self.table.entries.get(hops[0][0], {}).get(hops[0][1])
+        raise _Failed(Diagnostic(
+            "AW202", "reference cycle: " + " -> ".join(names),
+            via or (first.value.span if first else None), config_path=names[0], related=tuple(related),
+            hint="break the cycle: one of these values must be written out instead of referenced"),
+            key=("AW202", frozenset((s, k) for s, k, _ in hops)))
+
+    def _too_deep(self, chain: list[tuple[str, str]], via: Span | None) -> None:
+        names = [f"{s}.{k}" for s, k in chain]
+        start = self.table.entries.get(chain[0][0], {}).get(chain[0][1])
+        raise _Failed(Diagnostic(
+            "AW203", f"a chain of {len(names) - 1} references ({' -> '.join(names)}); spaCy follows "
+            f"at most {MAX_DEPTH}", start.value.span if start else via, config_path=names[0],
+            hint="reference the final value directly instead of through a chain"))
+
+
+def _tokenized(match: re.Match, span: Span | None):
+    kinds = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "REF": Reference, "BAD_DOLLAR": BadDollar}
+    return kinds[match.lastgroup](match.group(), span or Span.point(1, 1))
+
+
+def _bad_dollar(piece: BadDollar, section: str, key: str) -> Diagnostic:
+    path = f"{section}.{key}"
+    if piece.text.startswith("${"):
+        problem = "an empty reference `${}`" if piece.text == "${}" else f"an unclosed reference `{piece.text}`"
+        return Diagnostic("AW205", f"{problem}: a reference is `${{section.key}}`", piece.span,
+                          config_path=path, hint="close the reference with '}', or write '$$' for a literal '$'")
+    return Diagnostic("AW204", "a '$' must start a reference `${section.key}` or be doubled as '$$'",
+                      piece.span, config_path=path, hint="write '$$' for a literal dollar sign")
+
+
+def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnostic:
+    dotted = ref.path.replace(":", ".")
+    path = f"{section}.{key}"
+    parts = dotted.rsplit(".", 1)
+    if len(parts) == 1:
+        name = parts[0]
+        elsewhere = [f"{s}.{name}" for s, entries in table.raw.items() if name in entries and s != section]
+        message = f"`{ref.text}`: [{section}] has no key `{name}` and there is no section [{name}]"
+        if elsewhere:
+            hint = f"a reference without a section only looks in its own section: write ${{{elsewhere[0]}}}"
+        else:
+            near = _suggest(name, list(table.raw.get(section, {})) + list(table.sections))
+            hint = f"did you mean ${{{near}}}?" if near else "check the spelling"
+        return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
+    target_section, name = parts
+    if target_section not in table.sections:
+        # find the deepest declared prefix to say which part is missing
+        pieces = target_section.split(".")
+        known = ""
+        for i in range(len(pieces), 0, -1):
+            if _join(pieces[:i]) in table.sections:
+                known = _join(pieces[:i])
+                break
+        candidates = [s for s in table.sections if s.count(".") == target_section.count(".")]
+        near = _suggest(target_section, candidates)
+        if known:
+            message = f"`{ref.text}`: [{known}] exists, but there is no section [{target_section}]"
+            dotted_key = table.raw[known].get(dotted[len(known) + 1:]) is not None
+            hint = ("keys with a '.' in their name cannot be referenced" if dotted_key
+                    else f"did you mean ${{{near}.{name}}}?" if near else f"declare [{target_section}]")
+        else:
+            message = f"`{ref.text}`: there is no section [{target_section}]"
+            hint = f"did you mean ${{{near}.{name}}}?" if near else f"declare [{target_section}]"
+        return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
+    keys = list(table.raw[target_section]) + [s.rsplit(".", 1)[1] for s in table.sections
+                                              if s.startswith(target_section + ".") and s.count(".") == target_section.count(".") + 1]
+    near = _suggest(name, keys)
+    return Diagnostic(
+        "AW201", f"`{ref.text}`: [{target_section}] has no key or subsection `{name}`", ref.span,
+        config_path=path, hint=f"did you mean ${{{target_section}.{near}}}?" if near else
+        f"[{target_section}] has: {', '.join(keys[:12]) or 'nothing'}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Section references and overrides
+
+
+def _replace_section_refs(root: dict, table: _Table, out: list[Diagnostic]) -> None:
+    """Put each section dict where a placeholder names it (the same object, as confection does)."""
+
+    def swap(value: Any, where: list[str]) -> Any:
+        if isinstance(value, str) and value.startswith('"' + values.SECTION_PREFIX):
+            value = values.load(value)
+        if isinstance(value, str) and value.startswith(values.SECTION_PREFIX) and value != values.SECTION_PREFIX:
+            node: Any = root
+            try:
+                for part in value[len(values.SECTION_PREFIX):].split("."):
+                    node = node[part]
+            except (KeyError, TypeError, IndexError):
+                name = value[len(values.SECTION_PREFIX):]
+                out.append(Diagnostic(
+                    "AW201", f"the value refers to the section [{name}], which is not in the config",
+                    table.spans.find(tuple(where)), config_path=_join([w for w in where if w]),
+                    hint="[DEFAULT] and overridden sections cannot be referenced"))
+                return value
+            return node
+        if isinstance(value, str) and values.SECTION_PREFIX in value and value != values.SECTION_PREFIX:
+            out.append(Diagnostic(
+                "AW206", "a whole section is referenced inside a string or glued to text; spaCy only "
+                "allows a section reference as a whole value or as an item of a JSON list or object",
+                table.spans.find(tuple(where)), config_path=_join([w for w in where if w]),
+                hint="write it as the whole value (`x = ${section}`), or reference a key instead "
+                     "(`${section.key}`)"))
+        return value
+
+    def walk(node: dict, parent: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{parent}.{key}".strip("."))
+            elif isinstance(value, list):
+                node[key] = [swap(item, parent.split(".") + [key]) for item in value]
+            else:
+                node[key] = swap(value, parent.split(".") + [key])
+
+    walk(root, "")
+
+
+def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnostic]:
+    out = []
+    for key in overrides:
+        if "." in key:
+            section = key.rsplit(".", 1)[0]
+            if section in table.sections:
+                continue
+            near = _suggest(section, table.sections)
+            reason = f"there is no section [{section}]"
+            hint = f"did you mean {near}.{key.rsplit('.', 1)[1]}?" if near else "override a key of an existing section"
+        else:
+            reason = "an override must name a section and a key"
+            hint = "write section.key, e.g. training.max_epochs"
+        out.append(Diagnostic("AW211", f"the override `{key}` cannot be applied: {reason}",
+                              None, config_path=key, hint=hint))
+    return out
+
+
+def _apply_overrides(result: dict, overrides: dict[str, Any]) -> None:
+    for key, value in overrides.items():
+        path = key.split(".")
+        node = result
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
+            interpolate: bool = True) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+    """IR-1 -> the resolved config. Never raises on user input; None when confection would fail."""
+    table = _Table(tree)
+    diagnostics = _check_structure(table)
+    if overrides:
+        diagnostics += _check_overrides(table, overrides)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    result = _skeleton(table)
+    substitute = interpolate and not overrides
+    expander = _Expander(table)
+    seen: set = set()
+    for name in sorted(table.sections, key=lambda n: n.count(".")):
+        node = _node(result, name)
+        for key in table.entries[name]:
+            if substitute and "$" in table.raw[name][key]:
+                try:
+                    text = expander.value(name, key)
+                except _Failed as failure:
+                    if failure.key not in seen:
+                        seen.add(failure.key)
+                        diagnostics.append(failure.diagnostic)
+                    continue
+            else:
+                text = table.raw[name][key]
+            node[key] = values.interpret(text)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    if overrides:
+        _apply_overrides(result, overrides)
+    _replace_section_refs(result, table, diagnostics)
+    if has_errors(diagnostics):
+        return None, diagnostics
+    diagnostics += _self_containing(table, result)
+    if overrides:
+        diagnostics += _dollar_warnings(tree, overrides)
+        if interpolate:
+            result = _reparse(result, table, diagnostics)
+            if result is None:
+                return None, diagnostics
+    return ResolvedConfig(result, table.spans), diagnostics
+
+
+def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict | None:
+    """confection's override detour: write the uninterpolated tree out and parse it again."""
+    from ..grammar.parser import parse
+
+    try:
+        text = serialize.to_str(result)
+    except serialize.NotWritable as e:
+        diagnostics.append(Diagnostic(
+            "AW212", f"with the overrides applied, the config cannot be written out and read back "
+            f"as spaCy does: {e.reason}", table.spans.find(e.path), config_path=_join(e.path),
+            hint="override values must be JSON values whose '$' signs are doubled or start a reference"))
+        return None
+    tree, parse_diagnostics = parse(text)
+    resolved, resolve_diagnostics = resolve(tree) if not has_errors(parse_diagnostics) else (None, [])
+    for d in parse_diagnostics + resolve_diagnostics:
+        if not d.is_error:
+            continue  # warnings about the rewritten text say nothing about the user's text
+        path = tuple(d.config_path.split(".")) if d.config_path else ()
+        diagnostics.append(dataclasses.replace(
+            d, span=table.spans.find(path), related=(),
+            message=d.message + " (in the config as rewritten with the overrides applied)"))
+    return resolved.data if resolved is not None else None
+
+
+def _self_containing(table: _Table, result: dict) -> list[Diagnostic]:
+    """A section that references an enclosing section makes the config contain itself."""
+    out = []
+    on_path, done = 1, 2
+    state = {id(result): on_path}
+    stack: list[tuple[tuple[str, ...], dict, Iterator]] = [((), result, iter(result.items()))]
+    while stack:
+        path, node, items = stack[-1]
+        for key, value in items:
+            if not isinstance(value, dict):
+                continue
+            seen = state.get(id(value))
+            if seen == on_path:
+                where = path + (str(key),)
+                out.append(Diagnostic(
+                    "AW251", f"{_join(where)} refers to a section that encloses it, so the config "
+                    "contains itself; spaCy cannot write it out or resolve it", table.spans.find(where),
+                    config_path=_join(where), hint="reference a key, or a section outside this one"))
+            elif seen is None:
+                state[id(value)] = on_path
+                stack.append((path + (str(key),), value, iter(value.items())))
+                break
+        else:
+            state[id(node)] = done
+            stack.pop()
+    return out
+
+
+def _dollar_warnings(tree: ConfigFile, overrides: dict[str, Any]) -> list[Diagnostic]:
+    """With overrides, confection reads '$' and '$$' literally (spec §9.3)."""
+    out = []
+    for section in tree.sections:
+        for entry in section.entries:
+            path = f"{section.name}.{entry.key}"
+            if path in overrides:
+                continue
+            for piece in entry.value.pieces:
+                if type(piece) is EscapedDollar or (type(piece) is BadDollar and piece.text == "$"):
+                    meaning = "'$$' stays '$$'" if piece.text == "$$" else "this '$' is accepted as text"
+                    out.append(Diagnostic(
+                        "AW252", f"because overrides are given, {meaning}; without overrides spaCy "
+                        f"reads {'$' if piece.text == '$$' else 'it as an error'}", piece.span,
+                        config_path=path, hint="avoid '$' in values that may be overridden"))
+    return out

@@ -1,0 +1,61 @@
+"""How value text becomes a Python value, and back (spec §5, §6.4, §10), as confection 1.3.4 does it."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# A value that "looks like a variable" keeps its raw text (quotes included) when it decodes to
+# a string, and is written back unquoted.
+VARIABLE = re.compile(r"\$\{[\w\.:]+\}")
+# Placeholder left where a whole section is referenced; replaced by the section dict at the end.
+SECTION_PREFIX = "__SECTION__:"
+_PYTHON_LITERALS = {"True": True, "False": False, "None": None}
+_DOLLAR_NOT_REFERENCE = re.compile(r"\$(?!\{)")
+
+
+def load(text: str) -> Any:
+    """Strict JSON, else the Python spellings True/False/None, else the text itself."""
+    try:
+        return json.loads(text)
+    except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text
+        return _PYTHON_LITERALS.get(text, text)
+
+
+def interpret(text: str) -> Any:
+    """The value of a (substituted) raw value."""
+    result = load(text)
+    if isinstance(result, str) and VARIABLE.search(text):
+        return text
+    return result
+
+
+class NotEmbeddable(Exception):
+    """A piece that confection's reader fails on in a string context (it crashes there)."""
+
+
+def coerce_piece(piece: str) -> str:
+    """A piece of a compound value, normalised as confection does before joining."""
+    if SECTION_PREFIX in piece:
+        return piece
+    try:
+        parsed = json.loads(piece)
+    except json.JSONDecodeError:
+        return piece
+    except (ValueError, RecursionError) as e:
+        raise NotEmbeddable(str(e)) from None
+    if isinstance(parsed, str):
+        return parsed
+    return json.dumps(parsed).replace('"', '\\"')
+
+
+def dump(value: Any) -> str:
+    """A value as `to_str` writes it. Raises TypeError/ValueError when JSON cannot hold it."""
+    if isinstance(value, str) and VARIABLE.search(value):
+        return value
+    return _DOLLAR_NOT_REFERENCE.sub("$$", json.dumps(value))
+
+
+def section_placeholder(name: str) -> str:
+    return f'"{SECTION_PREFIX}{name}"'

@@ -1,0 +1,228 @@
+"""configparser's line model, as a Lark lexer.
+
+Whether an indented line continues a value depends on the indentation of the key line that
+opened the value, which a context-free grammar cannot express; so lines are classified here,
+exactly as CPython 3.11's configparser classifies them (the reference, confection 1.3.4, sits on
+it), and `config.lark` gives the resulting tokens their structure.
+
+Tokens:
+- HEADER: a section header line.
+- ENTRY: a whole `key = value` item whose value has no '$' (most of them); it carries the
+  finished `Entry`, like a string literal is one token in a programming language.
+- KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: an item whose value
+  has a '$'. KEY carries its delimiter.
+- COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
+  lines of a value (it comes right after the value's pieces).
+- BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Iterator
+
+from lark import Token
+from lark.lexer import Lexer
+
+from ..diagnostics import Span
+from .syntax import Comment, Entry, Text, Value
+
+_NONSPACE = re.compile(r"\S")
+_HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
+_OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
+# Value pieces, in the order configparser's ExtendedInterpolation tells them apart.
+# `$<...>` is the design card's spelling, accepted with a warning.
+PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
+                    r"|(?P<BAD_DOLLAR>\$\{[^}]*\}?|\$)|(?P<TEXT>[^$]+)")
+
+# the two kinds of bad line
+NO_DELIMITER = "BAD_LINE"
+EMPTY_KEY = "EMPTY_KEY"
+
+
+class ItemToken(Token):
+    """A KEY or ENTRY token with what the grammar does not need to see."""
+
+    __slots__ = ("delimiter", "delimiter_column", "entry")
+
+
+def _token(type_: str, value: str, line: int, column: int, end_line: int, end_column: int,
+           cls: type = Token) -> Token:
+    # Set the slots directly: Token.__new__'s keyword-compatibility layer costs more than the
+    # rest of lexing a line.
+    token = str.__new__(cls, value)
+    token.type = type_
+    token.value = value
+    token.start_pos = token.end_pos = None
+    token.line = line
+    token.column = column
+    token.end_line = end_line
+    token.end_column = end_column
+    return token
+
+
+class _Item:
+    """A key line and the continuation lines, blank lines and comments that follow it."""
+
+    __slots__ = ("key", "key_line", "key_column", "delimiter", "delimiter_column", "lines", "starts",
+                 "inside", "after", "blanks")
+
+    def __init__(self, key: str, line: int, column: int, delimiter: str, delimiter_column: int,
+                 text: str, text_column: int) -> None:
+        self.key = key
+        self.key_line = line
+        self.key_column = column
+        self.delimiter = delimiter
+        self.delimiter_column = delimiter_column
+        self.lines = [text]
+        self.starts = [(line, text_column)]
+        self.inside: list[Token] = []  # comments and bad lines between continuation lines
+        self.after: list[Token] = []  # ... and after the last one (not part of the value)
+        self.blanks: list[int] = []
+
+    def continue_with(self, text: str, line: int, column: int) -> None:
+        # configparser keeps blank lines inside a value, drops trailing ones
+        for blank in self.blanks:
+            self.lines.append("")
+            self.starts.append((blank, 1))
+        self.blanks.clear()
+        for token in self.after:
+            if token.type == "COMMENT":
+                token.type = "VALUE_COMMENT"
+            self.inside.append(token)
+        self.after.clear()
+        self.lines.append(text)
+        self.starts.append((line, column))
+
+    def emit(self, out: list[Token]) -> None:
+        line = self.key_line
+        column = self.key_column
+        key_end = column + len(self.key)
+        if len(self.lines) == 1:
+            text = self.lines[0]
+            if "$" not in text:
+                start = self.starts[0][1]
+                span = Span(line, start, line, start + len(text)) if text else Span(
+                    line, self.delimiter_column + 1, line, self.delimiter_column + 1)
+                pieces = (Text(text, span),) if text else ()
+                entry = Entry(self.key, Span(line, column, line, key_end), self.delimiter,
+                              Value(text, pieces, span))
+                out.append(self._item_token("ENTRY", entry))
+                out.extend(self.after)
+                return
+            out.append(self._item_token("KEY", None))
+            start = self.starts[0][1]
+            for m in PIECE.finditer(text):
+                begin, end = m.span()
+                out.append(_token(m.lastgroup, m.group(), line, start + begin, line, start + end))
+        else:
+            joined = "\n".join(self.lines)
+            if "$" not in joined:
+                (first_line, first_column), (last_line, last_column) = self.starts[0], self.starts[-1]
+                span = Span(first_line, first_column, last_line, last_column + len(self.lines[-1]))
+                comments = tuple(Comment(t.value, Span(t.line, t.column, t.end_line, t.end_column))
+                                 for t in self.inside if t.type == "VALUE_COMMENT")
+                entry = Entry(self.key, Span(line, column, line, key_end), self.delimiter,
+                              Value(joined, (Text(joined, span),), span, comments))
+                out.append(self._item_token("ENTRY", entry))
+                out.extend(t for t in self.inside if t.type != "VALUE_COMMENT")
+                out.extend(self.after)
+                return
+            out.append(self._item_token("KEY", None))
+            out.extend(self._pieces(joined))
+        out.extend(self.inside)
+        out.extend(self.after)
+
+    def _item_token(self, type_: str, entry: Entry | None) -> Token:
+        token = _token(type_, self.key, self.key_line, self.key_column, self.key_line,
+                       self.key_column + len(self.key), ItemToken)
+        token.delimiter = self.delimiter
+        token.delimiter_column = self.delimiter_column
+        token.entry = entry
+        return token
+
+    def _pieces(self, joined: str) -> Iterator[Token]:
+        """The pieces of a multi-line value, each with its span in the source."""
+        offsets = []
+        position = 0
+        for text in self.lines:
+            offsets.append(position)
+            position += len(text) + 1
+        starts = self.starts
+
+        def locate(offset: int) -> tuple[int, int]:
+            i = bisect_right(offsets, offset) - 1
+            line, column = starts[i]
+            return line, column + offset - offsets[i]
+
+        for m in PIECE.finditer(joined):
+            begin, end = m.span()
+            line, column = locate(begin)
+            end_line, end_column = locate(end - 1)
+            yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
+
+
+class ConfigLexer(Lexer):
+    """Lark custom lexer (interface 0: `lex(text)`)."""
+
+    __future_interface__ = 0
+
+    def __init__(self, lexer_conf=None) -> None:
+        pass
+
+    def lex(self, text: str) -> Iterator[Token]:
+        out: list[Token] = []
+        item: _Item | None = None  # the item whose value continuation lines extend
+        indent_level = 0
+        in_section = False
+        nonspace = _NONSPACE.search
+        header_match = _HEADER.match
+        option_match = _OPTION.match
+        for number, line in enumerate(text.split("\n"), start=1):
+            stripped = line.strip()
+            if not stripped:
+                if item is not None:
+                    item.blanks.append(number)
+                continue
+            lead = nonspace(line).start()
+            if item is not None and lead > indent_level and stripped[0] not in "#;":
+                item.continue_with(stripped, number, lead + 1)
+                continue
+            end = lead + 1 + len(stripped)
+            if stripped[0] in "#;":
+                comment = _token("COMMENT", stripped, number, lead + 1, number, end)
+                if item is not None:
+                    item.after.append(comment)
+                else:
+                    out.append(comment)
+                continue
+            indent_level = lead
+            if header_match(stripped):
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                in_section = True
+                out.append(_token("HEADER", stripped, number, lead + 1, number, end))
+                continue
+            option = option_match(stripped)
+            if option is None or not option.group("option").rstrip():
+                bad = _token(NO_DELIMITER if option is None else EMPTY_KEY, stripped, number, lead + 1,
+                             number, end)
+                if item is not None and option is None and in_section:
+                    # configparser keeps the open value after a line without a delimiter
+                    item.after.append(bad)
+                    continue
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                out.append(bad)
+                continue
+            if item is not None:
+                item.emit(out)
+            item = _Item(option.group("option").rstrip(), number, lead + 1, option.group("vi"),
+                         lead + option.start("vi") + 1, option.group("value").strip(),
+                         lead + option.start("value") + 1)
+        if item is not None:
+            item.emit(out)
+        return iter(out)

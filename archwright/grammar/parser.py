@@ -1,0 +1,226 @@
+"""parse(text) -> (ConfigFile, diagnostics): IR-1, with every problem of the text reported."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import LarkError
+
+from ..diagnostics import CompilerBug, Diagnostic, Related, Span
+from . import lexer
+from .syntax import (BadDollar, BadLine, Comment, ConfigFile, Entry, EscapedDollar, Piece, Reference, Section,
+                     Text, Value)
+
+MAX_INPUT_CHARS = 32 * 1024 * 1024
+BOM = "\ufeff"
+_INLINE_COMMENT = re.compile(r"\s[#;]")
+
+
+def _span(token: Token) -> Span:
+    return Span(token.line, token.column, token.end_line, token.end_column)
+
+
+_PIECES = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "BAD_DOLLAR": BadDollar, "REF": Reference}
+
+
+class _Builder(Transformer):
+    """Builds IR-1 nodes at each LALR reduction (no intermediate parse tree). Stateless."""
+
+    def entry(self, children: list[Token]) -> Entry:
+        key, *tokens = children
+        pieces = tuple(_PIECES[t.type](t.value, Span(t.line, t.column, t.end_line, t.end_column))
+                       for t in tokens)
+        first, last = pieces[0].span, pieces[-1].span
+        span = Span(first.line, first.column, last.end_line, last.end_column)
+        return Entry(key.value, Span(key.line, key.column, key.end_line, key.end_column), key.delimiter,
+                     Value("".join(p.text for p in pieces), pieces, span))
+
+    @staticmethod
+    def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
+        entries: list[Entry] = []
+        comments: list[Comment] = []
+        bad_lines: list[BadLine] = []
+        for child in children:
+            if type(child) is Entry:
+                entries.append(child)
+            elif child.type == "ENTRY":
+                entries.append(child.entry)
+            elif child.type in (lexer.NO_DELIMITER, lexer.EMPTY_KEY):
+                bad_lines.append(BadLine(str(child), child.type, _span(child)))
+            elif child.type == "VALUE_COMMENT" and entries:
+                last = entries[-1]
+                value = last.value
+                comment = Comment(str(child), _span(child))
+                entries[-1] = Entry(last.key, last.key_span, last.delimiter,
+                                    Value(value.raw, value.pieces, value.span, value.comments + (comment,)))
+            else:
+                comments.append(Comment(str(child), _span(child)))
+        return entries, comments, bad_lines
+
+    def preamble(self, children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
+        return self._items(children)
+
+    def section(self, children: list) -> Section:
+        header, *rest = children
+        text = str(header)
+        close = text.rindex("]")
+        name = text[1:close]
+        entries, comments, bad_lines = self._items(rest)
+        name_span = Span(header.line, header.column + 1, header.line, header.column + 1 + len(name))
+        return Section(name, _span(header), name_span, tuple(entries), tuple(comments), text[close + 1:],
+                       tuple(bad_lines))
+
+    def start(self, children: list) -> ConfigFile:
+        (orphans, comments, bad_lines), *sections = children
+        return ConfigFile(tuple(sections), tuple(comments), tuple(orphans), tuple(bad_lines))
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    """The LALR parser, built once per process; nodes are built during parsing."""
+    return Lark.open_from_package("archwright.grammar", "config.lark", parser="lalr",
+                                  lexer=lexer.ConfigLexer, transformer=_Builder())
+
+
+def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
+    """Parse config text into IR-1. Never raises on user input."""
+    if len(text) > MAX_INPUT_CHARS:
+        return None, [Diagnostic(
+            "AW109", f"the config has {len(text):,} characters; archwright reads at most {MAX_INPUT_CHARS:,}",
+            Span.point(1, 1), hint="split the file, or check that this is really a config file")]
+    diagnostics: list[Diagnostic] = []
+    if text.startswith(BOM):
+        diagnostics.append(Diagnostic(
+            "AW106", "the file starts with a UTF-8 byte-order mark; spaCy reads it as text and "
+            "then finds no section header", Span(1, 1, 1, 2),
+            hint="save the file as UTF-8 without BOM"))
+        text = text[1:]
+    try:
+        tree = _lark().parse(text)
+    except LarkError as e:  # the grammar accepts every token stream the lexer makes
+        raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
+    diagnostics.extend(_bad_lines(tree))
+    diagnostics.extend(_structure(tree))
+    diagnostics.extend(_lint(tree))
+    return tree, diagnostics
+
+
+def _bad_lines(tree: ConfigFile) -> list[Diagnostic]:
+    out = []
+    for e in tree.orphans:
+        out.append(Diagnostic(
+            "AW101", f"`{e.key}` is set before any [section] header", e.key_span, config_path=e.key,
+            hint="every value must belong to a section: add a header such as `[paths]` above it"))
+    for bad in tree.bad_lines + tuple(b for s in tree.sections for b in s.bad_lines):
+        if bad.kind == lexer.EMPTY_KEY:
+            out.append(Diagnostic(
+                "AW103", f"line {bad.span.line} has no key before its '=' or ':'", bad.span,
+                hint="write the argument name before the delimiter, e.g. `width = 96`"))
+        else:
+            out.append(Diagnostic(
+                "AW102", f"`{bad.text}` is not a section header, a `key = value` line or a comment",
+                bad.span,
+                hint="add `= value` after a key; indent a line deeper than its key to continue a "
+                     "value; start a comment with '#' on its own line"))
+    return out
+
+
+def _structure(tree: ConfigFile) -> list[Diagnostic]:
+    """Duplicate sections and keys, and values in [DEFAULT] (configparser's own checks)."""
+    out: list[Diagnostic] = []
+    seen: dict[str, Section] = {}
+    for section in tree.sections:
+        first = seen.get(section.name)
+        if first is not None and section.name != "DEFAULT":
+            out.append(Diagnostic(
+                "AW104", f"section [{section.name}] is declared twice", section.name_span,
+                config_path=section.name,
+                related=(Related("first declared here", first.header_span, section.name),),
+                hint="merge the two sections into one; spaCy does not merge repeated headers"))
+        else:
+            seen.setdefault(section.name, section)
+    keys_by_section: dict[str, dict[str, Entry]] = {}
+    for section in tree.sections:
+        keys = keys_by_section.setdefault(section.name, {})
+        for entry in section.entries:
+            first_entry = keys.get(entry.key)
+            path = f"{section.name}.{entry.key}"
+            if first_entry is not None:
+                out.append(Diagnostic(
+                    "AW105", f"key `{entry.key}` is set twice in [{section.name}]", entry.key_span,
+                    config_path=path, related=(Related("first set here", first_entry.key_span, path),),
+                    hint="remove one of the two lines"))
+            else:
+                keys[entry.key] = entry
+            if section.name == "DEFAULT":
+                out.append(Diagnostic(
+                    "AW107", f"`{entry.key}` is in [DEFAULT]; spaCy rejects values outside a named section",
+                    entry.key_span, config_path=entry.key,
+                    hint="move the value into a named section such as [paths]"))
+    return out
+
+
+def _decodes(text: str) -> bool:
+    if text in ("True", "False", "None"):
+        return True
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _lint(tree: ConfigFile) -> list[Diagnostic]:
+    """Text that spaCy reads differently from how it looks."""
+    out: list[Diagnostic] = []
+    for section in tree.sections:
+        trailing = section.trailing_text.strip()
+        if trailing and trailing[0] not in "#;":
+            end = section.header_span
+            out.append(Diagnostic(
+                "AW152", f"`{trailing}` after the header [{section.name}] is ignored by spaCy",
+                Span(end.line, end.end_column - len(section.trailing_text.lstrip()), end.line, end.end_column),
+                config_path=section.name, hint="put it on a line of its own"))
+        if section.name != section.name.strip():
+            out.append(Diagnostic(
+                "AW153", f"the section name '{section.name}' has spaces inside the brackets, "
+                "which are part of the name", section.name_span, config_path=section.name,
+                hint=f"write [{section.name.strip()}]"))
+        for entry in section.entries:
+            path = f"{section.name}.{entry.key}"
+            if "${" in entry.key or "$<" in entry.key:
+                out.append(Diagnostic(
+                    "AW154", f"the key `{entry.key}` looks like a reference, but keys are never "
+                    "interpolated", entry.key_span, config_path=path,
+                    hint="references are only substituted in values"))
+            out.extend(_lint_value(entry, path))
+    return out
+
+
+def _lint_value(entry: Entry, path: str) -> list[Diagnostic]:
+    raw = entry.value.raw
+    span = entry.value.span
+    if not raw:
+        return []
+    out: list[Diagnostic] = []
+    if raw[0] == raw[-1] == "'":
+        out.append(Diagnostic(
+            "AW151", f"{raw} is single-quoted; values are JSON, so spaCy keeps the quotes as part "
+            "of the string", span, config_path=path, hint=f'use double quotes: "{raw[1:-1]}"' if len(raw) > 1 else ""))
+    comment = _INLINE_COMMENT.search(raw)
+    if comment and "\n" not in raw[:comment.start()] and not _decodes(raw):
+        before = raw[:comment.start()].rstrip()
+        if before:
+            out.append(Diagnostic(
+                "AW150", f"spaCy has no inline comments: the value is the whole text "
+                f"{json.dumps(raw, ensure_ascii=False)}, not {before}", span, config_path=path,
+                hint="move the comment to a line of its own above the key"))
+    if "\n" in raw and raw.startswith('"') and not _decodes(raw) and _decodes(raw.replace("\n", " ")):
+        out.append(Diagnostic(
+            "AW155", "a quoted string cannot continue on the next line: spaCy keeps the whole "
+            "text, quotes included", span, config_path=path,
+            hint="keep the string on one line"))
+    return out

@@ -1,0 +1,109 @@
+"""IR-1: the syntax tree of one config file. Every node keeps the span it came from.
+
+Nodes are named tuples: immutable, and cheap to create (a config has thousands of them).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Union
+
+from ..diagnostics import Span
+
+
+class Comment(NamedTuple):
+    text: str  # the whole comment, with its '#' or ';'
+    span: Span
+
+
+class Text(NamedTuple):
+    """Literal text of a value (may run over several lines, joined with '\\n')."""
+
+    text: str
+    span: Span
+
+
+class EscapedDollar(NamedTuple):
+    """`$$`: a literal dollar sign."""
+
+    text: str
+    span: Span
+
+
+class Reference(NamedTuple):
+    """`${path}` (or the design card's `$<path>`). `.` and `:` both separate path parts."""
+
+    text: str  # the source text, e.g. '${a.b}'
+    span: Span
+
+    @property
+    def path(self) -> str:
+        """What is between the braces, verbatim."""
+        return self.text[2:-1]
+
+    @property
+    def alternative_spelling(self) -> bool:
+        return self.text.startswith("$<")
+
+
+class BadDollar(NamedTuple):
+    """A `$` that starts no escape and no complete reference (`$5`, `${}`, `${a.b` ...)."""
+
+    text: str
+    span: Span
+
+
+Piece = Union[Text, EscapedDollar, Reference, BadDollar]
+
+
+class Value(NamedTuple):
+    """A value exactly as configparser hands it over: continuation lines joined with '\\n'."""
+
+    raw: str
+    pieces: tuple[Piece, ...]
+    span: Span
+    comments: tuple[Comment, ...] = ()  # whole-line comments between its continuation lines
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return tuple(p for p in self.pieces if type(p) is Reference)
+
+
+class BadLine(NamedTuple):
+    """A line that is no header, key line or comment (`kind`: "BAD_LINE" or "EMPTY_KEY")."""
+
+    text: str
+    kind: str
+    span: Span
+
+
+class Entry(NamedTuple):
+    key: str
+    key_span: Span
+    delimiter: str  # '=' or ':'
+    value: Value
+
+    @property
+    def span(self) -> Span:
+        return Span(self.key_span.line, self.key_span.column, self.value.span.end_line,
+                    self.value.span.end_column)
+
+
+class Section(NamedTuple):
+    name: str  # verbatim, between the first '[' and the last ']'
+    header_span: Span
+    name_span: Span
+    entries: tuple[Entry, ...]
+    comments: tuple[Comment, ...]
+    trailing_text: str = ""  # text after the last ']' (configparser ignores it)
+    bad_lines: tuple[BadLine, ...] = ()
+
+    @property
+    def parts(self) -> list[str]:
+        return self.name.split(".")
+
+
+class ConfigFile(NamedTuple):
+    sections: tuple[Section, ...]
+    comments: tuple[Comment, ...]  # comments before the first section header
+    orphans: tuple[Entry, ...] = ()  # key lines before the first header (an error)
+    bad_lines: tuple[BadLine, ...] = ()  # bad lines before the first header
