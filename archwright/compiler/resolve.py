@@ -109,7 +109,7 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
                 continue
             parent = _join(parts[:i])
             if parent not in names and "*" not in parts[:i]:
-                near = _suggest(parent, names)
+                near = _suggest(parent, [n for n in names if n.count(".") == i - 1])
                 out.append(Diagnostic(
                     "AW209", f"[{name}] is inside [{parent}], but no section [{parent}] is declared "
                     f"(spaCy: Section '{parts[i - 1]}' is not defined)", section.name_span, config_path=name,

@@ -142,9 +142,8 @@ def _structure(tree: ConfigFile) -> list[Diagnostic]:
                 hint="merge the two sections into one; spaCy does not merge repeated headers"))
         else:
             seen.setdefault(section.name, section)
-    keys_by_section: dict[str, dict[str, Entry]] = {}
     for section in tree.sections:
-        keys = keys_by_section.setdefault(section.name, {})
+        keys: dict[str, Entry] = {}  # per header: a repeated header is reported once, above
         for entry in section.entries:
             first_entry = keys.get(entry.key)
             path = f"{section.name}.{entry.key}"

@@ -1,0 +1,52 @@
+"""Shared test fixtures. `../shared` (the spec and corpus) sits beside the checkout in CI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+REAL = CORPUS / "real"
+SKIP_REASON = f"../shared is absent ({SHARED}): the spec and corpus tests need it beside the checkout"
+
+needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason=SKIP_REASON)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def confection_cases() -> list[dict]:
+    path = CORPUS / "confection_cases.jsonl"
+    return load_jsonl(path) if path.is_file() else []
+
+
+def oracle_rows() -> list[dict]:
+    path = REAL / "oracle.jsonl"
+    return load_jsonl(path) if path.is_file() else []
+
+
+def same_value(a, b) -> bool:
+    """Equality that also treats NaN as equal to NaN and insists on equal types (1 is not True)."""
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def same_ordered(a, b) -> bool:
+    """same_value, and dict keys in the same order at every level."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(same_ordered(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_ordered(x, y) for x, y in zip(a, b))
+    return same_value(a, b)
