@@ -112,7 +112,12 @@ def _resolve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
-    if _written_size(data) > MAX_OUTPUT_NODES:
+    size = _written_size(data)
+    if size == _CONTAINS_ITSELF:
+        return None, Diagnostic("AW213", "the config contains itself (a section references a section "
+                                "that encloses it), so it cannot be written out",
+                                hint="reference a key, or a section outside the referencing one")
+    if size > MAX_OUTPUT_NODES:
         return None, Diagnostic("AW213", f"written out, the config has more than {MAX_OUTPUT_NODES:,} "
                                 "values (shared section references repeat whole sections)",
                                 hint="reference keys instead of whole sections")
@@ -138,8 +143,8 @@ def _written_size(data: Any) -> int:
             return 1
         if id(node) in sizes:
             return sizes[id(node)]
-        if id(node) in on_path:  # contains itself: infinite
-            return MAX_OUTPUT_NODES + 1
+        if id(node) in on_path:
+            raise _ContainsItself
         on_path.add(id(node))
         children = node.values() if isinstance(node, dict) else node
         total = 1
@@ -153,8 +158,17 @@ def _written_size(data: Any) -> int:
 
     try:
         return size(data)
+    except _ContainsItself:
+        return _CONTAINS_ITSELF
     except RecursionError:
         return MAX_OUTPUT_NODES + 1
+
+
+class _ContainsItself(Exception):
+    pass
+
+
+_CONTAINS_ITSELF = -1
 
 
 def _config_paths(paths: Sequence[str]) -> list[str]:

@@ -72,7 +72,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW214": (Severity.ERROR, "section nested too deeply"),
     "AW250": (Severity.WARNING, "'$<...>' reference spelling"),
     "AW251": (Severity.WARNING, "section contains a reference to itself"),
-    "AW252": (Severity.WARNING, "'$' accepted only because overrides are given"),
+    "AW252": (Severity.WARNING, "'$' read differently because overrides are given"),
     "AW253": (Severity.WARNING, "reference inside a string changes quoting"),
 }
 

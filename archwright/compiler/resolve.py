@@ -303,15 +303,13 @@ class _Expander:
 
     def _cycle(self, hops: list[tuple[str, str, Span | None]], via: Span | None) -> None:
         names = [f"{s}.{k}" for s, k, _ in hops] + [f"{hops[0][0]}.{hops[0][1]}"]
-        related = []
-        for i, (s, k, _) in enumerate(hops):
-            entry = self.table.entries.get(s, {}).get(k)
-            if entry is not None:
-                related.append(Related(f"{names[i]} refers to {names[i + 1]}", entry.value.span, names[i]))
-        first = self.table.entries.get(hops[0][0], {}).get(hops[0][1])
+        spans = [self.table.entries.get(s, {}).get(k) for s, k, _ in hops]
+        related = tuple(Related(f"{names[i]} refers to {names[i + 1]}", entry.value.span, names[i])
+                        for i, entry in enumerate(spans) if entry is not None and i > 0)
+        first = spans[0]
         raise _Failed(Diagnostic(
             "AW202", "reference cycle: " + " -> ".join(names),
-            via or (first.value.span if first else None), config_path=names[0], related=tuple(related),
+            first.value.span if first else via, config_path=names[0], related=related,
             hint="break the cycle: one of these values must be written out instead of referenced"),
             key=("AW202", frozenset((s, k) for s, k, _ in hops)))
 
@@ -319,9 +317,16 @@ class _Expander:
         names = [f"{s}.{k}" for s, k in chain]
         start = self.table.entries.get(chain[0][0], {}).get(chain[0][1])
         raise _Failed(Diagnostic(
-            "AW203", f"a chain of {len(names) - 1} references ({' -> '.join(names)}); spaCy follows "
-            f"at most {MAX_DEPTH}", start.value.span if start else via, config_path=names[0],
+            "AW203", f"references nested more than {MAX_DEPTH} deep ({' -> '.join(names)} -> ...); "
+            f"spaCy follows at most {MAX_DEPTH}", start.value.span if start else via, config_path=names[0],
             hint="reference the final value directly instead of through a chain"))
+
+
+def _escaped_quotes(entry: Entry, path: str, text: str) -> Diagnostic:
+    return Diagnostic(
+        "AW253", f"a referenced value is pasted into text here, and spaCy escapes its quotes: the "
+        f"result is the string {text[:120]!r}", entry.value.span, config_path=path,
+        hint="reference lists, dicts and quoted strings as whole values (`x = ${a.b}`), not inside text")
 
 
 def _tokenized(match: re.Match, span: Span | None):
@@ -350,7 +355,7 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
         if elsewhere:
             hint = f"a reference without a section only looks in its own section: write ${{{elsewhere[0]}}}"
         else:
-            near = _suggest(name, list(table.raw.get(section, {})) + list(table.sections))
+            near = _suggest(name, [k for k in table.raw.get(section, {}) if k != key] + list(table.sections))
             hint = f"did you mean ${{{near}}}?" if near else "check the spelling"
         return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
     target_section, name = parts
@@ -480,9 +485,12 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
                         seen.add(failure.key)
                         diagnostics.append(failure.diagnostic)
                     continue
+                value = values.interpret(text)
+                if isinstance(value, str) and '\\"' in value and '\\"' not in table.raw[name][key]:
+                    diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
+                node[key] = value
             else:
-                text = table.raw[name][key]
-            node[key] = values.interpret(text)
+                node[key] = values.interpret(table.raw[name][key])
     if has_errors(diagnostics):
         return None, diagnostics
     if overrides:
@@ -562,9 +570,9 @@ def _dollar_warnings(tree: ConfigFile, overrides: dict[str, Any]) -> list[Diagno
                 continue
             for piece in entry.value.pieces:
                 if type(piece) is EscapedDollar or (type(piece) is BadDollar and piece.text == "$"):
-                    meaning = "'$$' stays '$$'" if piece.text == "$$" else "this '$' is accepted as text"
+                    meaning = ("'$$' stays '$$'; without overrides spaCy reads it as '$'" if piece.text == "$$"
+                               else "this '$' is accepted as text; without overrides spaCy rejects it")
                     out.append(Diagnostic(
-                        "AW252", f"because overrides are given, {meaning}; without overrides spaCy "
-                        f"reads {'$' if piece.text == '$$' else 'it as an error'}", piece.span,
+                        "AW252", f"because overrides are given, {meaning}", piece.span,
                         config_path=path, hint="avoid '$' in values that may be overridden"))
     return out

@@ -196,6 +196,12 @@ def _lint(tree: ConfigFile) -> list[Diagnostic]:
                     "interpolated", entry.key_span, config_path=path,
                     hint="references are only substituted in values"))
             out.extend(_lint_value(entry, path))
+            for piece in entry.value.pieces:
+                if type(piece) is Reference and piece.alternative_spelling:
+                    out.append(Diagnostic(
+                        "AW250", f"`{piece.text}` is the design card's spelling; archwright reads it as "
+                        f"`${{{piece.path}}}`, but spaCy only accepts `${{...}}` and rejects this config",
+                        piece.span, config_path=path, hint=f"write ${{{piece.path}}}"))
     return out
 
 

@@ -1,0 +1,504 @@
+"""Differential tests: archwright against live confection 1.3.4 (`Config().from_str`).
+
+Contract checked on every input:
+- confection returns a dict  -> archwright has `c.resolved` whose `.data` is the same dict (same values,
+  same key order at every level, NaN == NaN), and no error diagnostic;
+- confection raises anything -> archwright has at least one error diagnostic and `c.resolved is None`;
+- archwright never raises.
+
+Three generators:
+(a) a structured strategy that writes config text from realistic pieces (headers, key lines,
+    continuations, comments, bad lines, references, `$` junk ...), run with no overrides, with
+    overrides, and with interpolate=False;
+(b) a grammar-driven fuzz: `hypothesis.extra.lark.from_lark` over archwright's own LALR grammar,
+    whose %declare'd terminals get text strategies that concatenate into config text;
+(c) a deterministic regression table of hand-written tricky inputs.
+
+`$<...>` is an archwright-only spelling, so '<' never follows '$' in generated text.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import signal
+import warnings
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis.control import currently_in_test_context
+from hypothesis import strategies as st
+
+from archwright.compiler.compilation import Compilation
+
+from conftest import same_value
+
+confection = pytest.importorskip("confection")
+Config = confection.Config
+
+# ---------------------------------------------------------------------------------------------
+# Oracle and comparison
+
+
+class _OracleTimeout(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: float):
+    """Abort confection when it explodes (many references per value multiply: 3 refs x 10 levels)."""
+    if not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise _OracleTimeout()
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_SLOW = object()
+
+
+def run_confection(text: str, overrides: dict | None, interpolate: bool):
+    """("ok", dict) or ("error", exception); `_SLOW` when confection takes more than 3 s."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with _time_limit(3.0):
+                result = Config().from_str(text, interpolate=interpolate, overrides=copy.deepcopy(overrides or {}))
+        except _OracleTimeout:
+            return _SLOW
+        except Exception as e:  # ConfigValidationError, configparser errors, KeyError, RecursionError ...
+            return "error", e
+    return "ok", result
+
+
+def same_graph(a, b, _seen: set | None = None) -> bool:
+    """conftest.same_ordered, made safe for self-containing configs (`[a] y = ${a}`): a pair of
+    containers already being compared is assumed equal."""
+    if _seen is None:
+        _seen = set()
+    if isinstance(a, dict) and isinstance(b, dict):
+        if (id(a), id(b)) in _seen:
+            return True
+        _seen.add((id(a), id(b)))
+        return list(a) == list(b) and all(same_graph(a[k], b[k], _seen) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        if (id(a), id(b)) in _seen:
+            return True
+        _seen.add((id(a), id(b)))
+        return len(a) == len(b) and all(same_graph(x, y, _seen) for x, y in zip(a, b))
+    return same_value(a, b)
+
+
+def _short(value, limit: int = 2000) -> str:
+    try:
+        text = repr(value)
+    except RecursionError:
+        text = "<unprintable>"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def check_parity(text: str, overrides: dict | None = None, interpolate: bool = True) -> None:
+    assert "$<" not in text
+    oracle = run_confection(text, overrides, interpolate)
+    if oracle is _SLOW:
+        if currently_in_test_context():
+            assume(False)
+        pytest.fail("confection took more than 3 s on this input")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = Compilation(text, overrides=copy.deepcopy(overrides) if overrides is not None else None,
+                        interpolate=interpolate)
+        diagnostics = c.diagnostics
+        resolved = c.resolved
+    errors = [d for d in diagnostics if d.is_error]
+    status, payload = oracle
+    if not currently_in_test_context():
+        def note(_):  # noqa: E306 (outside @given: the assertion messages say enough)
+            pass
+    else:
+        from hypothesis import note
+    note(f"text={text!r} overrides={overrides!r} interpolate={interpolate}")
+    note(f"confection: {status} {_short(payload) if status == 'ok' else type(payload).__name__ + ': ' + str(payload)[:500]}")
+    note(f"archwright: {_short(resolved.data) if resolved is not None else None} "
+         f"{[(d.code, d.message[:200]) for d in diagnostics]}")
+    if status == "ok":
+        assert resolved is not None, (
+            f"confection accepts, archwright rejects: {[(d.code, d.message) for d in errors]}")
+        assert not errors, f"archwright resolved but also reported errors: {[(d.code, d.message) for d in errors]}"
+        assert same_graph(payload, resolved.data), (
+            f"different result:\n confection: {_short(payload)}\n archwright: {_short(resolved.data)}")
+    else:
+        assert errors, (f"confection raises {type(payload).__name__}: {str(payload)[:300]!r}, archwright "
+                        f"reports no error and gives {_short(resolved.data) if resolved else None}")
+        assert resolved is None, "archwright reports an error but still gives a result"
+
+
+# ---------------------------------------------------------------------------------------------
+# (a) Structured strategy: config text from realistic pieces
+
+INDENT = st.sampled_from(["", "", "", "", " ", "  ", "\t", "    "])
+DEEPER = st.sampled_from(["  ", "    ", "\t", "     ", "\t\t"])
+
+NAME_PARTS = ["a", "b", "c", "*", "a", "b"]
+COMMON_NAMES = ["a", "b", "c", "a.b", "a.c", "b.a", "a.*.x", "a.*.y", "a.b.c", "a.*", "*.x"]
+ODD_NAMES = ["DEFAULT", "a.", ".a", "a..b", " a ", "A", "default", "x] = [1", "a.b.c.d", "*", "a.*.x.y"]
+section_name = st.one_of(
+    st.sampled_from(COMMON_NAMES),
+    st.lists(st.sampled_from(NAME_PARTS), min_size=1, max_size=3).map(".".join),
+    st.sampled_from(ODD_NAMES),
+)
+TRAILING = st.sampled_from(["", "", "", "", "", " # c", " ; c", "x = 1", "]", " junk", " "])
+SPACES = st.sampled_from(["", "", "", "", " "])
+
+
+@st.composite
+def header(draw, name=None):
+    name = draw(section_name) if name is None else name
+    pad = draw(SPACES)
+    return f"{draw(INDENT)}[{pad}{name}{pad}]{draw(TRAILING)}"
+
+
+KEYS = ["x", "y", "z", "a", "b", "c", "x", "y", "@f", "*", "x.y", "X", "my key", "${a.x}", "k$", "b"]
+key = st.sampled_from(KEYS)
+DELIMS = st.sampled_from(["=", " = ", " = ", " = ", ":", ": ", " : ", "= ", " =", "  =  "])
+
+REFS = ["${a.x}", "${a:x}", "${a}", "${b}", "${x}", "${y}", "${a.b}", "${a.b.x}", "${a.b:y}", "${b.x}",
+        "${c.z}", "${a.*.x}", "${*}", "${a.y}", "${b.y}", "${a.x }", "${ a.x}", "${a.my key}", "${X}",
+        "${a.c}", "${b.a.x}", "${DEFAULT}", "${a.x.y}", "${z}", "${a.x}", "${a.y}", "${b.x}"]
+ref = st.sampled_from(REFS)
+
+SCALARS = ["1", "2", "01", "1e3", "-0", "-0.0", "NaN", "Infinity", "-Infinity", "nan", "true", "True",
+           "false", "False", "None", "null", "NULL", '"s"', "'q'", '""', "", "bar", "hello world",
+           '"a b"', "[1, 2]", "[1, 2,]", '{"k": 1}', '{"@f": "g", "n": 1}', "[True]", '"\\q"',
+           '"\\u00e9"', "1.50", "0.10", "123456789012345678901234567890", "1e400", "C:\\data",
+           '["x", 1]', "[]", "{}", '"0"', '"true"', '  "  5  "  ', "a=b", "http://x:80", '"bar',
+           '"a" "b"', "é", "[[1]]", '{"a": [1, {"b": null}]}', "#c", "; c"]
+JUNK = ["$$", "$", "${}", "${a", "$5", "$$$", "$${a.x}", "$ ", "${a.x", "${", "$$$$", "${a.x}}"]
+PUNCT = ['"', "[", "]", ", ", " ", "x", "1", '{"k": ', "}", "pre", "post", "true ", "1.50", "-"]
+
+json_scalar = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="<"), max_size=6),
+)
+json_value = st.recursive(
+    json_scalar,
+    lambda children: st.one_of(
+        st.lists(children, max_size=3),
+        st.dictionaries(st.sampled_from(["k", "@f", "n", "a", "x", "*", "$"]), children, max_size=3)),
+    max_leaves=6)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@st.composite
+def template_value(draw):
+    r = draw(ref)
+    r2 = draw(ref)
+    forms = [f'"x{r}"', f"[{r}, 1]", f"pre{r}post", f'{{"k": {r}}}', f'"{r}"', f"[{r}]", f'["{r}", "x"]',
+             f"{r}{r2}", f" {r} ", f"{r}!", f'"{r} and {r2}"', f"[{r}, {r2}]", f"true {r}", f'"a" {r}',
+             f"1.50{r}", f"{r} # c", f"{r} ; c", f'"$${r}"', f"$${r}", f"d={r}", f"{r}.5", f"-{r}",
+             f'{{"a": {r}, "b": [{r2}]}}']
+    return draw(st.sampled_from(forms))
+
+
+@st.composite
+def pieces_value(draw):
+    """Arbitrary concatenations of small pieces, at most two references (confection's work is
+    exponential in references per value)."""
+    parts = draw(st.lists(st.one_of(st.sampled_from(PUNCT), st.sampled_from(SCALARS), st.sampled_from(JUNK), ref),
+                          min_size=1, max_size=5))
+    refs = 0
+    out = []
+    for p in parts:
+        if p in REFS:
+            refs += 1
+            if refs > 2:
+                continue
+        out.append(p)
+    text = "".join(out)
+    return text.replace("$<", "$ <")
+
+
+value = st.one_of(
+    st.sampled_from(SCALARS),
+    json_value.map(_dumps),
+    ref,
+    template_value(),
+    pieces_value(),
+    st.sampled_from(JUNK),
+).map(lambda v: v.replace("\n", " ").replace("$<", "$ <"))
+
+INLINE = st.sampled_from(["", "", "", "", "", " # note", " ; note", "#x"])
+
+
+@st.composite
+def key_line(draw, keys=None):
+    k = draw(key) if keys is None else keys
+    return f"{draw(INDENT)}{k}{draw(DELIMS)}{draw(value)}{draw(INLINE)}"
+
+
+CONTINUATIONS = ["1,", "2", "]", "}", "[", "y = 2", "[a]", "# not a comment?", "world", "${a.x}", "$$",
+                 '"k": 1', "x: 1", "${b}", "= 3"]
+
+
+@st.composite
+def continuation(draw):
+    text = draw(st.one_of(st.sampled_from(CONTINUATIONS), value))
+    return f"{draw(DEEPER)}{text}" if text.strip() else draw(DEEPER) + "z"
+
+
+comment = st.builds(lambda ind, c, t: f"{ind}{c}{t}", INDENT, st.sampled_from(["#", ";"]),
+                    st.sampled_from([" c", "", " [a]", " x = ${nope}", " $"]))
+blank = st.sampled_from(["", "", "  ", "\t"])
+bad_line = st.builds(lambda ind, t: ind + t, INDENT, st.sampled_from(["foo", "just words", "x", "[]", "[ ]", "]"]))
+empty_key = st.builds(lambda ind, t: ind + t, INDENT, st.sampled_from(["= 5", ": 5", "=", " = ${a.x}"]))
+
+body_line = st.one_of(
+    key_line(), key_line(), key_line(), key_line(), key_line(),
+    continuation(), continuation(),
+    comment, blank,
+    bad_line, empty_key,
+)
+clean_body_line = st.one_of(key_line(), key_line(), key_line(), key_line(), continuation(), comment, blank)
+
+
+@st.composite
+def config_text(draw):
+    """A config made of blocks (a header and body lines), often tidied so that confection accepts it."""
+    tidy = draw(st.integers(0, 3))  # 0: anything goes; 1-3: unique sections in parent order, unique keys
+    n_blocks = draw(st.integers(0, 5))
+    blocks = []
+    for _ in range(n_blocks):
+        name = draw(st.sampled_from(COMMON_NAMES)) if tidy else draw(section_name)
+        blocks.append([name, draw(st.lists(clean_body_line if tidy else body_line, max_size=5))])
+    if tidy:
+        seen, unique = set(), []
+        for name, body in blocks:
+            if name not in seen:
+                seen.add(name)
+                unique.append([name, body])
+        blocks = sorted(unique, key=lambda b: b[0].count("."))
+        if blocks and blocks[0][0] != "a" and draw(st.booleans()):
+            blocks.insert(0, ["a", []])
+    lines = []
+    if draw(st.integers(0, 9)) == 0:  # something before the first header
+        lines.append(draw(st.one_of(comment, blank, key_line(), bad_line)))
+    for name, body in blocks:
+        if tidy:
+            lines.append(f"[{name}]" if tidy > 1 else draw(header(name)))
+            used = set()
+            for line in body:
+                stripped = line.strip()
+                if stripped and stripped[0] not in "#;" and not line[:1].isspace():
+                    k = line.split("=", 1)[0].split(":", 1)[0].rstrip()
+                    if k in used:
+                        continue
+                    used.add(k)
+                lines.append(line)
+        else:
+            lines.append(draw(header(name)))
+            lines.extend(body)
+    return "\n".join(lines) + draw(st.sampled_from(["", "", "\n", "\n\n", "\n  "]))
+
+
+OVERRIDE_KEYS = ["a.x", "a.y", "a.z", "b.x", "a.b.x", "a.b", "a.c", "x", "zz.y", "a.*.x.v", "a.*.x", "b.a.x",
+                 "a.b.c.x", "a", "c.z", "a.x.y"]
+override_value = st.one_of(
+    json_value,
+    st.sampled_from(["$", "$$", "${a.x}", "${a}", "x${a.y}", "${oops", "$5", "${b.x}", "5", "",
+                     '"q"', "${a.b}", "$${a.x}", "[${a.x}]", "${x}"]),
+)
+overrides_strategy = st.dictionaries(st.sampled_from(OVERRIDE_KEYS), override_value, min_size=1, max_size=3)
+
+SETTINGS = dict(deadline=None, database=None, derandomize=False,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                       HealthCheck.filter_too_much])
+
+
+@settings(max_examples=700, **SETTINGS)
+@given(config_text())
+def test_structured_parity(text):
+    check_parity(text)
+
+
+@settings(max_examples=350, **SETTINGS)
+@given(config_text(), overrides_strategy)
+def test_structured_parity_with_overrides(text, overrides):
+    check_parity(text, overrides)
+
+
+@settings(max_examples=300, **SETTINGS)
+@given(config_text(), st.one_of(st.none(), overrides_strategy))
+def test_structured_parity_no_interpolation(text, overrides):
+    check_parity(text, overrides, interpolate=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# (b) Grammar-driven fuzz over archwright's own LALR grammar (archwright/grammar/config.lark).
+#
+# All terminals are %declare'd (the custom ConfigLexer produces them), so `from_lark` is given
+# one text strategy per terminal. Line-starting terminals begin with "\n", value pieces have no
+# newline; the concatenation is config text, which archwright re-lexes from scratch (so it need
+# not lex back into the same token stream).
+
+_line_key = st.builds(lambda ind, k, d: f"\n{ind}{k}{d}", INDENT, key, DELIMS)
+_dollar_free_value = st.one_of(st.sampled_from([s for s in SCALARS if "$" not in s]),
+                               json_value.map(_dumps).filter(lambda s: "$" not in s))
+TERMINALS = {
+    "HEADER": st.one_of(st.sampled_from(COMMON_NAMES).map(lambda n: f"\n[{n}]"),
+                        header().map(lambda h: "\n" + h)),
+    "ENTRY": st.one_of(
+        st.builds(lambda k, v: k + v, _line_key, _dollar_free_value),
+        # an entry with continuation lines
+        st.builds(lambda k, v, c: f"{k}{v}\n    {c}", _line_key, st.sampled_from(["[", "", "hello", "{"]),
+                  st.sampled_from(["1,\n    2\n    ]", "world", '"k": 1}', "\n    x"]))),
+    "KEY": _line_key,
+    "TEXT": st.one_of(st.sampled_from(PUNCT + [s for s in SCALARS if "$" not in s]),
+                      st.text(st.characters(codec="utf-8", exclude_categories=("Cs",),
+                                            exclude_characters="$\n\r"), min_size=1, max_size=4)),
+    "REF": ref,
+    "ESCAPED_DOLLAR": st.just("$$"),
+    "BAD_DOLLAR": st.sampled_from(["$", "${", "${}", "${a", "$ "]),
+    "COMMENT": st.sampled_from(["\n# c", "\n; c", "\n  # c", "\n#", "\n\t; [a]"]),
+    "VALUE_COMMENT": st.sampled_from(["\n  # c", "\n    ; c"]),
+    "BAD_LINE": st.sampled_from(["\nfoo", "\njust words", "\n  foo", "\n]"]),
+    "EMPTY_KEY": st.sampled_from(["\n= 1", "\n: 1", "\n =${a.x}"]),
+}
+
+
+def _grammar_strategy():
+    from hypothesis.extra.lark import from_lark
+
+    from archwright.grammar.parser import _lark
+
+    lark = _lark()
+    declared = set()
+    for rule in lark.rules:
+        declared.update(sym.name for sym in rule.expansion if getattr(sym, "is_term", False))
+    missing = declared - set(TERMINALS)
+    assert not missing, f"the grammar declares terminals this test does not know: {missing}"
+    return from_lark(lark, explicit={name: TERMINALS[name] for name in declared})
+
+
+@st.composite
+def grammar_text(draw):
+    text = draw(_grammar_strategy())
+    if "$<" in text:
+        text = text.replace("$<", "$ <")
+    # Cap references (confection's work is exponential in references per value).
+    while text.count("${") > 6:
+        text = text.replace("${", "$$", 1)
+    return text.lstrip("\n") if draw(st.booleans()) else text
+
+
+@settings(max_examples=450, **SETTINGS)
+@given(grammar_text())
+def test_grammar_fuzz_parity(text):
+    check_parity(text)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(grammar_text(), overrides_strategy)
+def test_grammar_fuzz_parity_with_overrides(text, overrides):
+    check_parity(text, overrides)
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(grammar_text())
+def test_grammar_fuzz_parity_no_interpolation(text):
+    check_parity(text, interpolate=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# (c) Regression table: hand-written inputs that found, or nearly found, differences.
+
+REGRESSIONS = [
+    # (text, overrides, interpolate)
+    ("[a]\nx = ${DEFAULT}\n[DEFAULT]", None, True),
+    ("[a]\nx = {\"k\": ${a}}", None, True),
+    ("[a]\ny = ${a}", None, True),
+    ("[a]\nx = 1", {"a.x": "${a.y}"}, True),
+    ("[a]\nx = \"$$5\"", {"a.y": 1}, True),
+    ("[a]\nx = \"$$5\"\ny = $", {"a.y": 1}, True),
+    ("[a]\nx = $", None, False),
+    ("[a]\nx = ${a.y}\ny = ${a.x}", None, True),
+    ("[a]\nb = ${b}", None, True),
+    ("[a]\nb = ${b}\n[b]\nq = 1", None, True),
+    ("[a.b]\n[a]", None, True),
+    ("[a]\n[a.*.x.y]", None, True),
+    ("[a]\n[a.*.x]\n[a.*.x.y]", None, True),
+    ("\ufeff[a]\nx = 1", None, True),
+    ("[a]\nx = 1\n  \n  y = 2", None, True),
+    ("[a]\nx = \"hello\n  world\"", None, True),
+    ("[a]\nx =\n  [1,\n  2]", None, True),
+    ("[a]\n  x = 1\n  y = 2\n    z", None, True),
+    ("[a]\nx = 1\nfoo\n  bar", None, True),
+    ("[a]\nx = [\n# c\n  1]", None, True),
+    ("[x] = [1]", None, True),
+    ("[a]x = 1", None, True),
+    ("[]\n[a]", None, True),
+    ("[DEFAULT]\n[a]\nx = 1", None, True),
+    ("[DEFAULT]\nx = 1\n[a]", None, True),
+    ("[a]\nx = 1", {"a.c": {"k": "$"}}, True),
+    ("[a]\nx = 1\n[a.c]\ny = 2", {"a.c": 5}, True),
+    ("[a]\nx = [${a.y}]\ny = [1, \"x\"]", None, True),
+    ("[a]\nx = \"${a.y}\"\ny = 1", None, True),
+    ("[a]\nx = 1.50${a.y}\ny = 1", None, True),
+    ("[a]\nx = true ${a.y}\ny = 1", None, True),
+    ("[a]\nx = \"x${a.y}\"\ny = \"$$5\"", None, True),
+    ("[a]\nx = \"$${a.b}\"", None, True),
+    ("[a]\nx = $${a.b}", None, False),
+    ("[a]\nx = \"hello${a.b}\"", None, False),
+    ("[a]\nx = [${a.b}, 1]", None, False),
+    ("[a]\nx = ${a.my-key}\nmy-key = 1", None, True),
+    ("[a]\nx = \"${a.my-key}\"", None, False),
+    ("[a]\nx = 'q'", None, True),
+    ("[a]\nx = NaN\ny = ${a.x}", None, True),
+    ("[a]\nx = 1e400\ny = \"${a.x}!\"", None, True),
+    ("[a]\nx = {\"k\": \"v\"}\ny = d=${a.x}", None, True),
+    ("[a]\n[a.b]\nc = ${a}", None, True),
+    ("[a]\nx = \"${a}\"", None, True),
+    ("[a]\nx = [${a}, 2]", None, True),
+    ("[a]\nx = 1\n[b]\ny = ${x}", None, True),
+    ("[a]\nx = ${a.x}${a.x}", None, True),
+    ("[*.x]\ny = 1", None, True),
+    ("[a]\n* = [1]\n[a.*.x]", None, True),
+    ("[a.]\n[a]", None, True),
+    ("[a]\n[a.]", None, True),
+    ("[a]\nx = 1", {"a": 1}, True),
+    ("[a]\nx = 1", {"zz.y": 1}, True),
+    ("[a]\nx = 1", {"a.x": float("nan")}, True),
+    ("[a]\nx = 1", {"a.x": "${oops"}, True),
+    ("[a]\nx = 1", {"a.x": {1, 2}}, False),
+    ("[a]\nx = ${a.y}\ny = 1", {"a.y": 2}, True),
+    ("[a]\nx = 1", {"a.x.y": 2}, True),
+    ("[a]\nx = {\"y\": 1}", {"a.x.y": 2}, True),
+    ("[a]\nx = 1\r\ny = 2", None, True),
+    ("[a]\nx\x0c= 1", None, True),
+    ("[a]\n\x0bx = 1\n\x85y = 2", None, True),
+    ("[a]\nx = \"\\ud800\"", None, True),
+    ("[a]\nx = ${a.y}\ny = ${a.z}\nz = ${a.w}\nw = 1", None, True),
+    ("[a]\nx = \"${b}\"\n[b]", None, True),
+    ("[a]\nx = ${b.c}\n[b]\n[b.c]\nd = 1", None, True),
+    ("[a]\nx = ${b.c.d}\n[b]\n[b.c]\nd = \"$$\"", None, True),
+]
+
+
+@pytest.mark.parametrize("text,overrides,interpolate", REGRESSIONS,
+                         ids=[f"r{i:02d}" for i in range(len(REGRESSIONS))])
+def test_regressions(text, overrides, interpolate):
+    check_parity(text, overrides, interpolate)

@@ -1,0 +1,80 @@
+"""Golden files: one broken config per diagnostic code, with its expected human and JSON output.
+
+A config may start with header comments: `# overrides: {JSON}` (applied through the Python API)
+or `# command: resolve` (run `archwright resolve` instead of validating). Regenerate the expected
+files with ARCHWRIGHT_UPDATE_GOLDEN=1 and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from archwright.cli import main
+from archwright.compiler.compilation import Compilation
+from archwright.diagnostics import CODES, render_human, render_json
+
+GOLDEN = Path(__file__).parent / "golden"
+UPDATE = os.environ.get("ARCHWRIGHT_UPDATE_GOLDEN") == "1"
+ERR_FILES = sorted((GOLDEN / "err").glob("*.cfg"))
+EXAMPLES = sorted((GOLDEN.parent.parent / "examples").glob("*.cfg"))
+
+
+def _header(path: Path) -> dict[str, str]:
+    first = path.read_bytes().split(b"\n", 1)[0].decode("utf-8", "replace")
+    match = re.match(r"# (overrides|command): (.*)", first)
+    return {match.group(1): match.group(2)} if match else {}
+
+
+def _outputs(path: Path, capsys) -> tuple[str, str]:
+    relative = path.relative_to(GOLDEN.parent.parent).as_posix()
+    header = _header(path)
+    if header.get("command") == "resolve":
+        cwd = os.getcwd()
+        os.chdir(GOLDEN.parent.parent)
+        try:
+            code = main(["resolve", relative])
+        finally:
+            os.chdir(cwd)
+        captured = capsys.readouterr()
+        return f"exit {code}\n{captured.err}{captured.out}", ""
+    overrides = json.loads(header["overrides"]) if "overrides" in header else None
+    compilation = Compilation(path, path=relative, overrides=overrides)
+    report = [(relative, compilation.text, compilation.diagnostics)]
+    return render_human(report) + "\n", render_json(report) + "\n"
+
+
+def _check(expected_path: Path, actual: str) -> None:
+    if UPDATE:
+        expected_path.write_text(actual, encoding="utf-8")
+    assert expected_path.is_file(), f"{expected_path.name} is missing: run with ARCHWRIGHT_UPDATE_GOLDEN=1"
+    assert actual == expected_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ERR_FILES, ids=lambda p: p.stem)
+def test_broken_config_gives_its_code(path: Path, capsys) -> None:
+    human, as_json = _outputs(path, capsys)
+    code = path.stem.split("-", 1)[0]
+    assert code in human, f"{path.name} should produce {code}"
+    _check(path.with_suffix(".expected"), human)
+    if as_json:
+        _check(path.with_suffix(".json"), as_json)
+        reported = {d["code"] for f in json.loads(as_json)["files"] for d in f["diagnostics"]}
+        assert code in reported
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_bundled_examples_are_clean(path: Path) -> None:
+    compilation = Compilation(path)
+    assert compilation.diagnostics == []
+    assert compilation.resolved is not None
+
+
+def test_every_code_that_a_config_can_cause_has_a_golden_file() -> None:
+    covered = {p.stem.split("-", 1)[0] for p in ERR_FILES}
+    # AW109 (32 MiB input) and AW110 (command-line words) are tested where they arise
+    assert covered == set(CODES) - {"AW109", "AW110"}

@@ -1,0 +1,117 @@
+"""IR-1: the grammar, configparser's line model, and the spans on every node."""
+
+from __future__ import annotations
+
+import configparser
+
+from hypothesis import given, settings, strategies as st
+
+from archwright.grammar import parser as parser_module
+from archwright.grammar.parser import parse
+from archwright.grammar.syntax import BadDollar, EscapedDollar, Reference, Text
+
+
+def _at(text: str, span) -> str:
+    """The source text a single-line span covers."""
+    assert span.line == span.end_line
+    return text.split("\n")[span.line - 1][span.column - 1:span.end_column - 1]
+
+
+def test_spans_of_header_key_value_and_references() -> None:
+    text = "# top\n[components.tagger]\n  width = ${vars.width}\nname: \"x${a:b}y\" $$ $5\n"
+    tree, diagnostics = parse(text)
+    assert diagnostics == []
+    assert [c.text for c in tree.comments] == ["# top"]
+    section, = tree.sections
+    assert section.name == "components.tagger"
+    assert _at(text, section.header_span) == "[components.tagger]"
+    assert _at(text, section.name_span) == "components.tagger"
+    width, name = section.entries
+    assert (width.key, _at(text, width.key_span), width.delimiter) == ("width", "width", "=")
+    assert _at(text, width.value.span) == "${vars.width}"
+    ref, = width.value.references
+    assert (ref.path, _at(text, ref.span)) == ("vars.width", "${vars.width}")
+    assert name.delimiter == ":"
+    kinds = [type(p) for p in name.value.pieces]
+    assert kinds == [Text, Reference, Text, EscapedDollar, Text, BadDollar, Text]
+    assert [_at(text, p.span) for p in name.value.pieces] == ['"x', "${a:b}", 'y" ', "$$", " ", "$", "5"]
+    assert name.value.raw == '"x${a:b}y" $$ $5'
+
+
+def test_multiline_values_keep_positions_and_comments() -> None:
+    text = "[a]\nx = [\n    1,\n\n    # inside\n    ${b.c}\n    ]\n# after\ny = 2\n"
+    tree, diagnostics = parse(text)
+    assert diagnostics == []
+    x, y = tree.sections[0].entries
+    assert x.value.raw == "[\n1,\n\n${b.c}\n]"  # configparser joins stripped lines with '\n'
+    ref, = x.value.references
+    assert (ref.span.line, ref.span.column) == (6, 5)
+    assert [(c.text, c.span.line) for c in x.value.comments] == [("# inside", 5)]
+    assert [(c.text, c.span.line) for c in tree.sections[0].comments] == [("# after", 8)]
+    assert (x.value.span.line, x.value.span.end_line) == (2, 7)
+    assert y.value.raw == "2"
+
+
+def test_every_bad_line_is_reported_in_one_run() -> None:
+    text = "[a]\nfoo\nx = 1\nbar\n= 3\n[b]\n]\n"
+    _, diagnostics = parse(text)
+    found = [(d.code, d.span.line, d.span.column) for d in diagnostics]
+    assert found == [("AW102", 2, 1), ("AW102", 4, 1), ("AW103", 5, 1), ("AW102", 7, 1)]
+
+
+def test_the_grammar_is_compiled_once() -> None:
+    parser_module._lark.cache_clear()
+    for _ in range(5):
+        parse("[a]\nx = 1\n")
+    info = parser_module._lark.cache_info()
+    assert (info.misses, info.hits) == (1, 4)
+
+
+# --- configparser's line model, checked against configparser itself ---------------------------
+
+_LINE = st.one_of(
+    st.sampled_from(["[a]", "[b]", "[a.b]", " [c] ", "[x] trailing", "[]", "# c", "  ; c", "", "   ",
+                     "]", "foo", "= 1", "k", "  k2 = v", "x:y=1", "a = b = c", "\tt = 1", "[ d ]"]),
+    st.builds(lambda indent, key, sep, value: f"{indent}{key}{sep}{value}",
+              st.sampled_from(["", " ", "  ", "\t", "    "]), st.sampled_from(["x", "y", "key", "k k"]),
+              st.sampled_from([" = ", "=", ": ", " :"]),
+              st.sampled_from(["1", "", "[1,", "2]", "\"s\"", "a # b", "${a.x}", "v ; w"])),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LINE, max_size=14))
+def test_line_model_matches_configparser(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    reference = configparser.RawConfigParser(interpolation=None, strict=True)
+    reference.optionxform = str  # type: ignore[method-assign]
+    try:
+        reference.read_string(text)
+        expected = {name: dict(reference[name].items()) for name in reference.sections()}
+        expected_default = dict(reference.defaults())
+    except configparser.Error:
+        expected = None
+    tree, diagnostics = parse(text)
+    if expected is None:
+        assert any(d.is_error for d in diagnostics)
+        return
+    got: dict[str, dict[str, str]] = {}
+    for section in tree.sections:
+        got.setdefault(section.name, {}).update({e.key: e.value.raw for e in section.entries})
+    default = got.pop("DEFAULT", {})
+    assert got == expected
+    assert default == expected_default
+    assert not any(d.code in ("AW101", "AW102", "AW103", "AW104", "AW105") for d in diagnostics)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b.c", "x y"]), st.text(
+    alphabet=st.sampled_from(list("ab 1[]{}\"$.:,#;")), max_size=20)), max_size=6))
+def test_value_and_reference_spans_point_at_their_text(entries) -> None:
+    text = "[s]\n" + "".join(f"k{i} = {value}\n" for i, (_, value) in enumerate(entries))
+    tree, _ = parse(text)
+    for entry in tree.sections[0].entries:
+        if entry.value.raw:
+            assert _at(text, entry.value.span) == entry.value.raw
+        for piece in entry.value.pieces:
+            assert _at(text, piece.span) == piece.text

@@ -1,0 +1,37 @@
+"""Validating a config must stay light: no thinc, numpy, networkx or streamlit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ["thinc", "numpy", "networkx", "streamlit", "torch", "spacy"]
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "pipeline_cnn.cfg"
+
+
+def _modules_after(code: str) -> set[str]:
+    script = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+def test_python_validation_imports_nothing_heavy() -> None:
+    modules = _modules_after(
+        f"import archwright\nfrom pathlib import Path\n"
+        f"assert archwright.validate(Path({str(EXAMPLE)!r})) == []\n"
+        f"archwright.resolve('[a]\\nx = ${{a.y}}\\ny = 1', overrides={{'a.y': 2}})")
+    assert "archwright.compiler.resolve" in modules  # the phases really ran
+    assert _heavy(modules) == set()
+
+
+def test_cli_validation_imports_nothing_heavy() -> None:
+    modules = _modules_after(
+        f"from archwright.cli import main\nassert main(['validate', {str(EXAMPLE)!r}]) == 0")
+    assert "archwright.grammar.parser" in modules
+    assert _heavy(modules) == set()
