@@ -160,14 +160,18 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     return out
 
 
-def _skeleton(table: _Table) -> dict[str, Any]:
-    """Nested dicts for every header, in file order (so child sections come before values)."""
+def _skeleton(table: _Table, tolerant: bool = False) -> dict[str, Any]:
+    """Nested dicts for every header, in file order (so child sections come before values).
+
+    `tolerant` (after a structure error, to find the other problems too) makes missing parents
+    on the way instead of failing."""
     result: dict[str, Any] = {}
-    for name in table.sections:
+    names = sorted(table.sections, key=lambda n: n.count(".")) if tolerant else table.sections
+    for name in names:
         parts = name.split(".")
         node = result
         for part in parts[:-1]:
-            node = node.setdefault(part, {}) if part == "*" else node[part]
+            node = node.setdefault(part, {}) if part == "*" or tolerant else node[part]
         node.setdefault(parts[-1], {})
     return result
 
@@ -468,15 +472,19 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
     diagnostics = _check_structure(table)
     if overrides:
         diagnostics += _check_overrides(table, overrides)
-    if has_errors(diagnostics):
+    # after a structure error, still look for reference problems, so that one run reports all
+    tolerant = has_errors(diagnostics)
+    if tolerant and any(d.code == "AW214" for d in diagnostics):
         return None, diagnostics
-    result = _skeleton(table)
+    result = _skeleton(table, tolerant)
     substitute = interpolate and not overrides
     expander = _Expander(table)
     seen: set = set()
     for name in sorted(table.sections, key=lambda n: n.count(".")):
         node = _node(result, name)
         for key in table.entries[name]:
+            if tolerant and isinstance(node.get(key), dict):
+                continue  # a key that clashes with a subsection (reported)
             if substitute and "$" in table.raw[name][key]:
                 try:
                     text = expander.value(name, key)
