@@ -20,7 +20,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors
 from ..grammar import lexer
-from ..grammar.syntax import BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
+from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
 from . import serialize, values
 
 MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
@@ -334,8 +334,7 @@ def _escaped_quotes(entry: Entry, path: str, text: str) -> Diagnostic:
 
 
 def _tokenized(match: re.Match, span: Span | None):
-    kinds = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "REF": Reference, "BAD_DOLLAR": BadDollar}
-    return kinds[match.lastgroup](match.group(), span or Span.point(1, 1))
+    return PIECE_KINDS[match.lastgroup](match.group(), span or Span.point(1, 1))
 
 
 def _bad_dollar(piece: BadDollar, section: str, key: str) -> Diagnostic:

@@ -11,8 +11,7 @@ from lark.exceptions import LarkError
 
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from . import lexer
-from .syntax import (BadDollar, BadLine, Comment, ConfigFile, Entry, EscapedDollar, Piece, Reference, Section,
-                     Text, Value)
+from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
@@ -23,15 +22,12 @@ def _span(token: Token) -> Span:
     return Span(token.line, token.column, token.end_line, token.end_column)
 
 
-_PIECES = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "BAD_DOLLAR": BadDollar, "REF": Reference}
-
-
 class _Builder(Transformer):
     """Builds IR-1 nodes at each LALR reduction (no intermediate parse tree). Stateless."""
 
     def entry(self, children: list[Token]) -> Entry:
         key, *tokens = children
-        pieces = tuple(_PIECES[t.type](t.value, Span(t.line, t.column, t.end_line, t.end_column))
+        pieces = tuple(PIECE_KINDS[t.type](t.value, Span(t.line, t.column, t.end_line, t.end_column))
                        for t in tokens)
         first, last = pieces[0].span, pieces[-1].span
         span = Span(first.line, first.column, last.end_line, last.end_column)

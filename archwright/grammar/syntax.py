@@ -53,6 +53,8 @@ class BadDollar(NamedTuple):
 
 
 Piece = Union[Text, EscapedDollar, Reference, BadDollar]
+# the lexer's token type of each kind of piece
+PIECE_KINDS = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "REF": Reference, "BAD_DOLLAR": BadDollar}
 
 
 class Value(NamedTuple):
