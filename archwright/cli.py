@@ -171,21 +171,20 @@ class _ContainsItself(Exception):
 _CONTAINS_ITSELF = -1
 
 
-def _config_paths(paths: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found.extend(sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file()))
-        else:
-            found.append(path)
-    return found
-
-
 def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     reports: list[FileReport] = []
-    for path in _config_paths(args.paths):
-        compilation = _compilation(path, overrides)
-        reports.append((compilation.path, compilation.text, compilation.diagnostics))
+    for path in args.paths:
+        if not os.path.isdir(path):
+            compilation = _compilation(path, overrides)
+            reports.append((compilation.path, compilation.text, compilation.diagnostics))
+            continue
+        found = sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file())
+        if not found:
+            reports.append((path, None, [Diagnostic("AW108", "the directory holds no .cfg file",
+                                                    hint="name the config files, or the directory that holds them")]))
+        for config in found:
+            compilation = _compilation(config, overrides)
+            reports.append((compilation.path, compilation.text, compilation.diagnostics))
     if args.format == "json":
         text = render_json(reports)
     elif args.format == "github":

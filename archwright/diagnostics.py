@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, NamedTuple, Sequence
+from urllib.parse import quote
 
 
 class Severity(str, Enum):
@@ -284,7 +285,8 @@ def render_sarif(reports: Sequence[FileReport], tool_version: str) -> str:
 
 
 def _sarif_uri(path: str) -> str:
-    return path.replace(os.sep, "/") if not path.startswith("<") else path
+    """A relative URI reference: '/' separators, everything else that URIs reserve escaped."""
+    return quote(path.replace(os.sep, "/"), safe="/")
 
 
 def stderr_colour() -> bool:

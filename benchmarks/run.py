@@ -295,7 +295,9 @@ def verdict(value: float, target: float) -> str:
 
 def print_report(results: dict) -> None:
     m, ip, cli, lin = results["machine"], results["in_process"], results["cli"], results["linearity"]
+    load = results["load_average_1min"]
     print(f"\n{m['date']}  {m['cpu']}, {m['cores']} cores, Python {m['python']}, archwright at {m['git']}")
+    print(f"load average (1 min): {load['before']:.2f} before, {load['after']:.2f} after")
     print(f"\n{'measure':<44}{'archwright':>12}{'other':>12}{'ratio':>9}{'target':>9}  verdict")
     print(f"{'parse+resolve, corpus vs confection (s)':<44}{ip['archwright_s']:>12.4f}"
           f"{ip['confection_s']:>12.4f}{ip['ratio_median']:>9.3f}{'<= 1.0':>9}  "
@@ -332,6 +334,7 @@ def main() -> None:
     options.add_argument("--quick", action="store_true", help="fewer repetitions (a rough figure)")
     args = options.parse_args()
     runs = 3 if args.quick else 7
+    load_before = os.getloadavg()[0]
     if not CORPUS.is_dir():
         sys.exit(f"the shared corpus is not at {CORPUS}")
     print(f"in process: {runs} runs over the corpus ...", flush=True)
@@ -340,7 +343,8 @@ def main() -> None:
     cli = bench_cli(runs)
     print("linearity ...", flush=True)
     linearity = bench_linearity(small=200, runs=runs)
-    results = {"machine": machine(), "quick": args.quick, "targets": TARGETS,
+    load = {"before": load_before, "after": os.getloadavg()[0]}  # other work on the machine skews times
+    results = {"machine": machine(), "load_average_1min": load, "quick": args.quick, "targets": TARGETS,
                "in_process": in_process, "cli": cli, "linearity": linearity}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import json
-import math
+import re
 import signal
 import warnings
 from contextlib import contextmanager
@@ -205,9 +205,9 @@ def _dumps(value) -> str:
 
 
 @st.composite
-def template_value(draw):
-    r = draw(ref)
-    r2 = draw(ref)
+def template_value(draw, refs=ref):
+    r = draw(refs)
+    r2 = draw(refs)
     forms = [f'"x{r}"', f"[{r}, 1]", f"pre{r}post", f'{{"k": {r}}}', f'"{r}"', f"[{r}]", f'["{r}", "x"]',
              f"{r}{r2}", f" {r} ", f"{r}!", f'"{r} and {r2}"', f"[{r}, {r2}]", f"true {r}", f'"a" {r}',
              f"1.50{r}", f"{r} # c", f"{r} ; c", f'"$${r}"', f"$${r}", f"d={r}", f"{r}.5", f"-{r}",
@@ -240,6 +240,17 @@ value = st.one_of(
     template_value(),
     pieces_value(),
     st.sampled_from(JUNK),
+).map(lambda v: v.replace("\n", " ").replace("$<", "$ <"))
+# in tidy configs: fewer references, mostly to names that tidy configs define
+GOOD_REFS = ["${a.x}", "${a:y}", "${a}", "${b}", "${x}", "${y}", "${b.x}", "${a.b}", "${a.b.x}", "${a.c}",
+             "${a.*.x}", "${c.z}"]
+tidy_value = st.one_of(
+    st.sampled_from(SCALARS),
+    json_value.map(_dumps),
+    st.sampled_from(SCALARS),
+    st.sampled_from(GOOD_REFS),
+    template_value(st.sampled_from(GOOD_REFS)),
+    value,
 ).map(lambda v: v.replace("\n", " ").replace("$<", "$ <"))
 
 INLINE = st.sampled_from(["", "", "", "", "", " # note", " ; note", "#x"])
@@ -277,41 +288,55 @@ clean_body_line = st.one_of(key_line(), key_line(), key_line(), key_line(), cont
 
 
 @st.composite
+def tidy_item(draw):
+    """A key line at column 0, maybe with continuation lines, comments and blank lines inside."""
+    lines = [f"{draw(st.sampled_from(TIDY_KEYS))}{draw(DELIMS)}{draw(tidy_value)}"]
+    for _ in range(draw(st.sampled_from([0, 0, 0, 0, 1, 2]))):
+        lines.append(draw(st.one_of(continuation(), continuation(), continuation(), comment, blank)))
+    if draw(st.integers(0, 5)) == 0:
+        lines.append(draw(st.one_of(comment, blank)))
+    return lines
+
+
+TIDY_KEYS = ["x", "y", "z", "x", "y", "z", "a", "b", "c", "@f", "*", "X"]
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts)) if "*" not in parts[:i]]
+
+
+@st.composite
 def config_text(draw):
-    """A config made of blocks (a header and body lines), often tidied so that confection accepts it."""
-    tidy = draw(st.integers(0, 3))  # 0: anything goes; 1-3: unique sections in parent order, unique keys
+    """A config made of blocks (a header and body lines). Tidy configs (3 in 4) have unique
+    sections with their parents first and unique keys, so that confection often accepts them."""
+    tidy = draw(st.integers(0, 3))  # 0: anything goes; 1: decorated headers; 2-3: plain headers
     n_blocks = draw(st.integers(0, 5))
-    blocks = []
-    for _ in range(n_blocks):
-        name = draw(st.sampled_from(COMMON_NAMES)) if tidy else draw(section_name)
-        blocks.append([name, draw(st.lists(clean_body_line if tidy else body_line, max_size=5))])
-    if tidy:
-        seen, unique = set(), []
-        for name, body in blocks:
-            if name not in seen:
-                seen.add(name)
-                unique.append([name, body])
-        blocks = sorted(unique, key=lambda b: b[0].count("."))
-        if blocks and blocks[0][0] != "a" and draw(st.booleans()):
-            blocks.insert(0, ["a", []])
+    if not tidy:
+        lines = []
+        if draw(st.integers(0, 4)) == 0:  # something before the first header
+            lines.append(draw(st.one_of(comment, blank, key_line(), bad_line)))
+        for _ in range(n_blocks):
+            lines.append(draw(header()))
+            lines.extend(draw(st.lists(body_line, max_size=5)))
+        return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n  "]))
+    names: list[str] = []
+    for name in draw(st.lists(st.sampled_from(COMMON_NAMES), max_size=n_blocks)):
+        for n in _parents(name) + [name]:
+            if n not in names:
+                names.append(n)
+    if draw(st.integers(0, 5)):
+        names.sort(key=lambda n: n.count("."))
     lines = []
-    if draw(st.integers(0, 9)) == 0:  # something before the first header
-        lines.append(draw(st.one_of(comment, blank, key_line(), bad_line)))
-    for name, body in blocks:
-        if tidy:
-            lines.append(f"[{name}]" if tidy > 1 else draw(header(name)))
-            used = set()
-            for line in body:
-                stripped = line.strip()
-                if stripped and stripped[0] not in "#;" and not line[:1].isspace():
-                    k = line.split("=", 1)[0].split(":", 1)[0].rstrip()
-                    if k in used:
-                        continue
-                    used.add(k)
-                lines.append(line)
-        else:
-            lines.append(draw(header(name)))
-            lines.extend(body)
+    for name in names:
+        lines.append(f"[{name}]" if tidy > 1 else draw(header(name)))
+        used = set(n.split(".")[-1] for n in names if n.startswith(name + ".")) if tidy == 3 else set()
+        for item in draw(st.lists(tidy_item(), max_size=3)):
+            k = item[0].split("=", 1)[0].split(":", 1)[0].rstrip()
+            if k in used:
+                continue
+            used.add(k)
+            lines.extend(item)
     return "\n".join(lines) + draw(st.sampled_from(["", "", "\n", "\n\n", "\n  "]))
 
 
@@ -323,6 +348,20 @@ override_value = st.one_of(
                      '"q"', "${a.b}", "$${a.x}", "[${a.x}]", "${x}"]),
 )
 overrides_strategy = st.dictionaries(st.sampled_from(OVERRIDE_KEYS), override_value, min_size=1, max_size=3)
+_HEADER_LINE = re.compile(r"^\s*\[(.+)\]", re.M)
+
+
+@st.composite
+def text_and_overrides(draw, text_strategy):
+    """Config text, and overrides that mostly name its sections (so they are often accepted)."""
+    text = draw(text_strategy)
+    sections = sorted(set(_HEADER_LINE.findall(text)))
+    good = st.builds(lambda s, k: f"{s}.{k}", st.sampled_from(sections), st.sampled_from(["x", "y", "z", "w", "@f", "*", "b"])) \
+        if sections else st.sampled_from(OVERRIDE_KEYS)
+    odd = st.sampled_from(OVERRIDE_KEYS + ["DEFAULT.x", "a.", "a..x", ".x", "*.x.y", "a.b.", "a.k=v", "a.#k", "a. k"])
+    keys = st.one_of(*[good] * 7, odd)
+    overrides = draw(st.dictionaries(keys, override_value, min_size=1, max_size=3))
+    return text, overrides
 
 SETTINGS = dict(deadline=None, database=None, derandomize=False,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -336,15 +375,17 @@ def test_structured_parity(text):
 
 
 @settings(max_examples=350, **SETTINGS)
-@given(config_text(), overrides_strategy)
-def test_structured_parity_with_overrides(text, overrides):
+@given(text_and_overrides(config_text()))
+def test_structured_parity_with_overrides(case):
+    text, overrides = case
     check_parity(text, overrides)
 
 
 @settings(max_examples=300, **SETTINGS)
-@given(config_text(), st.one_of(st.none(), overrides_strategy))
-def test_structured_parity_no_interpolation(text, overrides):
-    check_parity(text, overrides, interpolate=False)
+@given(text_and_overrides(config_text()), st.booleans())
+def test_structured_parity_no_interpolation(case, with_overrides):
+    text, overrides = case
+    check_parity(text, overrides if with_overrides else None, interpolate=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +443,8 @@ def grammar_text(draw):
     # Cap references (confection's work is exponential in references per value).
     while text.count("${") > 6:
         text = text.replace("${", "$$", 1)
-    return text.lstrip("\n") if draw(st.booleans()) else text
+    start = draw(st.sampled_from(["", "[a]", "[a]\n", "[b]\n  "]))
+    return start + (text.lstrip("\n") if draw(st.booleans()) else text)
 
 
 @settings(max_examples=450, **SETTINGS)
@@ -412,8 +454,9 @@ def test_grammar_fuzz_parity(text):
 
 
 @settings(max_examples=150, **SETTINGS)
-@given(grammar_text(), overrides_strategy)
-def test_grammar_fuzz_parity_with_overrides(text, overrides):
+@given(text_and_overrides(grammar_text()))
+def test_grammar_fuzz_parity_with_overrides(case):
+    text, overrides = case
     check_parity(text, overrides)
 
 
