@@ -68,6 +68,9 @@ def _split_overrides(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    for stream in (sys.stdout, sys.stderr):  # a lone surrogate from a "\ud800" value must not crash output
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     regular, override_words = _split_overrides(argv)
     args = _build_parser().parse_args(regular)
     try:
@@ -89,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True) -> Compilation:
     if path == "-":
-        return Compilation(sys.stdin.read(), path="<stdin>", overrides=overrides, interpolate=interpolate)
+        stdin = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+        return Compilation(stdin, path="<stdin>", overrides=overrides, interpolate=interpolate)
     return Compilation(Path(path), overrides=overrides, interpolate=interpolate)
 
 

@@ -26,6 +26,14 @@ def read_config_file(path: str | os.PathLike) -> tuple[str | None, list[Diagnost
     except OSError as e:
         return None, [Diagnostic("AW108", f"cannot read the file: {e.strerror or e}",
                                  hint="check the path and its permissions")]
+    return decode_config(data)
+
+
+def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Config bytes as spaCy's from_disk reads them."""
+    if len(data) > MAX_FILE_BYTES:
+        return None, [Diagnostic("AW109", f"the input has {len(data):,} bytes; archwright reads at most "
+                                 f"{MAX_FILE_BYTES:,}", hint="check that this is a config file")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -39,15 +47,18 @@ def read_config_file(path: str | os.PathLike) -> tuple[str | None, list[Diagnost
 
 
 class Compilation:
-    """A config (text, or a path to read) with overrides; `.diagnostics` holds every phase's."""
+    """A config with overrides; `.diagnostics` holds every phase's. The source is config text
+    (str), the bytes of a config file, or a path to read (both read as spaCy reads files)."""
 
-    def __init__(self, source: str | os.PathLike, *, path: str | None = None,
+    def __init__(self, source: str | bytes | os.PathLike, *, path: str | None = None,
                  overrides: dict[str, Any] | None = None, interpolate: bool = True) -> None:
         self._read_diagnostics: list[Diagnostic] = []
         if isinstance(source, os.PathLike):
             self.path = path or os.fspath(source)
-            text, self._read_diagnostics = read_config_file(source)
-            self.text = text
+            self.text, self._read_diagnostics = read_config_file(source)
+        elif isinstance(source, bytes):
+            self.path = path or "<bytes>"
+            self.text, self._read_diagnostics = decode_config(source)
         else:
             self.path = path or "<string>"
             self.text = source
