@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+from functools import cached_property
 from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors
@@ -29,12 +30,25 @@ MAX_NESTING = 500  # confection recurses once per level and fails near Python's 
 
 
 class SpanIndex:
-    """Config path (tuple of parts) -> where it is written."""
+    """Config path (tuple of parts) -> where it is written. Built on first use."""
 
-    def __init__(self) -> None:
-        self.keys: dict[tuple[str, ...], Span] = {}
-        self.values: dict[tuple[str, ...], Span] = {}
-        self.sections: dict[tuple[str, ...], Span] = {}
+    def __init__(self, sections: dict[str, Section], entries: dict[str, dict[str, Entry]]) -> None:
+        self._sections = sections
+        self._entries = entries
+
+    @cached_property
+    def sections(self) -> dict[tuple[str, ...], Span]:
+        return {tuple(name.split(".")): s.name_span for name, s in self._sections.items()}
+
+    @cached_property
+    def keys(self) -> dict[tuple[str, ...], Span]:
+        return {tuple(name.split(".")) + (key,): e.key_span
+                for name, entries in self._entries.items() for key, e in entries.items()}
+
+    @cached_property
+    def values(self) -> dict[tuple[str, ...], Span]:
+        return {tuple(name.split(".")) + (key,): e.value.span
+                for name, entries in self._entries.items() for key, e in entries.items()}
 
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
@@ -58,20 +72,17 @@ class _Table:
         self.sections: dict[str, Section] = {}
         self.entries: dict[str, dict[str, Entry]] = {}
         self.raw: dict[str, dict[str, str]] = {}
-        self.spans = SpanIndex()
+        self.spans = SpanIndex(self.sections, self.entries)
         for section in tree.sections:
             if section.name == "DEFAULT" or section.name in self.sections:
                 continue
             self.sections[section.name] = section
-            path = tuple(section.name.split("."))
-            self.spans.sections[path] = section.name_span
             entries = self.entries[section.name] = {}
+            raw = self.raw[section.name] = {}
             for entry in section.entries:
                 if entry.key not in entries:
                     entries[entry.key] = entry
-                    self.spans.keys[path + (entry.key,)] = entry.key_span
-                    self.spans.values[path + (entry.key,)] = entry.value.span
-            self.raw[section.name] = {key: e.value.raw for key, e in entries.items()}
+                    raw[entry.key] = entry.value.raw
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -207,6 +218,7 @@ class _Expander:
         self.memo: dict[tuple[str, str, str], _Expansion] = {}
         self.stack: list[tuple[str, str, Span | None]] = []
         self.size = 0
+        self.placeholders = False  # whether any whole-section reference was substituted
 
     def value(self, section: str, key: str) -> str:
         """The text configparser's `get` returns for an entry, ready for JSON decoding."""
@@ -295,6 +307,7 @@ class _Expander:
             if name in raw_map and raw_map[name].strip() != rawval.strip():
                 return section, name, raw_map[name]
             if table.is_section(name):
+                self.placeholders = True
                 return section, name, values.section_placeholder(name)
         else:
             target_section, name = path
@@ -302,6 +315,7 @@ class _Expander:
             if target is not None and name in target:
                 return target_section, name, target[name]
             if table.is_section(f"{target_section}.{name}"):
+                self.placeholders = True
                 return target_section, name, values.section_placeholder(f"{target_section}.{name}")
         raise _Failed(_undefined(table, ref, section, key))
 
@@ -502,10 +516,12 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
         return None, diagnostics
     if overrides:
         _apply_overrides(result, overrides)
-    _replace_section_refs(result, table, diagnostics)
-    if has_errors(diagnostics):
-        return None, diagnostics
-    diagnostics += _self_containing(table, result)
+    # placeholders come from whole-section references, or from text that spells one out
+    if expander.placeholders or overrides or any(values.SECTION_PREFIX in raw for raw in _raw_values(table)):
+        _replace_section_refs(result, table, diagnostics)
+        if has_errors(diagnostics):
+            return None, diagnostics
+        diagnostics += _self_containing(table, result)
     if overrides:
         diagnostics += _dollar_warnings(tree, overrides)
         if interpolate:
@@ -513,6 +529,11 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
             if result is None:
                 return None, diagnostics
     return ResolvedConfig(result, table.spans), diagnostics
+
+
+def _raw_values(table: _Table) -> Iterator[str]:
+    for raw in table.raw.values():
+        yield from raw.values()
 
 
 def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict | None:

@@ -15,8 +15,17 @@ _PYTHON_LITERALS = {"True": True, "False": False, "None": None}
 _DOLLAR_NOT_REFERENCE = re.compile(r"\$(?!\{)")
 
 
+# Fast paths for the commonest values; anything else goes through the JSON reader.
+_PLAIN_STRING = re.compile(r'"[^"\\\x00-\x1f]*"')
+_SMALL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+
+
 def load(text: str) -> Any:
     """Strict JSON, else the Python spellings True/False/None, else the text itself."""
+    if _PLAIN_STRING.fullmatch(text):
+        return text[1:-1]
+    if _SMALL_INT.fullmatch(text):
+        return int(text)
     try:
         return json.loads(text)
     except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text

@@ -41,10 +41,22 @@ NO_DELIMITER = "BAD_LINE"
 EMPTY_KEY = "EMPTY_KEY"
 
 
-class ItemToken(Token):
-    """A KEY or ENTRY token with what the grammar does not need to see."""
+class KeyToken(Token):
+    """A KEY token that also carries its delimiter and the delimiter's column."""
 
-    __slots__ = ("delimiter", "delimiter_column", "entry")
+    __slots__ = ("delimiter", "delimiter_column")
+
+
+class EntryToken:
+    """An ENTRY token: the LALR parser only reads `type`; the finished Entry rides along."""
+
+    __slots__ = ("type", "entry")
+    # Lark copies the last token's position onto its end-of-input token
+    start_pos = line = column = end_line = end_column = end_pos = None
+
+    def __init__(self, entry: Entry) -> None:
+        self.type = "ENTRY"
+        self.entry = entry
 
 
 def _token(type_: str, value: str, line: int, column: int, end_line: int, end_column: int,
@@ -63,59 +75,79 @@ def _token(type_: str, value: str, line: int, column: int, end_line: int, end_co
 
 
 class _Item:
-    """A key line and the continuation lines, blank lines and comments that follow it."""
+    """A key line and the continuation lines, blank lines and comments that follow it.
 
-    __slots__ = ("key", "key_line", "key_column", "delimiter", "delimiter_column", "lines", "starts",
+    Most values are one line: `lines` is then a str and `starts` its column, and the lists are
+    only made when a continuation line comes."""
+
+    __slots__ = ("key", "line", "column", "delimiter", "delimiter_column", "lines", "starts",
                  "inside", "after", "blanks")
 
     def __init__(self, key: str, line: int, column: int, delimiter: str, delimiter_column: int,
                  text: str, text_column: int) -> None:
         self.key = key
-        self.key_line = line
-        self.key_column = column
+        self.line = line
+        self.column = column
         self.delimiter = delimiter
         self.delimiter_column = delimiter_column
-        self.lines = [text]
-        self.starts = [(line, text_column)]
-        self.inside: list[Token] = []  # comments and bad lines between continuation lines
-        self.after: list[Token] = []  # ... and after the last one (not part of the value)
-        self.blanks: list[int] = []
+        self.lines: str | list[str] = text
+        self.starts: int | list[tuple[int, int]] = text_column
+        self.inside: list[Token] | None = None  # comments and bad lines between continuation lines
+        self.after: list[Token] | None = None  # ... and after the last one (not part of the value)
+        self.blanks: list[int] | None = None
+
+    def add_after(self, token: Token) -> None:
+        if self.after is None:
+            self.after = [token]
+        else:
+            self.after.append(token)
+
+    def add_blank(self, line: int) -> None:
+        if self.blanks is None:
+            self.blanks = [line]
+        else:
+            self.blanks.append(line)
 
     def continue_with(self, text: str, line: int, column: int) -> None:
+        if type(self.lines) is str:
+            self.lines = [self.lines]
+            self.starts = [(self.line, self.starts)]
+            self.inside = []
         # configparser keeps blank lines inside a value, drops trailing ones
-        for blank in self.blanks:
-            self.lines.append("")
-            self.starts.append((blank, 1))
-        self.blanks.clear()
-        for token in self.after:
-            if token.type == "COMMENT":
-                token.type = "VALUE_COMMENT"
-            self.inside.append(token)
-        self.after.clear()
+        if self.blanks:
+            for blank in self.blanks:
+                self.lines.append("")
+                self.starts.append((blank, 1))
+            self.blanks = None
+        if self.after:
+            for token in self.after:
+                if token.type == "COMMENT":
+                    token.type = "VALUE_COMMENT"
+                self.inside.append(token)
+            self.after = None
         self.lines.append(text)
         self.starts.append((line, column))
 
-    def emit(self, out: list[Token]) -> None:
-        line = self.key_line
-        column = self.key_column
-        key_end = column + len(self.key)
-        if len(self.lines) == 1:
-            text = self.lines[0]
+    def emit(self, out: list) -> None:
+        line = self.line
+        key_span = Span(line, self.column, line, self.column + len(self.key))
+        if type(self.lines) is str:
+            text = self.lines
             if "$" not in text:
-                start = self.starts[0][1]
-                span = Span(line, start, line, start + len(text)) if text else Span(
-                    line, self.delimiter_column + 1, line, self.delimiter_column + 1)
-                pieces = (Text(text, span),) if text else ()
-                entry = Entry(self.key, Span(line, column, line, key_end), self.delimiter,
-                              Value(text, pieces, span))
-                out.append(self._item_token("ENTRY", entry))
-                out.extend(self.after)
-                return
-            out.append(self._item_token("KEY", None))
-            start = self.starts[0][1]
-            for m in PIECE.finditer(text):
-                begin, end = m.span()
-                out.append(_token(m.lastgroup, m.group(), line, start + begin, line, start + end))
+                start = self.starts
+                if text:
+                    span = Span(line, start, line, start + len(text))
+                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (Text(text, span),), span))
+                else:
+                    span = Span(line, self.delimiter_column + 1, line, self.delimiter_column + 1)
+                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (), span))
+                out.append(EntryToken(entry))
+            else:
+                out.append(self._key_token())
+                start = self.starts
+                for m in PIECE.finditer(text):
+                    begin, end = m.span()
+                    out.append(_token(m.lastgroup, m.group(), line, start + begin, line, start + end))
         else:
             joined = "\n".join(self.lines)
             if "$" not in joined:
@@ -123,23 +155,21 @@ class _Item:
                 span = Span(first_line, first_column, last_line, last_column + len(self.lines[-1]))
                 comments = tuple(Comment(t.value, Span(t.line, t.column, t.end_line, t.end_column))
                                  for t in self.inside if t.type == "VALUE_COMMENT")
-                entry = Entry(self.key, Span(line, column, line, key_end), self.delimiter,
-                              Value(joined, (Text(joined, span),), span, comments))
-                out.append(self._item_token("ENTRY", entry))
+                entry = Entry(self.key, key_span, self.delimiter, Value(joined, (Text(joined, span),), span, comments))
+                out.append(EntryToken(entry))
                 out.extend(t for t in self.inside if t.type != "VALUE_COMMENT")
-                out.extend(self.after)
-                return
-            out.append(self._item_token("KEY", None))
-            out.extend(self._pieces(joined))
-        out.extend(self.inside)
-        out.extend(self.after)
+            else:
+                out.append(self._key_token())
+                out.extend(self._pieces(joined))
+                out.extend(self.inside)
+        if self.after:
+            out.extend(self.after)
 
-    def _item_token(self, type_: str, entry: Entry | None) -> Token:
-        token = _token(type_, self.key, self.key_line, self.key_column, self.key_line,
-                       self.key_column + len(self.key), ItemToken)
+    def _key_token(self) -> Token:
+        token = _token("KEY", self.key, self.line, self.column, self.line, self.column + len(self.key),
+                       KeyToken)
         token.delimiter = self.delimiter
         token.delimiter_column = self.delimiter_column
-        token.entry = entry
         return token
 
     def _pieces(self, joined: str) -> Iterator[Token]:
@@ -183,7 +213,7 @@ class ConfigLexer(Lexer):
             stripped = line.strip()
             if not stripped:
                 if item is not None:
-                    item.blanks.append(number)
+                    item.add_blank(number)
                 continue
             lead = nonspace(line).start()
             if item is not None and lead > indent_level and stripped[0] not in "#;":
@@ -193,7 +223,7 @@ class ConfigLexer(Lexer):
             if stripped[0] in "#;":
                 comment = _token("COMMENT", stripped, number, lead + 1, number, end)
                 if item is not None:
-                    item.after.append(comment)
+                    item.add_after(comment)
                 else:
                     out.append(comment)
                 continue
@@ -206,12 +236,13 @@ class ConfigLexer(Lexer):
                 out.append(_token("HEADER", stripped, number, lead + 1, number, end))
                 continue
             option = option_match(stripped)
-            if option is None or not option.group("option").rstrip():
+            key = option.group(1).rstrip() if option is not None else ""
+            if not key:
                 bad = _token(NO_DELIMITER if option is None else EMPTY_KEY, stripped, number, lead + 1,
                              number, end)
                 if item is not None and option is None and in_section:
                     # configparser keeps the open value after a line without a delimiter
-                    item.after.append(bad)
+                    item.add_after(bad)
                     continue
                 if item is not None:
                     item.emit(out)
@@ -220,9 +251,8 @@ class ConfigLexer(Lexer):
                 continue
             if item is not None:
                 item.emit(out)
-            item = _Item(option.group("option").rstrip(), number, lead + 1, option.group("vi"),
-                         lead + option.start("vi") + 1, option.group("value").strip(),
-                         lead + option.start("value") + 1)
+            item = _Item(key, number, lead + 1, option.group(2), lead + option.start(2) + 1,
+                         option.group(3).strip(), lead + option.start(3) + 1)
         if item is not None:
             item.emit(out)
         return iter(out)
