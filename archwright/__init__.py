@@ -49,7 +49,7 @@ def resolve(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
     """The resolved config (nested dicts), equal to confection's `Config().from_str(...)`."""
     compilation = Compilation(source, overrides=overrides, interpolate=interpolate)
     resolved = compilation.resolved
-    errors = [d for d in compilation.diagnostics if d.is_error]
+    errors = [d for d in compilation.resolution_diagnostics if d.is_error]
     if resolved is None or errors:
-        raise ConfigError(compilation.path, compilation.text, errors or compilation.diagnostics)
+        raise ConfigError(compilation.path, compilation.text, errors or compilation.resolution_diagnostics)
     return resolved.data

@@ -99,7 +99,7 @@ def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True)
 
 def _resolve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     compilation = _compilation(args.config, overrides, interpolate=not args.no_interpolate)
-    diagnostics = compilation.diagnostics
+    diagnostics = compilation.resolution_diagnostics  # checking arguments is `validate`'s job
     resolved = compilation.resolved
     output = None
     if resolved is not None and not has_errors(diagnostics):

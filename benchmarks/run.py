@@ -154,14 +154,16 @@ def summarise_in_process(per_run: dict, paths: list[Path], total: int, agreement
         statistics.median(a[i] / c[i] for a, c in zip(per_run["archwright"], per_run["confection"]))
         for i in range(len(paths))
     ]
-    slowest = sorted(zip(file_ratios, (p.name for p in paths)), reverse=True)[:5]
+    ranked = sorted(zip(file_ratios, (p.name for p in paths)))
     return {
         "corpus_files": total, "files_timed": len(paths), "runs": len(ours),
         "archwright_s": statistics.median(ours), "confection_s": statistics.median(theirs),
         "ratio_median": statistics.median(run_ratios), "run_ratios": run_ratios,
         "per_file_ratio_p50": percentile(file_ratios, 0.5),
         "per_file_ratio_p90": percentile(file_ratios, 0.9),
-        "per_file_highest": [{"file": name, "ratio": ratio} for ratio, name in slowest],
+        "per_file_ratio_min": min(file_ratios), "per_file_ratio_max": max(file_ratios),
+        "per_file_highest": [{"file": name, "ratio": ratio} for ratio, name in reversed(ranked[-5:])],
+        "per_file_lowest": [{"file": name, "ratio": ratio} for ratio, name in ranked[:5]],
         "agreement": agreement,
     }
 
@@ -182,9 +184,9 @@ def cli_commands(config: Path, empty_dir: str) -> dict[str, list[str]]:
     }
 
 
-def time_process(command: list[str]) -> tuple[float, int, str]:
+def time_process(command: list[str], cwd: str) -> tuple[float, int, str]:
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
     return seconds, done.returncode, (done.stdout + done.stderr)[-400:]
 
@@ -195,13 +197,14 @@ def bench_cli(runs: int) -> dict:
     with tempfile.TemporaryDirectory() as empty_dir:
         commands = cli_commands(CLI_CONFIG, empty_dir)
         exit_codes, tails = {}, {}
+        # cwd: not the checkout, so that `-m archwright` imports the archwright this script does
         for name, command in commands.items():  # warm-up: .pyc files, OS file cache
-            _, exit_codes[name], tails[name] = time_process(command)
+            _, exit_codes[name], tails[name] = time_process(command, cwd=empty_dir)
         times: dict[str, list[float]] = {name: [] for name in commands}
         for run in range(runs):
             order = list(commands) if run % 2 == 0 else list(reversed(commands))
             for name in order:
-                times[name].append(time_process(commands[name])[0])
+                times[name].append(time_process(commands[name], cwd=empty_dir)[0])
     ours, theirs = statistics.median(times["archwright"]), statistics.median(times["spacy"])
     return {
         "config": CLI_CONFIG.name, "runs": runs,
@@ -273,11 +276,17 @@ def machine() -> dict:
             versions[package] = None
     return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-            "python": platform.python_version(), "versions": versions, "git": git_state()}
+            "python": platform.python_version(), "versions": versions, "archwright": archwright_source()}
 
 
-def git_state() -> str | None:
-    """The commit measured, with "+changes" when archwright/ differs from it."""
+def archwright_source() -> str:
+    """The checkout's commit, with "+changes" when archwright/ differs from it; else the path imported."""
+    import archwright
+
+    package = Path(archwright.__file__).resolve().parent
+    if package.parent != REPO:
+        return str(package)
+
     def git(*words: str) -> str:
         return subprocess.run(["git", *words], cwd=REPO, capture_output=True, text=True).stdout.strip()
 
@@ -285,8 +294,8 @@ def git_state() -> str | None:
         commit = git("rev-parse", "--short", "HEAD")
         changed = git("status", "--porcelain", "--", "archwright")
     except OSError:
-        return None
-    return (commit + " +changes" if changed else commit) or None
+        return str(package)
+    return (commit + " +changes" if changed else commit) or str(package)
 
 
 def verdict(value: float, target: float) -> str:
@@ -296,7 +305,7 @@ def verdict(value: float, target: float) -> str:
 def print_report(results: dict) -> None:
     m, ip, cli, lin = results["machine"], results["in_process"], results["cli"], results["linearity"]
     load = results["load_average_1min"]
-    print(f"\n{m['date']}  {m['cpu']}, {m['cores']} cores, Python {m['python']}, archwright at {m['git']}")
+    print(f"\n{m['date']}  {m['cpu']}, {m['cores']} cores, Python {m['python']}, archwright at {m['archwright']}")
     print(f"load average (1 min): {load['before']:.2f} before, {load['after']:.2f} after")
     print(f"\n{'measure':<44}{'archwright':>12}{'other':>12}{'ratio':>9}{'target':>9}  verdict")
     print(f"{'parse+resolve, corpus vs confection (s)':<44}{ip['archwright_s']:>12.4f}"
@@ -317,7 +326,8 @@ def print_report(results: dict) -> None:
         print(f"{label:<44}{row['large_s']:>12.4f}{row['small_s']:>12.4f}{row['ratio']:>9.2f}{target}")
     print(f"\nin process: {ip['files_timed']} of {ip['corpus_files']} corpus files (those confection "
           f"parses), {ip['runs']} runs; per-file ratio p50 {ip['per_file_ratio_p50']:.3f}, "
-          f"p90 {ip['per_file_ratio_p90']:.3f}")
+          f"p90 {ip['per_file_ratio_p90']:.3f} (min {ip['per_file_ratio_min']:.3f}, "
+          f"max {ip['per_file_ratio_max']:.3f})")
     agreement = ip["agreement"]
     print(f"agreement with confection: {agreement['files'] - len(agreement['archwright_failed']) - len(agreement['results_differ'])}"
           f" of {agreement['files']} files give the same result"

@@ -45,10 +45,21 @@ def test_real_config(row: dict) -> None:
     compilation = Compilation(Path(REAL / row["file"]))
     parsed = row["parse"]
     if parsed["status"] == "ok":
-        assert compilation.ok, [d for d in compilation.diagnostics if d.is_error]
+        assert [d for d in compilation.resolution_diagnostics if d.is_error] == []
         # the oracle stores confection's result with sorted keys: compare values only
         assert same_value(compilation.resolved.data, parsed["config"])
     else:
         errors = [d for d in compilation.diagnostics if d.is_error]
         assert errors, f"confection rejects it: {parsed['error_class']}: {parsed['message'][:200]}"
         assert all(d.span is not None for d in errors)
+
+
+LOADED = [row for row in ORACLE if row["spacy_load"]["status"] == "ok"]
+
+
+@needs_shared
+@pytest.mark.parametrize("row", LOADED, ids=[r["file"] for r in LOADED])
+def test_no_errors_on_configs_spacy_loads(row: dict) -> None:
+    compilation = Compilation(Path(REAL / row["file"]))
+    assert [d for d in compilation.diagnostics if d.is_error] == []
+    assert compilation.checked is not None

@@ -21,19 +21,21 @@ from __future__ import annotations
 
 import copy
 import json
+import sys
 import re
 import signal
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 from archwright.compiler.compilation import Compilation
 
-from conftest import same_value
+from conftest import REAL, same_value
 
 confection = pytest.importorskip("confection")
 Config = confection.Config
@@ -103,9 +105,15 @@ def same_graph(a, b, _seen: set | None = None) -> bool:
 def _short(value, limit: int = 2000) -> str:
     try:
         text = repr(value)
-    except RecursionError:
+    except (RecursionError, ValueError):  # deep nesting; ints over 4,300 digits
         text = "<unprintable>"
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _note(message: str) -> None:
+    """hypothesis.note inside @given (printed for the falsifying example), nothing elsewhere."""
+    if currently_in_test_context():
+        note(message)
 
 
 def check_parity(text: str, overrides: dict | None = None, interpolate: bool = True) -> None:
@@ -121,34 +129,34 @@ def check_parity(text: str, overrides: dict | None = None, interpolate: bool = T
                         interpolate=interpolate)
         diagnostics = c.diagnostics
         resolved = c.resolved
-    errors = [d for d in diagnostics if d.is_error]
     status, payload = oracle
-    if not currently_in_test_context():
-        def note(_):  # noqa: E306 (outside @given: the assertion messages say enough)
-            pass
-    else:
-        from hypothesis import note
-    note(f"text={text!r} overrides={overrides!r} interpolate={interpolate}")
-    note(f"confection: {status} {_short(payload) if status == 'ok' else type(payload).__name__ + ': ' + str(payload)[:500]}")
-    note(f"archwright: {_short(resolved.data) if resolved is not None else None} "
-         f"{[(d.code, d.message[:200]) for d in diagnostics]}")
+    _note(f"text={_short(text, 5000)} overrides={_short(overrides)} interpolate={interpolate}")
+    _note(f"confection: {status} " + (_short(payload) if status == "ok"
+                                       else f"{type(payload).__name__}: {str(payload)[:500]}"))
+    _note(f"archwright: {_short(resolved.data) if resolved is not None else None} "
+          f"{[(d.code, d.message[:200]) for d in diagnostics[:10]]}")
     if status == "ok":
-        assert resolved is not None, (
-            f"confection accepts, archwright rejects: {[(d.code, d.message) for d in errors]}")
-        assert not errors, f"archwright resolved but also reported errors: {[(d.code, d.message) for d in errors]}"
+        # Errors of the reading phases (AW1xx input/syntax, AW2xx sections/references/overrides).
+        # Later phases (AW3xx registry arguments, AW4xx types) check what confection's from_str
+        # does not, so they may report errors on a config that confection reads.
+        errors = [d for d in diagnostics if d.is_error and d.code[:3] in ("AW1", "AW2")]
+        shown = [(d.code, d.message[:200]) for d in errors[:5]] + (["..."] if len(errors) > 5 else [])
+        assert resolved is not None, f"confection accepts, archwright rejects: {shown}"
+        assert not errors, f"archwright resolved but also reported errors: {shown}"
         assert same_graph(payload, resolved.data), (
             f"different result:\n confection: {_short(payload)}\n archwright: {_short(resolved.data)}")
     else:
-        assert errors, (f"confection raises {type(payload).__name__}: {str(payload)[:300]!r}, archwright "
-                        f"reports no error and gives {_short(resolved.data) if resolved else None}")
+        assert any(d.is_error for d in diagnostics), (
+            f"confection raises {type(payload).__name__}: {str(payload)[:300]!r}, archwright reports no "
+            f"error and gives {_short(resolved.data) if resolved else None}")
         assert resolved is None, "archwright reports an error but still gives a result"
 
 
 # ---------------------------------------------------------------------------------------------
 # (a) Structured strategy: config text from realistic pieces
 
-INDENT = st.sampled_from(["", "", "", "", " ", "  ", "\t", "    "])
-DEEPER = st.sampled_from(["  ", "    ", "\t", "     ", "\t\t"])
+INDENT = st.sampled_from(["", "", "", "", "", "", " ", "  ", "\t", "    ", "\x0c", "\u3000", "\r"])
+DEEPER = st.sampled_from(["  ", "    ", "\t", "     ", "\t\t", "  ", "\x0c ", "\u3000\u3000"])
 
 NAME_PARTS = ["a", "b", "c", "*", "a", "b"]
 COMMON_NAMES = ["a", "b", "c", "a.b", "a.c", "b.a", "a.*.x", "a.*.y", "a.b.c", "a.*", "*.x"]
@@ -185,7 +193,8 @@ SCALARS = ["1", "2", "01", "1e3", "-0", "-0.0", "NaN", "Infinity", "-Infinity", 
            '["x", 1]', "[]", "{}", '"0"', '"true"', '  "  5  "  ', "a=b", "http://x:80", '"bar',
            '"a" "b"', "é", "[[1]]", '{"a": [1, {"b": null}]}', "#c", "; c"]
 JUNK = ["$$", "$", "${}", "${a", "$5", "$$$", "$${a.x}", "$ ", "${a.x", "${", "$$$$", "${a.x}}"]
-PUNCT = ['"', "[", "]", ", ", " ", "x", "1", '{"k": ', "}", "pre", "post", "true ", "1.50", "-"]
+PUNCT = ['"', "[", "]", ", ", " ", "x", "1", '{"k": ', "}", "pre", "post", "true ", "1.50", "-", "\r", "\xa0",
+         "__SECTION__:a", "\\", "'"]
 
 json_scalar = st.one_of(
     st.none(), st.booleans(), st.integers(-10**20, 10**20),
@@ -321,7 +330,7 @@ def config_text(draw):
             lines.extend(draw(st.lists(body_line, max_size=5)))
         return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n  "]))
     names: list[str] = []
-    for name in draw(st.lists(st.sampled_from(COMMON_NAMES), max_size=n_blocks)):
+    for name in draw(st.lists(st.sampled_from(COMMON_NAMES), min_size=1, max_size=max(n_blocks, 1))):
         for n in _parents(name) + [name]:
             if n not in names:
                 names.append(n)
@@ -361,27 +370,35 @@ def text_and_overrides(draw, text_strategy):
     odd = st.sampled_from(OVERRIDE_KEYS + ["DEFAULT.x", "a.", "a..x", ".x", "*.x.y", "a.b.", "a.k=v", "a.#k", "a. k"])
     keys = st.one_of(*[good] * 7, odd)
     overrides = draw(st.dictionaries(keys, override_value, min_size=1, max_size=3))
-    return text, overrides
+    return text, _without_known_bugs(overrides)
+
+
+def _without_known_bugs(overrides: dict) -> dict:
+    """KNOWN BUG (test_bug_override_through_overridden_key): an override whose path runs through
+    another override's key crashes archwright. Such pairs are kept out of the property tests so
+    that they keep looking for other differences; remove this filter once the bug is fixed."""
+    return {k: v for k, v in overrides.items() if not any(k.startswith(o + ".") for o in overrides)}
+
 
 SETTINGS = dict(deadline=None, database=None, derandomize=False,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 
 
-@settings(max_examples=700, **SETTINGS)
+@settings(max_examples=900, **SETTINGS)
 @given(config_text())
 def test_structured_parity(text):
     check_parity(text)
 
 
-@settings(max_examples=350, **SETTINGS)
+@settings(max_examples=500, **SETTINGS)
 @given(text_and_overrides(config_text()))
 def test_structured_parity_with_overrides(case):
     text, overrides = case
     check_parity(text, overrides)
 
 
-@settings(max_examples=300, **SETTINGS)
+@settings(max_examples=400, **SETTINGS)
 @given(text_and_overrides(config_text()), st.booleans())
 def test_structured_parity_no_interpolation(case, with_overrides):
     text, overrides = case
@@ -421,6 +438,7 @@ TERMINALS = {
 }
 
 
+@lru_cache(maxsize=1)
 def _grammar_strategy():
     from hypothesis.extra.lark import from_lark
 
@@ -447,20 +465,20 @@ def grammar_text(draw):
     return start + (text.lstrip("\n") if draw(st.booleans()) else text)
 
 
-@settings(max_examples=450, **SETTINGS)
+@settings(max_examples=700, **SETTINGS)
 @given(grammar_text())
 def test_grammar_fuzz_parity(text):
     check_parity(text)
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=250, **SETTINGS)
 @given(text_and_overrides(grammar_text()))
 def test_grammar_fuzz_parity_with_overrides(case):
     text, overrides = case
     check_parity(text, overrides)
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=250, **SETTINGS)
 @given(grammar_text())
 def test_grammar_fuzz_parity_no_interpolation(text):
     check_parity(text, interpolate=False)
@@ -538,6 +556,55 @@ REGRESSIONS = [
     ("[a]\nx = \"${b}\"\n[b]", None, True),
     ("[a]\nx = ${b.c}\n[b]\n[b.c]\nd = 1", None, True),
     ("[a]\nx = ${b.c.d}\n[b]\n[b.c]\nd = \"$$\"", None, True),
+    # user-written section placeholders are honoured by confection, interpolating or not
+    ("[a]\nx = __SECTION__:a", None, True),
+    ("[a]\nx = __SECTION__:zz", None, True),
+    ("[a]\nx = hi __SECTION__:a", None, True),
+    ("[a]\nx = __SECTION__:", None, True),
+    ("[a]\nx = [\"__SECTION__:a\"]", None, False),
+    ("[a]\nx = [[\"__SECTION__:a\"]]", None, True),
+    ("[a]\nx = 1", {"a.x": "__SECTION__:a"}, False),  # (interpolating, confection loops for ever)
+    ("[a]\nx = __SECTION__:a", {"a.y": 1}, False),
+    # one-part references: own key, unless its raw text is the referencing text
+    ("[a]\nx = ${y}\ny = ${y}\n[y]\nk=1", None, True),
+    ("[a]\ny = ${y} \n[y]\nk = 1", None, True),
+    ("[a]\nx = ${b.y}\n[b]\ny = ${x}\nx = 3", None, True),
+    ("[a]\nx = ${a.y}\ny = ${y}\n[y]\nk=1", None, True),
+    # references across lines, and pieces normalised one by one
+    ("[a]\nx = ${a.\n  y}\ny = 1", None, True),
+    ("[a]\nx = [${a.y},\n  ${a.z}]\ny = 1\nz = 2", None, True),
+    ("[a]\nx = ${a.y}${a.z}\ny = [1]\nz = [2]", None, True),
+    ("[a]\nx = 1\n[b]\ny = \"${a.x}!\"\n[a.c]", None, True),
+    ("[a]\nx = \"a\\\\b\"\n[b]\ny = ${a.x}!", None, True),
+    ("[a]\nx = \"\\ud800\"\n[b]\ny = \"${a.x}!\"", None, True),
+    ("[a]\nx = ${a.y}$$\ny = " + "1" * 5000, None, True),
+    ("[a]\nx = " + "[" * 5000 + "$$", None, True),
+    ("[*.x]\nv = 1\n[b]\ny = ${*.x}", None, True),
+    ("[a]\n[a.*]\n[a.*.x]\nv = 1\n[b]\ny = ${a.*}", None, True),
+    # whitespace that str.strip() knows: form feed, ideographic space, NEL, CR
+    ("[a]\nx = 1\n\x0c y = 2", None, True),
+    ("[a]\n\u3000x = 1\n y = 2", None, True),
+    ("[a]\nx = 1\n\x1cy = 2", None, True),
+    ("[a]\nx = 1\ry = 2", None, True),
+    ("[a]\rx = 1", None, True),
+    # the override detour: what to_str writes and configparser reads back
+    ("[a]\nx = 1\n[a.b]", {"a.x": {"k=v": 1}}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": {"#k": 1}}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": {"k\nz": 1}}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": "${a.x}\n[c]"}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": {"": 1}}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.": 5}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.": 5}, False),
+    ("[a]\nx = 1\n[a.b]", {"DEFAULT.x": 5}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": {1: 2}}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": {1: 2}}, False),
+    ("[a]\nx = 1\n[a.b]", {"a.x": 10 ** 5000}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": "${}"}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.x": "$ ${a.b}"}, True),
+    ("[a]\nx = 1\n[a.b]", {"a.y": "${a}"}, True),
+    ("[a]\nx = {\"b.c\": {\"d\": 1}}", {"a.y": 1}, True),
+    ("[a]\nx = {\"\": {\"k\": 1}}", {"a.y": 1}, True),
+    ("[a]\nx = " + "1" * 5000, {"a.y": 1}, True),
 ]
 
 
@@ -545,3 +612,122 @@ REGRESSIONS = [
                          ids=[f"r{i:02d}" for i in range(len(REGRESSIONS))])
 def test_regressions(text, overrides, interpolate):
     check_parity(text, overrides, interpolate)
+
+
+# ---------------------------------------------------------------------------------------------
+# Discrepancies found. Each test states the minimal input and what each side does.
+# BUG tests fail today (archwright is not fixed here); LIMIT tests are archwright's deliberate
+# bounds, which break the parity contract on inputs confection accepts (strict xfail: they flip
+# to a failure once the limit is lifted, so that the marker is removed).
+
+
+def test_fixed_override_through_overridden_key():
+    """Was a bug: an override whose path runs through another override's key crashes archwright.
+
+    `[a]\\n[a.b]` with overrides {"a.b": 1, "a.b.c": 2}: both keys pass the section check, then
+    "a.b" replaces the section [a.b] by 1 and "a.b.c" walks into the int.
+    confection: raises TypeError ('int' object does not support item assignment).
+    archwright: Compilation(...).diagnostics raises the same TypeError (KeyError for
+    {"a.b": {}, "a.b.c.d": 2} over [a.b.c]) instead of reporting an error; the CLI
+    (`archwright resolve f.cfg --a.b 1 --a.b.c 2`) exits 2 (internal error)."""
+    for text, overrides in [("[a]\n[a.b]", {"a.b": 1, "a.b.c": 2}),
+                            ("[a]\n[a.b]\n[a.b.c]", {"a.b": {}, "a.b.c.d": 2})]:
+        for interpolate in (True, False):
+            check_parity(text, overrides, interpolate)
+
+
+def test_fixed_override_through_overridden_key_cli(tmp_path, capsys):
+    """Was a bug (same as above, through the command line): exit code 2 instead of 1."""
+    from archwright.cli import main
+
+    path = tmp_path / "c.cfg"
+    path.write_text("[a]\n[a.b]\n", encoding="utf-8")
+    code = main(["resolve", str(path), "--a.b", "1", "--a.b.c", "2"])
+    capsys.readouterr()
+    assert code == 1
+
+
+def test_fixed_non_string_override_key():
+    """Was a bug (API misuse): a non-string override key, e.g. {1: 2}, makes
+    archwright raise TypeError ("argument of type 'int' is not iterable") out of
+    `.diagnostics`; confection raises AttributeError (an error, so archwright must report one)."""
+    check_parity("[a]\nx = 1", {1: 2})
+
+
+def test_fixed_self_containing_override_value():
+    """Was a bug (API misuse): an override value that contains itself
+    (d = {}; d["d"] = d; overrides={"a.x": d}) with interpolate=False makes archwright raise
+    RecursionError out of `.diagnostics` (the section-reference walk recurses); confection
+    raises RecursionError too, so archwright must report an error instead."""
+    d: dict = {}
+    d["d"] = d
+    check_parity("[a]\nx = 1", {"a.x": d}, interpolate=False)
+
+
+@pytest.mark.parametrize("depth", [501, 600])
+def test_deep_section_nesting_reads_like_confection(depth):
+    """confection reads sections nested until it hits Python's recursion limit (about 980
+    levels); archwright reads up to 900 (AW214 beyond). Was a bug: archwright stopped at 500.
+    The same with overrides and a deep inline JSON object, which the override detour writes
+    out as deep sections. (The comparison itself recurses, hence the raised limit.)"""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        text = "\n".join("[" + ".".join(["a"] * i) + "]" for i in range(1, depth + 1)) + "\nk = 1"
+        check_parity(text)
+        inline = "[a]\nx = " + '{"a": ' * depth + "1" + "}" * depth
+        check_parity(inline, {"a.y": 1})
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_expansion_cap_is_a_documented_limit():
+    """A deliberate bound: archwright caps one value's expansion at 10,000,000 characters plus
+    pieces (AW207), where confection would build an 11-million-character string. Both sides pinned.
+    `x0` is 100,000 characters, `x1` references it 10 times, `x2` references `x1` 11 times."""
+    text = ('[s]\nx0 = "' + "a" * 100_000 + '"\nx1 = "' + "${s.x0}" * 10 + '"\nx2 = "' + "${s.x1}" * 11 + '"')
+    status, result = run_confection(text, None, True)
+    assert status == "ok" and len(result["s"]["x2"]) > 11_000_000
+    assert [d.code for d in Compilation(text).diagnostics if d.is_error] == ["AW207"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Real configs, and mutations of them (the mutation operators live in test_robustness.py).
+
+
+def _mutated_corpus():
+    import random
+
+    from test_robustness import SAMPLE, mutate
+
+    for path in SAMPLE[::2]:
+        text = path.read_text(encoding="utf-8")
+        rng = random.Random(f"{path.name}-parity")
+        yield path.name, [text] + [mutate(text, rng) for _ in range(4)]
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="../shared is absent")
+def test_real_and_mutated_configs_match_confection():
+    checked = 0
+    for name, texts in _mutated_corpus():
+        for text in texts:
+            if "$<" in text:
+                continue
+            for overrides, interpolate in ((None, True), (None, False), ({"training.seed": 7}, True)):
+                try:
+                    check_parity(text, overrides, interpolate)
+                except AssertionError as e:
+                    raise AssertionError(f"{name}: {e}") from None
+                checked += 1
+    assert checked > 100
+
+
+def test_cli_override_value_with_nul_is_a_documented_difference():
+    """spaCy's command line (not confection): `--a.b '"<NUL>"'` (a JSON string holding U+0000).
+    spaCy's reader (srsly/ujson) stops at the NUL, fails, and keeps the raw text `"\\x00"` (quotes
+    included); archwright decodes the JSON string. A ujson artefact, pinned on both sides."""
+    util = pytest.importorskip("spacy.cli._util")
+    from archwright.compiler.overrides import decode_value
+
+    assert util._parse_override('"\x00"') == '"\x00"'
+    assert decode_value('"\x00"') == "\x00"

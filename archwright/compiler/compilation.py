@@ -10,6 +10,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, Span, has_errors
 from ..grammar.parser import parse
 from ..grammar.syntax import ConfigFile
+from .check import Blueprint, check
 from .resolve import ResolvedConfig, resolve
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -88,10 +89,27 @@ class Compilation:
         """IR-2 (the config as confection gives it, with spans), or None after an error."""
         return self._resolved[0]
 
+    @cached_property
+    def _checked(self) -> tuple[Blueprint | None, list[Diagnostic]]:
+        resolved, diagnostics = self._resolved
+        if resolved is None or has_errors(diagnostics):
+            return None, []
+        return check(resolved)
+
+    @property
+    def checked(self) -> Blueprint | None:
+        """IR-3: every registry reference bound to its card, arguments checked."""
+        return self._checked[0]
+
+    @property
+    def resolution_diagnostics(self) -> list[Diagnostic]:
+        """The diagnostics of reading, parsing and resolving (not of the later phases)."""
+        return self._read_diagnostics + self._syntax[1] + self._resolved[1]
+
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        """Every diagnostic of the phases run so far (all of them: reading this runs them)."""
-        return self._read_diagnostics + self._syntax[1] + self._resolved[1]
+        """Every diagnostic of every phase (reading this runs them)."""
+        return self.resolution_diagnostics + self._checked[1]
 
     @property
     def ok(self) -> bool:

@@ -25,8 +25,8 @@ from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedD
 from . import serialize, values
 
 MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
-MAX_EXPANSION = 10_000_000  # characters one value may expand to
-MAX_NESTING = 500  # confection recurses once per level and fails near Python's limit of 1,000
+MAX_EXPANSION = 10_000_000  # characters plus pieces one value may expand to
+MAX_NESTING = 900  # confection recurses once per level and fails near Python's limit of 1,000
 
 
 class SpanIndex:
@@ -288,7 +288,8 @@ class _Expander:
         return result
 
     def _grow(self, pieces) -> None:
-        self.size += sum(map(len, pieces))
+        # pieces count too: references to an empty value multiply pieces, not characters
+        self.size += len(pieces) + sum(map(len, pieces))
         if self.size > MAX_EXPANSION:
             section, key, _ = self.stack[0] if self.stack else ("", "", None)
             entry = self.table.entries.get(section, {}).get(key)
@@ -451,6 +452,10 @@ def _replace_section_refs(root: dict, table: _Table, out: list[Diagnostic]) -> N
 def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnostic]:
     out = []
     for key in overrides:
+        if not isinstance(key, str):
+            out.append(Diagnostic("AW211", f"the override key {key!r} is not a string", None,
+                                  config_path=str(key), hint="write override keys as 'section.key'"))
+            continue
         if "." in key:
             section = key.rsplit(".", 1)[0]
             if section in table.sections:
@@ -466,13 +471,23 @@ def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnosti
     return out
 
 
-def _apply_overrides(result: dict, overrides: dict[str, Any]) -> None:
+def _apply_overrides(result: dict, overrides: dict[str, Any], table: _Table) -> list[Diagnostic]:
+    out = []
     for key, value in overrides.items():
         path = key.split(".")
         node = result
-        for part in path[:-1]:
-            node = node[part]
-        node[path[-1]] = value
+        for i, part in enumerate(path[:-1]):
+            node = node.get(part) if isinstance(node, dict) else None
+            if not isinstance(node, dict):
+                through = _join(path[:i + 1])
+                out.append(Diagnostic(
+                    "AW211", f"the override `{key}` cannot be applied: `{through}` is no longer a section "
+                    "(another override replaced it)", table.spans.find(tuple(path[:i + 1])), config_path=key,
+                    hint=f"override either `{through}` or keys inside it, not both"))
+                break
+        else:
+            node[path[-1]] = value
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -515,16 +530,29 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
     if has_errors(diagnostics):
         return None, diagnostics
     if overrides:
-        _apply_overrides(result, overrides)
+        diagnostics += _apply_overrides(result, overrides, table)
+        if has_errors(diagnostics):
+            return None, diagnostics
     # placeholders come from whole-section references, or from text that spells one out
     if expander.placeholders or overrides or any(values.SECTION_PREFIX in raw for raw in _raw_values(table)):
-        _replace_section_refs(result, table, diagnostics)
+        try:
+            _replace_section_refs(result, table, diagnostics)
+        except RecursionError:
+            diagnostics.append(Diagnostic(
+                "AW213", "the config contains itself (an override value or a section refers to itself), so "
+                "spaCy cannot read it", None, hint="give values that do not contain themselves"))
         if has_errors(diagnostics):
             return None, diagnostics
         diagnostics += _self_containing(table, result)
     if overrides:
         diagnostics += _dollar_warnings(tree, overrides)
         if interpolate:
+            if any(d.code == "AW251" for d in diagnostics):
+                diagnostics.append(Diagnostic(
+                    "AW212", "with overrides, spaCy writes the config out and reads it back, and a config "
+                    "that contains itself never finishes writing", None,
+                    hint="remove the reference to an enclosing section"))
+                return None, diagnostics
             result = _reparse(result, table, diagnostics)
             if result is None:
                 return None, diagnostics

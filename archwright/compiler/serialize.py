@@ -13,6 +13,7 @@ from . import values
 
 _REFERENCE = re.compile(r"\$\{([^}]+)\}")
 MAX_SECTIONS = 100_000  # a self-containing config would be written forever
+MAX_DEPTH = 1_000
 
 
 class NotWritable(Exception):
@@ -36,6 +37,9 @@ def to_str(data: dict) -> str:
                                             "enclosing section), so writing it never ends")
         path, node = queue[index]
         index += 1
+        if len(path) > MAX_DEPTH:
+            raise NotWritable(path[:3], f"sections nest more than {MAX_DEPTH} levels deep (the config may "
+                                        "contain itself)")
         name = _section_name(path)
         is_kwarg = bool(path) and path[-1] != "*"
         has_leaves = any(not hasattr(v, "items") for v in node.values())

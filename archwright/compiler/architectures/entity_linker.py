@@ -1,0 +1,78 @@
+"""Entity linking: the model, knowledge bases and candidate generation (spec: "Entity linking
+architectures")."""
+
+from __future__ import annotations
+
+from ._card import POSITIVE, spec_card
+
+FAMILY = "entity_linker"
+KB_LOADER = "Callable[[Vocab], KnowledgeBase]"
+
+CARDS = [
+    spec_card(
+        # spaCy 3.8 registers it as spacy-legacy.EntityLinker.v1 (spacy.EntityLinker.v2 is the newer one)
+        "spacy.EntityLinker.v1", family=FAMILY, returns="Model[List[Doc], Floats2d]",
+        doc="The model of an entity linker: a tok2vec followed by a linear output layer giving "
+            "one vector per mention, compared with the entity vectors of the knowledge base.",
+        args={"tok2vec": {"doc": "Gives each token a vector."},
+              "nO": {**POSITIVE, "doc": "Width of the entity vectors in the KB; set at initialization when null."}},
+        example="""
+[model]
+@architectures = "spacy.EntityLinker.v1"
+nO = null
+
+[model.tok2vec]
+@architectures = "spacy.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 2
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+"""),
+    spec_card(
+        "spacy.EmptyKB.v1", registry="misc", family=FAMILY, returns=KB_LOADER,
+        doc="Makes a function creating an empty knowledge base for a vocab. Registered in `@misc`.",
+        args={"entity_vector_length": {**POSITIVE, "doc": "Width of the entity vectors stored in the KB."}},
+        example="""
+[initialize]
+
+[initialize.components]
+
+[initialize.components.entity_linker]
+
+[initialize.components.entity_linker.kb_loader]
+@misc = "spacy.EmptyKB.v1"
+entity_vector_length = 64
+"""),
+    spec_card(
+        "spacy.KBFromFile.v1", registry="misc", family=FAMILY, returns=KB_LOADER,
+        doc="Makes a function loading a knowledge base saved to disk. Registered in `@misc`.",
+        args={"kb_path": {"annotation": "Path", "doc": "Where the KB was saved."}},
+        example="""
+[initialize]
+
+[initialize.components]
+
+[initialize.components.entity_linker]
+
+[initialize.components.entity_linker.kb_loader]
+@misc = "spacy.KBFromFile.v1"
+kb_path = "assets/kb"
+"""),
+    spec_card(
+        "spacy.CandidateGenerator.v1", registry="misc", family=FAMILY,
+        returns="Callable[[KnowledgeBase, Span], Iterable[Candidate]]",
+        doc="Makes the default candidate generator: it looks the mention's text up (case-sensitively) "
+            "among the KB's aliases. Registered in `@misc`.",
+        example="""
+[components]
+
+[components.entity_linker]
+factory = "entity_linker"
+
+[components.entity_linker.get_candidates]
+@misc = "spacy.CandidateGenerator.v1"
+"""),
+]

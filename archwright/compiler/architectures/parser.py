@@ -1,0 +1,76 @@
+"""Transition-based parser models for the parser and NER (spec: "Parser & NER architectures")."""
+
+from __future__ import annotations
+
+from ._card import POSITIVE, spec_card
+
+FAMILY = "parser"
+DOCS_TO_VECTORS = "Model[List[Doc], List[Floats2d]]"
+PARSER = "Model[List[Docs], List[List[Floats2d]]]"  # as the spec writes it
+
+
+def _args(use_upper_doc: str) -> dict:
+    return {
+        "tok2vec": {"annotation": DOCS_TO_VECTORS, "doc": "Gives each token a vector; run once per batch."},
+        "state_type": {"annotation": "Literal['parser', 'ner']",
+                       "doc": "The task whose state features are extracted: \"parser\" or \"ner\"."},
+        "extra_state_tokens": {"doc": "Extract a larger set of state tokens (a little slower, sometimes better)."},
+        "hidden_width": {**POSITIVE, "doc": "Width of the hidden layer."},
+        "maxout_pieces": {**POSITIVE, "recommended": (1, 3),
+                          "doc": "Maxout pieces of the state layer; 1 means ReLU (with the upper layer) or none."},
+        "use_upper": {"doc": use_upper_doc},
+        "nO": {**POSITIVE, "doc": "Number of actions; normally set from the data at initialization."},
+    }
+
+
+CARDS = [
+    spec_card(
+        "spacy.TransitionBasedParser.v2", family=FAMILY, returns=PARSER,
+        doc="A transition-based model for dependency parsing or NER: a tok2vec, a lower layer "
+            "precomputing one vector per (token, feature) pair, and an optional upper feed-forward "
+            "layer scoring the actions.",
+        args=_args("Add the upper hidden layer; best off for large (transformer) tok2vecs."),
+        example="""
+[model]
+@architectures = "spacy.TransitionBasedParser.v2"
+state_type = "ner"
+extra_state_tokens = false
+hidden_width = 64
+maxout_pieces = 2
+use_upper = true
+
+[model.tok2vec]
+@architectures = "spacy.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 4
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+"""),
+    spec_card(
+        "spacy.TransitionBasedParser.v1", family=FAMILY, returns=PARSER, legacy=True,
+        doc="Earlier version of TransitionBasedParser.v2 with the same arguments, except that "
+            "`use_upper` defaults to true.",
+        args=_args("Add the upper hidden layer (default true)."),
+        example="""
+[model]
+@architectures = "spacy.TransitionBasedParser.v1"
+state_type = "parser"
+extra_state_tokens = false
+hidden_width = 64
+maxout_pieces = 2
+use_upper = true
+
+[model.tok2vec]
+@architectures = "spacy.HashEmbedCNN.v2"
+pretrained_vectors = null
+width = 96
+depth = 4
+embed_size = 2000
+window_size = 1
+maxout_pieces = 3
+subword_features = true
+"""),
+]

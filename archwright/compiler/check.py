@@ -1,0 +1,274 @@
+"""IR-3: every registry reference bound to its card, with its arguments checked.
+
+`check(resolved)` walks the resolved config; each block with an `@registry = "name"` key is a
+promise. It is bound to the card of that name, and its arguments are checked: unknown and
+missing arguments, types (as spaCy's config system checks them), bounds and enumerations, the
+rules between arguments, and the I/O type of every sub-model against what its parent expects.
+All problems are reported in one run, each at the narrowest span.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, NamedTuple
+
+from ..diagnostics import Diagnostic, Related, Span
+from .registry import LEGACY_PREFIX, Arg, Card, Registry, default_registry, factories, training_defaults
+from .resolve import ResolvedConfig
+from .types import accepts, literal_values, model_io, plugs_into
+
+MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
+# spaCy's own namespaces: an unknown name there is a mistake, not someone's custom function
+SPACY_NAMESPACES = ("spacy.", "spacy-legacy.", "spacy-transformers.")
+
+
+class Block(NamedTuple):
+    """A promise bound to its card: `args` are the block's own values (sub-blocks as dicts)."""
+
+    path: tuple[str, ...]
+    card: Card
+    args: dict[str, Any]
+
+
+class Blueprint(NamedTuple):
+    blocks: dict[tuple[str, ...], Block]
+    data: dict[str, Any]
+
+
+def _join(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def promise_key(node: dict) -> list[str]:
+    return [k for k in node if isinstance(k, str) and k.startswith("@")]
+
+
+class _Checker:
+    def __init__(self, resolved: ResolvedConfig, registry: Registry) -> None:
+        self.data = resolved.data
+        self.spans = resolved.spans
+        self.registry = registry
+        self.blocks: dict[tuple[str, ...], Block] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.visited = 0
+
+    def span(self, path: tuple[str, ...]) -> Span | None:
+        return self.spans.find(path)
+
+    def block_span(self, path: tuple[str, ...], at_key: str | None) -> Span | None:
+        """Where a block is named: its `@registry` line, or else its header."""
+        if at_key is not None:
+            span = self.spans.keys.get(path + (at_key,))
+            if span is not None:
+                value = self.spans.values.get(path + (at_key,))
+                return Span(span.line, span.column, value.end_line, value.end_column) if value else span
+        return self.span(path)
+
+    def report(self, code: str, message: str, path: tuple[str, ...], span: Span | None = None,
+               hint: str = "", related: tuple[Related, ...] = ()) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span if span is not None else self.span(path),
+                                           config_path=_join(path), hint=hint, related=related))
+
+    # -- the walk ----------------------------------------------------------------------------
+
+    def walk(self, node: dict, path: tuple[str, ...], on_path: frozenset[int]) -> Card | None:
+        """Check a dict and everything below it; returns the card if the dict is a promise."""
+        self.visited += 1
+        if self.visited > MAX_BLOCKS or id(node) in on_path:
+            return None
+        inside = on_path | {id(node)}
+        card = self.bind(node, path)
+        children: dict[str, Card | None] = {}
+        for key, value in node.items():
+            if isinstance(value, dict):
+                children[key] = self.walk(value, path + (str(key),), inside)
+        if card is not None:
+            self.check_arguments(node, path, card, children)
+        return card
+
+    def bind(self, node: dict, path: tuple[str, ...]) -> Card | None:
+        keys = promise_key(node)
+        if not keys:
+            return None
+        if len(keys) > 1:
+            self.report("AW301", f"a block can name only one registered function, this one names "
+                        f"{len(keys)}: {', '.join(keys)}", path, self.block_span(path, keys[1]),
+                        hint="split it into separate blocks, or remove the extra `@` keys")
+            return None
+        at_key = keys[0]
+        registry, name = at_key[1:], node[at_key]
+        span = self.spans.values.get(path + (at_key,)) or self.block_span(path, at_key)
+        if not isinstance(name, str):
+            self.report("AW302", f"`{at_key}` must name a registered function as a string, not "
+                        f"{name!r}", path + (at_key,), span, hint=f'write {at_key} = "name.v1"')
+            return None
+        key_span = self.spans.keys.get(path + (at_key,)) or span
+        if registry not in self.registry.registries():
+            near = difflib.get_close_matches(registry, sorted(self.registry.registries()), n=1, cutoff=0.8)
+            if near:
+                self.report("AW303", f"there is no registry `{registry}`", path + (at_key,), key_span,
+                            hint=f"did you mean @{near[0]}?")
+            else:  # a plugin's registry (spacy-llm's @llm_tasks ...): spaCy needs the plugin installed
+                self.report("AW351", f"@{registry} is not one of spaCy 3.8's registries; it must come from "
+                            "a plugin package, and archwright does not check this block", path + (at_key,),
+                            key_span, hint="install the plugin that provides it when you train")
+            return None
+        card = self.registry.get(registry, name)
+        if card is None:
+            self.unknown_name(registry, name, path + (at_key,), span)
+            return None
+        self.blocks[path] = Block(path, card, {k: v for k, v in node.items() if k != at_key})
+        return card
+
+    def unknown_name(self, registry: str, name: str, where: tuple[str, ...], span: Span | None) -> None:
+        near = self.registry.suggest(registry, name)
+        if near.startswith("@"):
+            hint = f"it is registered elsewhere: {near}"
+        elif near:
+            hint = f'did you mean "{near}"?'
+        else:
+            hint = (f"run `archwright list` to see the {registry} functions archwright knows; "
+                    "add your own with archwright.register or --code FILE.py")
+        cleaned = near.split('"')[1] if near.startswith("@") else near
+        close = bool(near) and difflib.SequenceMatcher(None, name, cleaned).ratio() >= 0.9
+        if name.startswith(SPACY_NAMESPACES) or near.startswith("@") or close or (near and near in name):
+            self.report("AW304", f"`{name}` is not a registered {registry} function", where, span, hint=hint)
+        else:  # a name from the user's own code or a plugin (spacy train --code ...): spaCy may know it
+            self.report("AW352", f"`{name}` is not one of spaCy 3.8's {registry} functions; it must be "
+                        "registered by your own code or a plugin, and archwright cannot check its arguments",
+                        where, span, hint=(f"{hint}; or " if near else "") +
+                        "give archwright its card with --code FILE.py to check it")
+
+    # -- arguments ---------------------------------------------------------------------------
+
+    def check_arguments(self, node: dict, path: tuple[str, ...], card: Card,
+                        children: dict[str, Card | None]) -> None:
+        declared = card.by_name
+        at_key = promise_key(node)[0]
+        for key, value in node.items():
+            if key == at_key:
+                continue
+            where = path + (str(key),)
+            if key == "*":
+                if card.positional is None:
+                    self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
+                                where, hint="remove the `*` sections")
+                continue
+            arg = declared.get(key)
+            if arg is None:
+                near = difflib.get_close_matches(str(key), list(declared), n=1, cutoff=0.6)
+                self.report("AW306", f"{card.name} has no argument `{key}`", where,
+                            self.spans.keys.get(where) or self.span(where),
+                            hint=f"did you mean `{near[0]}`?" if near else
+                            f"its arguments are: {', '.join(declared) or 'none'}")
+                continue
+            if isinstance(value, dict) and promise_key(value):
+                child = children.get(key)
+                if child is not None:
+                    self.check_plug(card, arg, child, where)
+                continue
+            self.check_value(card, arg, value, where)
+        filled = self.factory_default(path, card)
+        for arg in card.args:
+            if arg.required and arg.kind == "keyword" and arg.name not in node and arg.name not in filled:
+                self.report("AW308", f"{card.name} needs the argument `{arg.name}` ({arg.annotation})",
+                            path, self.block_span(path, at_key),
+                            hint=f"add `{arg.name} = ...` to [{_join(path)}]" + (f": {arg.doc}" if arg.doc else ""))
+        values = {k: v for k, v in node.items() if not (isinstance(v, dict) and promise_key(v))}
+        for rule in card.rules:
+            problem = rule.check(values)
+            if problem:
+                first = path + (rule.args[0],)
+                related = tuple(Related(f"`{a}` is set here", self.span(path + (a,)), _join(path + (a,)))
+                                for a in rule.args[1:] if self.span(path + (a,)) is not None)
+                self.report("AW309", problem, first, related=related,
+                            hint="make the arguments agree")
+
+    def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
+        """What spaCy fills in here from the component factory's default config (when the block
+        names the same function as the default does), as `auto_fill` does at load."""
+        if len(path) >= 3 and path[0] == "components":
+            component = self.data.get("components", {}).get(path[1])
+            if not isinstance(component, dict):
+                return {}
+            node: Any = factories().get(component.get("factory"), {})
+            rest = path[2:]
+        else:  # [training], [corpora], [nlp], [initialize], [pretraining]: spaCy's default config
+            node, rest = training_defaults(), path
+        for part in rest:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get("@" + card.registry) in (card.name, *_legacy_names(card.name)):
+            return node
+        return {}
+
+    def check_value(self, card: Card, arg: Arg, value: Any, where: tuple[str, ...]) -> None:
+        t = arg.type
+        if not accepts(t, value):
+            allowed = literal_values(t)
+            if allowed:
+                message = f"`{arg.name}` of {card.name} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+            elif model_io(t) is not None or t.name in ("Callable", "Optional") and value is not None \
+                    and not isinstance(value, (int, float, str, bool, list)):
+                message = f"`{arg.name}` of {card.name} must be a block (`@...`) giving {arg.annotation}, not {value!r}"
+            else:
+                message = f"`{arg.name}` of {card.name} must be {arg.annotation}, not {_shown(value)}"
+            hint = ("null is not allowed here" if value is None else
+                    "write a whole number" if t.name == "int" else "write a number" if t.name == "float" else
+                    "write true or false" if t.name == "bool" else f"give a value of type {arg.annotation}")
+            self.report("AW305", message, where, hint=hint)
+            return
+        if not _number(value):
+            return
+        bound = _bound_problem(arg, value)
+        if bound:
+            self.report("AW307", f"`{arg.name}` of {card.name} {bound}, not {value!r}", where,
+                        hint=arg.doc or "change the value")
+        elif arg.recommended and not (arg.recommended[0] <= value <= arg.recommended[1]):
+            low, high = arg.recommended
+            self.report("AW350", f"`{arg.name}` = {value!r} is outside the range the spec recommends "
+                        f"for {card.name} ({low:g} to {high:g})", where, hint=arg.doc)
+
+    def check_plug(self, card: Card, arg: Arg, child: Card, where: tuple[str, ...]) -> None:
+        if plugs_into(arg.type, child.returns_type):
+            return
+        self.report("AW401", f"`{arg.name}` of {card.name} expects {arg.type}, but {child.name} "
+                    f"gives {child.returns_type}", where,
+                    hint=f"use an architecture that gives {arg.annotation} here")
+
+
+def _legacy_names(name: str) -> tuple[str, ...]:
+    spacy, legacy = LEGACY_PREFIX
+    if name.startswith(legacy):
+        return (spacy + name[len(legacy):],)
+    return ()
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value) if not isinstance(value, str) else f'the string "{value}"'
+
+
+def _bound_problem(arg: Arg, value: float) -> str:
+    if arg.gt is not None and not value > arg.gt:
+        return "must be positive" if arg.gt == 0 else f"must be greater than {arg.gt:g}"
+    if arg.ge is not None and not value >= arg.ge:
+        return f"must be at least {arg.ge:g}"
+    if arg.lt is not None and not value < arg.lt:
+        return f"must be less than {arg.lt:g}"
+    if arg.le is not None and not value <= arg.le:
+        return f"must be at most {arg.le:g}"
+    return ""
+
+
+def check(resolved: ResolvedConfig, registry: Registry | None = None) -> tuple[Blueprint, list[Diagnostic]]:
+    """IR-2 -> IR-3: bind promises to cards and check their arguments."""
+    checker = _Checker(resolved, registry or default_registry())
+    checker.walk(resolved.data, (), frozenset())
+    return Blueprint(checker.blocks, resolved.data), checker.diagnostics

@@ -1,0 +1,190 @@
+"""The closed registry: every registered function archwright knows, as an architecture card.
+
+A card is declared once and holds everything about a registered function: its name, its
+arguments (types as the spec writes them, defaults, bounds, enumerations), its input and output
+types, its documentation and example config. Cards come from two places:
+
+- `architectures/` declares the spec's architectures by hand, with the bounds and docs the spec
+  gives (and places for the rules later phases add: shape, receptive field, layers, builder);
+- every other name spaCy 3.8 registers (readers, batchers, optimizers, ...) is read from
+  `data/spacy_registry.json`, a compact record of spaCy's own signatures.
+
+A config can only name what is here. Users add cards from Python with `register`, or with
+`archwright validate --code FILE.py`: an explicit opt-in; a config itself never causes an import.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from importlib import resources
+from typing import Any, Callable
+
+from .types import Type, parse_type
+
+REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
+# spaCy resolves `spacy.X.vN` to `spacy-legacy.X.vN` when only the legacy package registers it
+LEGACY_PREFIX = ("spacy.", "spacy-legacy.")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a registered function."""
+
+    name: str
+    annotation: str  # as the spec writes it: "int", "Model[List[Doc], List[Floats2d]]" ...
+    default: Any = REQUIRED
+    doc: str = ""
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    recommended: tuple[float, float] | None = None  # outside: a warning, not an error
+    kind: str = "keyword"  # or "positional" (a *args parameter, fed from a `*` section)
+
+    @property
+    def type(self) -> Type:
+        return parse_type(self.annotation)
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A constraint between arguments: `check(args)` returns a message, or None when it holds."""
+
+    args: tuple[str, ...]
+    check: Callable[[dict[str, Any]], str | None]
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    registry: str
+    args: tuple[Arg, ...]
+    returns: str  # the type it creates, as the spec writes it
+    family: str = ""
+    doc: str = ""
+    example: str = ""
+    in_spec: bool = False
+    legacy: bool = False
+    rules: tuple[Rule, ...] = ()
+    # filled by later phases (shapes and layers, build): kept on the card, one place per architecture
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def by_name(self) -> dict[str, Arg]:
+        return {a.name: a for a in self.args}
+
+    @property
+    def positional(self) -> Arg | None:
+        return next((a for a in self.args if a.kind == "positional"), None)
+
+    @property
+    def returns_type(self) -> Type:
+        return parse_type(self.returns)
+
+    @cached_property
+    def schema(self):
+        """The card's arguments as a pydantic model (built on first use: pydantic is slow to import)."""
+        from .schema import build_schema
+
+        return build_schema(self)
+
+
+class Registry:
+    """Cards by (registry, name)."""
+
+    def __init__(self) -> None:
+        self._cards: dict[tuple[str, str], Card] = {}
+
+    def add(self, card: Card) -> Card:
+        self._cards[(card.registry, card.name)] = card
+        return card
+
+    def get(self, registry: str, name: str) -> Card | None:
+        card = self._cards.get((registry, name))
+        if card is None and name.startswith(LEGACY_PREFIX[0]):
+            card = self._cards.get((registry, LEGACY_PREFIX[1] + name[len(LEGACY_PREFIX[0]):]))
+        return card
+
+    def registries(self) -> set[str]:
+        return {registry for registry, _ in self._cards} | set(_data()["registries"])
+
+    def names(self, registry: str) -> list[str]:
+        return sorted(name for reg, name in self._cards if reg == registry)
+
+    def cards(self) -> list[Card]:
+        return list(self._cards.values())
+
+    def suggest(self, registry: str, name: str) -> str:
+        """The nearest known name, also for pasted quotes and commas (`"spacy.Tok2Vec.v2",`)."""
+        cleaned = name.strip().strip(",;").strip().strip("\"'").strip()
+        if cleaned != name and self.get(registry, cleaned):
+            return cleaned
+        candidates = self.names(registry)
+        match = difflib.get_close_matches(cleaned, candidates, n=1, cutoff=0.75)
+        if match:
+            return match[0]
+        # the same name in another registry (`@layers = "spacy.Tok2Vec.v2"`)
+        for other in sorted(self.registries()):
+            if other != registry and self.get(other, cleaned):
+                return f"@{other} = \"{cleaned}\""
+        return ""
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    text = resources.files("archwright.compiler.data").joinpath("spacy_registry.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def factories() -> dict[str, dict]:
+    """spaCy 3.8's pipeline factories and their default configs."""
+    return _data()["factories"]
+
+
+def training_defaults() -> dict[str, Any]:
+    """spaCy 3.8's default training config (and pretraining section), uninterpolated."""
+    return _data()["training_defaults"]
+
+
+def _generated_cards() -> list[Card]:
+    cards = []
+    for registry, functions in _data()["registries"].items():
+        for name, function in functions.items():
+            args = []
+            for p in function["params"]:
+                kind = "positional" if p.get("kind") == "VAR_POSITIONAL" else "keyword"
+                default = p["default"] if "default" in p else (() if kind == "positional" else REQUIRED)
+                args.append(Arg(p["name"], p.get("annotation") or "Any", default, kind=kind))
+            cards.append(Card(name, registry, tuple(args), function.get("returns") or "Any",
+                              doc=function.get("doc", ""), legacy=name.startswith(LEGACY_PREFIX[1])))
+    return cards
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> Registry:
+    """spaCy's registered names, with the spec's cards in place of the generated ones."""
+    from .architectures import SPEC_CARDS, plugins
+
+    registry = Registry()
+    for card in _generated_cards() + plugins.CARDS:
+        registry.add(card)
+    for card in SPEC_CARDS:
+        registry.add(card)
+        # a spec name that spaCy only registers through spacy-legacy: the legacy name too
+        spacy, legacy = LEGACY_PREFIX
+        alias = legacy + card.name[len(spacy):]
+        if card.name.startswith(spacy) and (card.registry, alias) in registry._cards:
+            registry._cards[(card.registry, alias)] = card
+    return registry
+
+
+def register(card: Card) -> Card:
+    """Add a user's card to the registry (from Python; a config can never do this)."""
+    return default_registry().add(card)

@@ -1,0 +1,55 @@
+"""Refresh archwright/compiler/data/spacy_registry.json from ../shared/corpus/spacy-registry.json.
+
+The data are facts about spaCy 3.8's API (registered names, parameters, annotations, defaults,
+factory default configs, the default training config), kept compact: one entry per name, the
+first paragraph of its docstring. Run it with spaCy installed (the `parity` extra).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT.parent / "shared" / "corpus" / "spacy-registry.json"
+TARGET = ROOT / "archwright" / "compiler" / "data" / "spacy_registry.json"
+
+
+def _training_defaults() -> dict:
+    """spaCy's default_config.cfg and default_config_pretraining.cfg (needs spaCy installed)."""
+    import spacy
+    from confection import Config
+
+    folder = Path(spacy.__file__).parent
+    defaults = Config().from_disk(folder / "default_config.cfg", interpolate=False)
+    pretraining = Config().from_disk(folder / "default_config_pretraining.cfg", interpolate=False)
+    merged = dict(defaults)
+    for section, values in pretraining.items():
+        merged[section] = {**merged.get(section, {}), **values}
+    return merged
+
+
+def main() -> int:
+    data = json.loads(SOURCE.read_text(encoding="utf-8"))
+    registries = {}
+    for registry, functions in sorted(data["registries"].items()):
+        registries[registry] = {
+            name: {
+                "params": [{k: p[k] for k in ("name", "annotation", "default", "kind") if k in p}
+                           for p in f.get("params", [])],
+                "returns": f.get("returns"),
+                "doc": (f.get("doc") or "").strip().split("\n\n")[0],
+            }
+            for name, f in sorted(functions.items())
+        }
+    factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
+    out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
+           "training_defaults": _training_defaults()}
+    TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
