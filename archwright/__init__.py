@@ -6,6 +6,9 @@ Public API (validating never imports thinc, numpy, networkx or streamlit):
     resolve(source, overrides=...)   -> dict, as confection's Config().from_str gives it
     validate(source, overrides=...)  -> [Diagnostic]
     Compilation(source, ...)         the phases, run lazily; .syntax, .resolved, .diagnostics
+    register(Card(name, registry, (Arg(...), ...), returns))
+                                     add a card for your own registered function (what
+                                     `archwright validate --code FILE.py` imports does)
 
 `source` is config text (str) or a path (pathlib.Path), read as spaCy reads files.
 """
@@ -16,6 +19,7 @@ import os
 from typing import Any
 
 from .compiler.compilation import Compilation
+from .compiler.registry import Arg, Card, register
 from .compiler.resolve import ResolvedConfig, SpanIndex
 from .compiler.serialize import to_str
 from .diagnostics import CODES, CompilerBug, Diagnostic, Severity, Span, render_human
@@ -25,8 +29,9 @@ from .grammar.syntax import ConfigFile
 __version__ = "0.1.0"
 
 __all__ = [
-    "CODES", "Compilation", "CompilerBug", "ConfigError", "ConfigFile", "Diagnostic", "ResolvedConfig",
-    "Severity", "Span", "SpanIndex", "__version__", "parse", "resolve", "to_str", "validate",
+    "CODES", "Arg", "Card", "Compilation", "CompilerBug", "ConfigError", "ConfigFile", "Diagnostic",
+    "ResolvedConfig", "Severity", "Span", "SpanIndex", "__version__", "parse", "register", "resolve", "to_str",
+    "validate",
 ]
 
 

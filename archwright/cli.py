@@ -4,16 +4,21 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import importlib.util
 import json
 import os
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
+from .compiler.registry import Card, Registry, default_registry
 from .compiler.serialize import NotWritable, to_str
 from .diagnostics import (CompilerBug, Diagnostic, FileReport, has_errors, render_github, render_human,
                           render_json, render_sarif, use_colour)
@@ -44,6 +49,21 @@ def _build_parser() -> argparse.ArgumentParser:
     validate.add_argument("paths", nargs="+", help=".cfg files or directories (searched for *.cfg)")
     validate.add_argument("--format", choices=["human", "json", "github", "sarif"], default="human")
     validate.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+
+    listing = commands.add_parser("list", help="list the registered functions archwright knows, by family")
+    listing.add_argument("--registry", metavar="NAME", help="only this registry (architectures, layers, readers, ...)")
+    listing.add_argument("--format", choices=["text", "json"], default="text")
+
+    explain = commands.add_parser("explain", help="show a registered function's card: arguments, types, example")
+    explain.add_argument("name", help='a registered name, e.g. "spacy.Tok2Vec.v2"')
+    explain.add_argument("--registry", metavar="NAME", help="the registry to look in (default: all of them)")
+    explain.add_argument("--format", choices=["text", "json"], default="text")
+
+    for command in (validate, listing, explain):
+        command.add_argument("--code", metavar="FILE.py", action="append", default=[],
+                             help="import this Python file first, to add your own cards with "
+                                  "archwright.register(Card(...)) (an explicit opt-in: a config never "
+                                  "causes an import); may be given more than once")
     return parser
 
 
@@ -78,8 +98,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems:
             sys.stderr.write(render_human([("<command line>", None, problems)], use_colour(sys.stderr)) + "\n")
             return EXIT_PROBLEMS
+        if overrides and args.command in ("list", "explain"):
+            sys.stderr.write(f"archwright: error: config overrides ({', '.join(sorted(overrides))}) only "
+                             f"apply to `validate` and `resolve`, not to `{args.command}`\n")
+            return EXIT_PROBLEMS
+        for code in getattr(args, "code", []):
+            problem = _load_code(code)
+            if problem:
+                sys.stderr.write(f"archwright: cannot load --code {code}: {problem}\n")
+                return EXIT_PROBLEMS
         if args.command == "resolve":
             return _resolve(args, overrides)
+        if args.command == "list":
+            return _list(args)
+        if args.command == "explain":
+            return _explain(args)
         return _validate(args, overrides)
     except BrokenPipeError:
         return EXIT_OK
@@ -202,3 +235,275 @@ def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     diagnostics = [d for _, _, ds in reports for d in ds]
     failed = has_errors(diagnostics) or (args.strict and bool(diagnostics))
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+# -- --code: the user's own cards --------------------------------------------------------------
+
+_loaded_code: dict[str, str] = {}  # resolved path -> module name, so a file is imported once
+
+
+def _load_code(path: str) -> str:
+    """Import a Python file that registers cards (`archwright.register(Card(...))`); returns a
+    description of the problem, or "" when it loaded. Only `--code` ever imports anything."""
+    key = os.path.realpath(path)
+    if key in _loaded_code:
+        return ""
+    if not os.path.isfile(path):
+        return "no such file" if not os.path.exists(path) else "not a file"
+    name = f"_archwright_code_{len(_loaded_code)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        return "not a Python file (give a .py file)"
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as `spacy train --code` does: dataclasses and pickling need it
+    try:
+        spec.loader.exec_module(module)
+    except (Exception, SystemExit) as e:
+        del sys.modules[name]
+        return _describe(e)
+    _loaded_code[key] = name
+    return ""
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg} (line {error.lineno})"
+    if isinstance(error, SystemExit):
+        return f"the file called exit({error.code!r})"
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+
+
+# -- list and explain --------------------------------------------------------------------------
+
+def _registry_name(registry: Registry, name: str | None) -> tuple[str | None, str]:
+    """The registry named by --registry (`@layers` or `layers`), or a problem to report."""
+    if name is None:
+        return None, ""
+    cleaned = name.lstrip("@")
+    known = sorted(registry.registries())
+    if cleaned in known:
+        return cleaned, ""
+    near = difflib.get_close_matches(cleaned, known, n=1, cutoff=0.6)
+    hint = f"did you mean {near[0]}?" if near else f"the registries are: {', '.join(known)}"
+    return None, _command_line_problem("AW303", f"there is no registry `{cleaned}`", hint)
+
+
+def _command_line_problem(code: str, message: str, hint: str) -> str:
+    severity = "error"
+    return f"<command line>: {severity} {code}: {message}\n" + (f"  hint: {hint}\n" if hint else "")
+
+
+def _aliases(registry: Registry) -> dict[tuple[str, str], list[str]]:
+    """Other names a card answers to (`spacy-legacy.Tagger.v1` for the spec's spacy.Tagger.v1)."""
+    aliases: dict[tuple[str, str], list[str]] = {}
+    for reg in sorted(registry.registries()):
+        for name in registry.names(reg):
+            card = registry.get(reg, name)
+            if card is not None and card.name != name:
+                aliases.setdefault((card.registry, card.name), []).append(name)
+    return aliases
+
+
+def _unique_cards(registry: Registry) -> list[Card]:
+    unique: dict[tuple[str, str], Card] = {}
+    for card in registry.cards():
+        unique.setdefault((card.registry, card.name), card)
+    return list(unique.values())
+
+
+def _groups(registry: Registry, only: str | None) -> list[tuple[str, str | None, str | None, list[Card]]]:
+    """(title, family, registry, cards): the spec's families in the spec's order, other families
+    (from plugins or the user's code), then every other registry's functions by name."""
+    order = {(c.registry, c.name): i for i, c in enumerate(SPEC_CARDS)}
+    families = [module.FAMILY for module in FAMILIES]
+    by_family: dict[str, list[Card]] = {}
+    by_registry: dict[str, list[Card]] = {}
+    for card in _unique_cards(registry):
+        if only is not None and card.registry != only:
+            continue
+        if card.family:
+            by_family.setdefault(card.family, []).append(card)
+        else:
+            by_registry.setdefault(card.registry, []).append(card)
+    groups: list[tuple[str, str | None, str | None, list[Card]]] = []
+    for family in families + sorted(set(by_family) - set(families)):
+        cards = by_family.get(family)
+        if cards:
+            cards.sort(key=lambda c: (order.get((c.registry, c.name), len(order)), c.registry, c.name))
+            title = TITLES.get(family) or family.replace("_", " ").capitalize()
+            groups.append((title, family, None, cards))
+    for reg in sorted(by_registry):
+        groups.append((f"@{reg}", None, reg, sorted(by_registry[reg], key=lambda c: c.name)))
+    return groups
+
+
+def _marks(card: Card) -> list[str]:
+    return ["spec"] * card.in_spec + ["legacy"] * card.legacy
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    only, problem = _registry_name(registry, args.registry)
+    if problem:
+        sys.stderr.write(problem)
+        return EXIT_PROBLEMS
+    groups = _groups(registry, only)
+    aliases = _aliases(registry)
+    cards = [card for *_, group in groups for card in group]
+    summary = {"functions": len(cards), "spec": sum(c.in_spec for c in cards),
+               "legacy": sum(c.legacy for c in cards)}
+    if args.format == "json":
+        data = {"groups": [{"title": title, "family": family, "registry": reg,
+                            "functions": [{"name": c.name, "registry": c.registry, "family": c.family,
+                                           "in_spec": c.in_spec, "legacy": c.legacy, "returns": c.returns,
+                                           "aliases": aliases.get((c.registry, c.name), [])}
+                                          for c in group]}
+                           for title, family, reg, group in groups],
+                "summary": summary}
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    width = max((len(c.name) for c in cards), default=0) + 2
+    reg_width = max((len(c.registry) for c in cards), default=0) + 3
+    out: list[str] = []
+    for title, family, reg, group in groups:
+        out.append(title)
+        for card in group:
+            marks = _marks(card)
+            also = aliases.get((card.registry, card.name))
+            if also:
+                marks.append("also " + ", ".join(also))
+            where = "" if reg else f"@{card.registry}".ljust(reg_width)
+            line = f"  {card.name.ljust(width)}{where}{', '.join(marks)}" if not reg or marks else f"  {card.name}"
+            out.append(line.rstrip())
+        out.append("")
+    out.append(f"{summary['functions']} function{'s' * (summary['functions'] != 1)} ({summary['spec']} from the spec, "
+               f"{summary['legacy']} legacy); `archwright explain NAME` shows one")
+    sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
+def _find(registry: Registry, name: str, only: str | None) -> list[Card]:
+    found: dict[tuple[str, str], Card] = {}
+    for reg in [only] if only else sorted(registry.registries()):
+        card = registry.get(reg, name)
+        if card is not None:
+            found.setdefault((card.registry, card.name), card)
+    return list(found.values())
+
+
+def _nearest(registry: Registry, name: str, only: str | None) -> tuple[str, str]:
+    """The closest known (registry, name) to a mistyped name, or ("", "")."""
+    best, best_ratio = ("", ""), 0.0
+    for reg in [only] if only else sorted(registry.registries()):
+        near = registry.suggest(reg, name)
+        if near and not near.startswith("@"):
+            ratio = difflib.SequenceMatcher(None, name, near).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = (reg, near), ratio
+    if best == ("", "") and only:  # the right name in another registry
+        for reg in sorted(registry.registries()):
+            if reg != only and registry.get(reg, name.strip().strip("\"',")) is not None:
+                return reg, name.strip().strip("\"',")
+    return best
+
+
+def _explain(args: argparse.Namespace) -> int:
+    registry = default_registry()
+    only, problem = _registry_name(registry, args.registry)
+    if problem:
+        sys.stderr.write(problem)
+        return EXIT_PROBLEMS
+    cards = _find(registry, args.name, only)
+    if not cards:
+        where = f"@{only}" if only else "registered"
+        reg, near = _nearest(registry, args.name, only)
+        hint = (f'did you mean "{near}" (@{reg})?' if near else
+                "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
+        sys.stderr.write(_command_line_problem("AW304", f"`{args.name}` is not a {where} function", hint))
+        return EXIT_PROBLEMS
+    aliases = _aliases(registry)
+    if args.format == "json":
+        data = {"cards": [_card_json(card, aliases.get((card.registry, card.name), [])) for card in cards]}
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=repr) + "\n")
+        return EXIT_OK
+    texts = [_card_text(card, aliases.get((card.registry, card.name), [])) for card in cards]
+    sys.stdout.write(("\n" + "-" * 72 + "\n\n").join(texts))
+    return EXIT_OK
+
+
+def _value(value: Any) -> str:
+    """A default as a config writes it."""
+    if isinstance(value, (str, bool, int, float, list, dict)) or value is None:
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            pass
+    return repr(value)
+
+
+def _bounds(arg) -> str:
+    parts = [f"{op} {bound:g}" for op, bound in ((">", arg.gt), (">=", arg.ge), ("<", arg.lt), ("<=", arg.le))
+             if bound is not None]
+    return ", ".join(parts)
+
+
+def _recommended(arg) -> str:
+    return f"{arg.recommended[0]:g} to {arg.recommended[1]:g}" if arg.recommended else ""
+
+
+def _default(arg) -> str:
+    if arg.kind == "positional":
+        return "(positional: the `*` section)"
+    return "required" if arg.required else _value(arg.default)
+
+
+def _card_text(card: Card, aliases: list[str]) -> str:
+    about = [f"@{card.registry}"]
+    if card.family:
+        about.append(TITLES.get(card.family, card.family))
+    about += ["spec card"] * card.in_spec + ["legacy"] * card.legacy
+    out = [f"{card.name} ({'; '.join(about)})"]
+    if aliases:
+        out.append(f"also registered as {', '.join(aliases)}")
+    out.append("")
+    out.extend(textwrap.wrap(card.doc, 96) if card.doc else ["(no documentation on this card)"])
+    out.append("")
+    if card.args:
+        header = ["argument", "type", "default", "bounds", "recommended", "description"]
+        rows = [[("*" if a.kind == "positional" else "") + a.name, a.annotation, _default(a), _bounds(a),
+                 _recommended(a), a.doc] for a in card.args]
+        keep = [i for i in range(len(header)) if i < 3 or i == 5 or any(row[i] for row in rows)]
+        header = [header[i] for i in keep]
+        rows = [[row[i] for i in keep] for row in rows]
+        widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
+        out.append("Arguments:")
+        for row in [header] + rows:
+            out.append(("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))).rstrip())
+    else:
+        out.append("Arguments: none")
+    for rule in card.rules:
+        out.append(f"  checked together: {', '.join(f'`{a}`' for a in rule.args)}")
+    out.append("")
+    out.append(f"Returns: {card.returns}")
+    out.append("")
+    if card.example:
+        out.append("Example:")
+        out.extend(("  " + line).rstrip() for line in card.example.rstrip("\n").split("\n"))
+    else:
+        out.append("Example: none on this card")
+    return "\n".join(out) + "\n"
+
+
+def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:
+    return {
+        "name": card.name, "registry": card.registry, "family": card.family,
+        "family_title": TITLES.get(card.family, card.family) if card.family else "",
+        "in_spec": card.in_spec, "legacy": card.legacy, "aliases": aliases, "doc": card.doc,
+        "args": [{"name": a.name, "annotation": a.annotation, "required": a.required and a.kind == "keyword",
+                  "default": None if a.required or a.kind == "positional" else a.default, "kind": a.kind,
+                  "gt": a.gt, "ge": a.ge, "lt": a.lt, "le": a.le,
+                  "recommended": list(a.recommended) if a.recommended else None, "doc": a.doc}
+                 for a in card.args],
+        "rules": [list(rule.args) for rule in card.rules],
+        "returns": card.returns, "example": card.example,
+    }

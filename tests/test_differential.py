@@ -369,15 +369,8 @@ def text_and_overrides(draw, text_strategy):
         if sections else st.sampled_from(OVERRIDE_KEYS)
     odd = st.sampled_from(OVERRIDE_KEYS + ["DEFAULT.x", "a.", "a..x", ".x", "*.x.y", "a.b.", "a.k=v", "a.#k", "a. k"])
     keys = st.one_of(*[good] * 7, odd)
-    overrides = draw(st.dictionaries(keys, override_value, min_size=1, max_size=3))
-    return text, _without_known_bugs(overrides)
-
-
-def _without_known_bugs(overrides: dict) -> dict:
-    """KNOWN BUG (test_bug_override_through_overridden_key): an override whose path runs through
-    another override's key crashes archwright. Such pairs are kept out of the property tests so
-    that they keep looking for other differences; remove this filter once the bug is fixed."""
-    return {k: v for k, v in overrides.items() if not any(k.startswith(o + ".") for o in overrides)}
+    # often an override through another one ("a.b" and "a.b.c"): a crash, fixed in e525020
+    return text, draw(st.dictionaries(keys, override_value, min_size=1, max_size=3))
 
 
 SETTINGS = dict(deadline=None, database=None, derandomize=False,

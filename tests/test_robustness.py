@@ -189,9 +189,6 @@ def test_random_configish_text_never_raises(text):
                                             st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
                                   max_size=3))
 def test_random_text_with_overrides_never_raises(text, overrides):
-    # KNOWN BUG, kept out here (see test_bug_override_through_overridden_key in
-    # test_differential.py): an override whose path runs through another override crashes.
-    overrides = {k: v for k, v in overrides.items() if not any(k.startswith(o + ".") for o in overrides)}
     compile_all("[a]\n[a.b]\n" + text, overrides=overrides)
     compile_all("[a]\n[a.b]\n" + text, overrides=overrides, interpolate=False)
 

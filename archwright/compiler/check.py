@@ -269,6 +269,9 @@ def _bound_problem(arg: Arg, value: float) -> str:
 
 def check(resolved: ResolvedConfig, registry: Registry | None = None) -> tuple[Blueprint, list[Diagnostic]]:
     """IR-2 -> IR-3: bind promises to cards and check their arguments."""
+    from .pipeline import check_pipeline
+
     checker = _Checker(resolved, registry or default_registry())
     checker.walk(resolved.data, (), frozenset())
-    return Blueprint(checker.blocks, resolved.data), checker.diagnostics
+    blueprint = Blueprint(checker.blocks, resolved.data)
+    return blueprint, checker.diagnostics + check_pipeline(blueprint, resolved.spans)
