@@ -21,7 +21,8 @@ from archwright.diagnostics import Diagnostic, Span, render_github
 from conftest import SKIP_REASON, REAL, needs_shared, oracle_rows, same_ordered, same_value
 
 ENV_VARIABLE = "SPACY_CONFIG_OVERRIDES"
-CLEAN = "[paths]\ntrain = \"corpus/train.spacy\"\n\n[training]\nmax_epochs = 10\ndropout = 0.1\ntrain_corpus = ${paths.train}\n"
+CLEAN = ("[paths]\ntrain = \"corpus/train.spacy\"\n\n[nlp]\nlang = \"en\"\npipeline = []\n\n[components]\n\n"
+         "[training]\nmax_epochs = 10\ndropout = 0.1\ntrain_corpus = ${paths.train}\n")
 ERROR = "[a]\nb = ${x.y}\n"                 # AW201: undefined reference
 WARNING = "[a]\nb = 'x'\n"                   # AW151: single-quoted value (a warning)
 BROKEN = "[a\nb = 1\n"                       # AW102

@@ -24,7 +24,7 @@ def test_the_corpus_is_complete() -> None:
 def test_confection_case(case: dict) -> None:
     compilation = Compilation(case["config"], overrides=case["overrides"], interpolate=case["interpolate"])
     expect = case["expect"]
-    errors = [d for d in compilation.diagnostics if d.is_error]
+    errors = [d for d in compilation.resolution_diagnostics if d.is_error]
     if "error" in expect:
         assert errors, f"confection raises {expect['error']}: {expect['message'][:200]}"
         assert compilation.resolved is None

@@ -608,10 +608,9 @@ def test_regressions(text, overrides, interpolate):
 
 
 # ---------------------------------------------------------------------------------------------
-# Discrepancies found. Each test states the minimal input and what each side does.
-# BUG tests fail today (archwright is not fixed here); LIMIT tests are archwright's deliberate
-# bounds, which break the parity contract on inputs confection accepts (strict xfail: they flip
-# to a failure once the limit is lifted, so that the marker is removed).
+# Discrepancies found by the tests above. Each test states the minimal input and what each side
+# does. "fixed" tests pin bugs fixed in e525020; the expansion cap is a deliberate limit of
+# archwright, pinned on both sides.
 
 
 def test_fixed_override_through_overridden_key():

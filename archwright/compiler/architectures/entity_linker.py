@@ -67,12 +67,7 @@ kb_path = "assets/kb"
         doc="Makes the default candidate generator: it looks the mention's text up (case-sensitively) "
             "among the KB's aliases. Registered in `@misc`.",
         example="""
-[components]
-
-[components.entity_linker]
-factory = "entity_linker"
-
-[components.entity_linker.get_candidates]
+[get_candidates]
 @misc = "spacy.CandidateGenerator.v1"
 """),
 ]
