@@ -106,15 +106,20 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     names = table.sections
     undefined_parent: set[str] = set()
+    valid: set[str] = set()  # sections whose every prefix is declared
     for name, section in names.items():
-        parts = name.split(".")
-        if len(parts) > MAX_NESTING:
+        if name.count(".") >= MAX_NESTING:
             out.append(Diagnostic(
-                "AW214", f"[{name[:60]}...] is nested {len(parts)} levels deep; spaCy's config reader "
+                "AW214", f"[{name[:60]}...] is nested {name.count('.') + 1} levels deep; spaCy's config reader "
                 f"fails on deep nesting, and archwright reads at most {MAX_NESTING} levels",
                 section.name_span, config_path=name[:200], hint="flatten the structure"))
             undefined_parent.add(name)
             continue
+        parent_name = name.rpartition(".")[0]
+        if "." not in name or parent_name in valid:  # the common case, without walking every prefix
+            valid.add(name)
+            continue
+        parts = name.split(".")
         for i in range(1, len(parts)):
             if parts[i - 1] == "*":
                 continue
@@ -128,19 +133,26 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
                     f"declare [{parent}] above [{name}]"))
                 undefined_parent.add(name)
                 break
+        else:
+            valid.add(name)
     # a key of [a] may not have the name of a child section [a.b ...]
-    for name, section in names.items():
-        parts = name.split(".")
-        for i in range(1, len(parts)):
-            parent = _join(parts[:i])
-            entry = table.entries.get(parent, {}).get(parts[i])
-            if entry is not None:
-                child = _join(parts[:i + 1])
-                out.append(Diagnostic(
-                    "AW210", f"`{parts[i]}` in [{parent}] is both a key and the section [{child}]",
-                    entry.key_span, config_path=child,
-                    related=(Related(f"section [{name}] declared here", section.name_span, name),),
-                    hint=f"remove the key `{parts[i]}` or rename the section"))
+    first_below: dict[str, str] = {}  # every proper prefix of a section name -> the first such section
+    for name in names:
+        prefix = name.rpartition(".")[0]
+        while prefix and prefix not in first_below:
+            first_below[prefix] = name
+            prefix = prefix.rpartition(".")[0]
+    for parent, entries in table.entries.items():
+        for key, entry in entries.items():
+            child = f"{parent}.{key}"
+            name = child if child in names else first_below.get(child)
+            if name is None:
+                continue
+            out.append(Diagnostic(
+                "AW210", f"`{key}` in [{parent}] is both a key and the section [{child}]",
+                entry.key_span, config_path=child,
+                related=(Related(f"section [{name}] declared here", names[name].name_span, name),),
+                hint=f"remove the key `{key}` or rename the section"))
     return out + _check_order(table, undefined_parent)
 
 
