@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import statistics
+import compileall
 import subprocess
 import sys
 import tempfile
@@ -194,6 +195,10 @@ def time_process(command: list[str], cwd: str) -> tuple[float, int, str]:
 def bench_cli(runs: int) -> dict:
     if not spacy_installed():
         return {"skipped": "spaCy is not installed in this interpreter"}
+    # `pip install` byte-compiles a package; an editable checkout run with PYTHONDONTWRITEBYTECODE
+    # would otherwise compile archwright's sources on every start (spaCy's are compiled)
+    import archwright
+    compileall.compile_dir(str(Path(archwright.__file__).parent), quiet=1)
     with tempfile.TemporaryDirectory() as empty_dir:
         commands = cli_commands(CLI_CONFIG, empty_dir)
         exit_codes, tails = {}, {}

@@ -413,7 +413,7 @@ _dollar_free_value = st.one_of(st.sampled_from([s for s in SCALARS if "$" not in
 TERMINALS = {
     "HEADER": st.one_of(st.sampled_from(COMMON_NAMES).map(lambda n: f"\n[{n}]"),
                         header().map(lambda h: "\n" + h)),
-    "ENTRY": st.one_of(
+    "ENTRIES": st.one_of(
         st.builds(lambda k, v: k + v, _line_key, _dollar_free_value),
         # an entry with continuation lines
         st.builds(lambda k, v, c: f"{k}{v}\n    {c}", _line_key, st.sampled_from(["[", "", "hello", "{"]),

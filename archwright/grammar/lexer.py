@@ -7,8 +7,9 @@ it), and `config.lark` gives the resulting tokens their structure.
 
 Tokens:
 - HEADER: a section header line.
-- ENTRY: a whole `key = value` item whose value has no '$' (most of them); it carries the
-  finished `Entry`, like a string literal is one token in a programming language.
+- ENTRIES: a run of whole `key = value` items whose values have no '$' (most of them); it
+  carries the finished `Entry` objects, as a string literal is one token in a programming
+  language (one token for a run, not one per item, keeps the LALR parser's work small).
 - KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: an item whose value
   has a '$'. KEY carries its delimiter.
 - COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
@@ -47,16 +48,24 @@ class KeyToken(Token):
     __slots__ = ("delimiter", "delimiter_column")
 
 
-class EntryToken:
-    """An ENTRY token: the LALR parser only reads `type`; the finished Entry rides along."""
+class EntriesToken:
+    """An ENTRIES token: the LALR parser only reads `type`; the finished entries ride along."""
 
-    __slots__ = ("type", "entry")
+    __slots__ = ("type", "entries")
     # Lark copies the last token's position onto its end-of-input token
     start_pos = line = column = end_line = end_column = end_pos = None
 
     def __init__(self, entry: Entry) -> None:
-        self.type = "ENTRY"
-        self.entry = entry
+        self.type = "ENTRIES"
+        self.entries = [entry]
+
+
+def _add_entry(out: list, entry: Entry) -> None:
+    last = out[-1] if out else None
+    if type(last) is EntriesToken:
+        last.entries.append(entry)
+    else:
+        out.append(EntriesToken(entry))
 
 
 def _token(type_: str, value: str, line: int, column: int, end_line: int, end_column: int,
@@ -141,7 +150,7 @@ class _Item:
                 else:
                     span = Span(line, self.delimiter_column + 1, line, self.delimiter_column + 1)
                     entry = Entry(self.key, key_span, self.delimiter, Value(text, (), span))
-                out.append(EntryToken(entry))
+                _add_entry(out, entry)
             else:
                 out.append(self._key_token())
                 start = self.starts
@@ -156,7 +165,7 @@ class _Item:
                 comments = tuple(Comment(t.value, Span(t.line, t.column, t.end_line, t.end_column))
                                  for t in self.inside if t.type == "VALUE_COMMENT")
                 entry = Entry(self.key, key_span, self.delimiter, Value(joined, (Text(joined, span),), span, comments))
-                out.append(EntryToken(entry))
+                _add_entry(out, entry)
                 out.extend(t for t in self.inside if t.type != "VALUE_COMMENT")
             else:
                 out.append(self._key_token())

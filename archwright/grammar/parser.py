@@ -42,8 +42,8 @@ class _Builder(Transformer):
         for child in children:
             if type(child) is Entry:
                 entries.append(child)
-            elif child.type == "ENTRY":
-                entries.append(child.entry)
+            elif child.type == "ENTRIES":
+                entries.extend(child.entries)
             elif child.type in (lexer.NO_DELIMITER, lexer.EMPTY_KEY):
                 bad_lines.append(BadLine(str(child), child.type, _span(child)))
             elif child.type == "VALUE_COMMENT" and entries:
