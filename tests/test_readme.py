@@ -28,3 +28,15 @@ def test_the_validate_example_is_what_archwright_prints(capsys, monkeypatch) -> 
     monkeypatch.setitem(os.environ, "NO_COLOR", "1")
     assert main(["validate", block.group(1)]) == 1
     assert capsys.readouterr().out == block.group(2)
+
+
+def test_the_python_example_runs_as_shown(monkeypatch) -> None:
+    import doctest
+
+    block = next(b for b in re.findall(r"```python\n(.*?)```", README, re.S) if ">>>" in b)
+    monkeypatch.chdir(ROOT)
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(block, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries > 0
