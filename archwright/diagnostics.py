@@ -100,6 +100,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW451": (Severity.WARNING, "component outside the pipeline"),
     "AW452": (Severity.WARNING, "factory from the user's code or a plugin"),
     "AW453": (Severity.WARNING, "pretraining component that does not exist"),
+    "AW454": (Severity.WARNING, "exclusive_classes that does not fit the component"),
+    "AW455": (Severity.WARNING, "state_type that does not fit the component"),
     "AW250": (Severity.WARNING, "'$<...>' reference spelling"),
     "AW251": (Severity.WARNING, "section contains a reference to itself"),
     "AW252": (Severity.WARNING, "'$' read differently because overrides are given"),

@@ -65,6 +65,7 @@ class _PipelineChecker:
         self.check_unknown_keys()
         self.check_components()
         self.check_listeners()
+        self.check_component_models()
         self.check_rates()
         self.check_training_lists()
         self.check_pretraining()
@@ -123,6 +124,29 @@ class _PipelineChecker:
                     self.report("AW408", f"the {factory} factory has no setting `{key}`", path + (key,),
                                 hint=f"did you mean `{near}`?" if near else
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
+
+    def check_component_models(self) -> None:
+        """Settings of a component's model that must fit its factory."""
+        for path, block in self.blocks.items():
+            if path[:1] != ("components",) or len(path) < 3:
+                continue
+            settings = self.components.get(path[1])
+            factory = settings.get("factory") if isinstance(settings, dict) else None
+            state_type = block.args.get("state_type")
+            wanted_state = {"parser": "parser", "beam_parser": "parser", "ner": "ner", "beam_ner": "ner"}.get(factory)
+            if isinstance(state_type, str) and wanted_state and state_type != wanted_state:
+                # spaCy runs it, extracting the other task's (fewer or more) state features
+                self.report("AW455", f'state_type = "{state_type}" is meant for the {"ner" if wanted_state == "parser" else "parser"} '
+                            f'factories, not {factory}: the model extracts the other task\'s state features',
+                            path + ("state_type",), hint=f'set state_type = "{wanted_state}"')
+            exclusive = block.args.get("exclusive_classes")
+            wanted_exclusive = {"textcat": True, "textcat_multilabel": False}.get(factory)
+            if isinstance(exclusive, bool) and wanted_exclusive is not None and exclusive != wanted_exclusive:
+                other = "textcat_multilabel" if factory == "textcat" else "textcat"
+                self.report("AW454", f"exclusive_classes = {str(exclusive).lower()} does not fit the {factory} "
+                            f"factory, which {'predicts one label per text' if wanted_exclusive else 'allows several labels per text'}",
+                            path + ("exclusive_classes",),
+                            hint=f"set exclusive_classes = {str(wanted_exclusive).lower()}, or use the {other} factory")
 
     # -- listeners ---------------------------------------------------------------------------
 
