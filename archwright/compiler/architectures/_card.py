@@ -40,3 +40,9 @@ def same_length(first: str, second: str) -> Rule:
             return f"`{first}` has {len(a)} entries but `{second}` has {len(b)}: they must pair up"
         return None
     return Rule((first, second), check)
+
+
+def hash_embed_cnn(section: str, depth: int = 4) -> str:
+    """The standard HashEmbedCNN.v2 block that many examples use as their tok2vec."""
+    return (f"[{section}]\n@architectures = \"spacy.HashEmbedCNN.v2\"\npretrained_vectors = null\nwidth = 96\n"
+            f"depth = {depth}\nembed_size = 2000\nwindow_size = 1\nmaxout_pieces = 3\nsubword_features = true\n")

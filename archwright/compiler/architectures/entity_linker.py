@@ -3,7 +3,7 @@ architectures")."""
 
 from __future__ import annotations
 
-from ._card import POSITIVE, spec_card
+from ._card import POSITIVE, hash_embed_cnn, spec_card
 
 FAMILY = "entity_linker"
 KB_LOADER = "Callable[[Vocab], KnowledgeBase]"
@@ -21,16 +21,7 @@ CARDS = [
 @architectures = "spacy.EntityLinker.v1"
 nO = null
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 2
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec", depth=2)),
     spec_card(
         "spacy.EmptyKB.v1", registry="misc", family=FAMILY, returns=KB_LOADER,
         doc="Makes a function creating an empty knowledge base for a vocab. Registered in `@misc`.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._card import POSITIVE, spec_card
+from ._card import POSITIVE, hash_embed_cnn, spec_card
 
 FAMILY = "parser"
 DOCS_TO_VECTORS = "Model[List[Doc], List[Floats2d]]"
@@ -39,16 +39,7 @@ hidden_width = 64
 maxout_pieces = 2
 use_upper = true
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 4
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec")),
     spec_card(
         "spacy.TransitionBasedParser.v1", family=FAMILY, returns=PARSER, legacy=True,
         doc="Earlier version of TransitionBasedParser.v2 with the same arguments, except that "
@@ -63,14 +54,5 @@ hidden_width = 64
 maxout_pieces = 2
 use_upper = true
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 4
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec")),
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._card import POSITIVE, spec_card
+from ._card import POSITIVE, hash_embed_cnn, spec_card
 
 FAMILY = "tagger"
 DOCS_TO_VECTORS = "Model[List[Doc], List[Floats2d]]"
@@ -19,14 +19,5 @@ CARDS = [
 @architectures = "spacy.Tagger.v1"
 nO = null
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 4
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec")),
 ]

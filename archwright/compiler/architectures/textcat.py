@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._card import POSITIVE, spec_card
+from ._card import POSITIVE, hash_embed_cnn, spec_card
 
 FAMILY = "textcat"
 DOCS_TO_VECTORS = "Model[List[Doc], List[Floats2d]]"
@@ -71,16 +71,7 @@ depth = 2
 exclusive_classes = false
 nO = null
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 4
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec")),
     spec_card(
         "spacy.TextCatBOW.v2", family=FAMILY, returns=DOCS_TO_SCORES,
         doc="A linear model over n-gram (bag-of-words) features: the fastest, and weaker on short "
@@ -130,16 +121,7 @@ nO = null
 exclusive_classes = false
 nO = null
 
-[model.tok2vec]
-@architectures = "spacy.HashEmbedCNN.v2"
-pretrained_vectors = null
-width = 96
-depth = 4
-embed_size = 2000
-window_size = 1
-maxout_pieces = 3
-subword_features = true
-"""),
+""" + hash_embed_cnn("model.tok2vec")),
     spec_card(
         "spacy.TextCatBOW.v1", family=FAMILY, returns=DOCS_TO_SCORES, legacy=True,
         doc="Earlier TextCatBOW with the same arguments, which cannot take new labels after training.",
