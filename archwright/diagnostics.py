@@ -106,6 +106,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW251": (Severity.WARNING, "section contains a reference to itself"),
     "AW252": (Severity.WARNING, "'$' read differently because overrides are given"),
     "AW253": (Severity.WARNING, "reference inside a string changes quoting"),
+    "AW254": (Severity.WARNING, "override adds a new key"),
 }
 
 

@@ -235,8 +235,10 @@ class _Checker:
     def check_plug(self, card: Card, arg: Arg, child: Card, where: tuple[str, ...]) -> None:
         if plugs_into(arg.type, child.returns_type):
             return
+        parent_span = self.block_span(where[:-1], "@" + card.registry)
+        related = (Related(f"{card.name} is named here", parent_span, _join(where[:-1])),) if parent_span else ()
         self.report("AW401", f"`{arg.name}` of {card.name} expects {arg.type}, but {child.name} "
-                    f"gives {child.returns_type}", where,
+                    f"gives {child.returns_type}", where, related=related,
                     hint=f"use an architecture that gives {arg.annotation} here")
 
 

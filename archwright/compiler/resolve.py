@@ -469,8 +469,14 @@ def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnosti
                                   config_path=str(key), hint="write override keys as 'section.key'"))
             continue
         if "." in key:
-            section = key.rsplit(".", 1)[0]
+            section, name = key.rsplit(".", 1)
             if section in table.sections:
+                if name not in table.entries[section] and f"{key}" not in table.sections:
+                    near = _suggest(name, table.entries[section])
+                    out.append(Diagnostic(
+                        "AW254", f"the override `{key}` adds a key that [{section}] does not have",
+                        table.spans.find(tuple(section.split("."))), config_path=key,
+                        hint=f"did you mean {section}.{near}?" if near else "check the key's spelling"))
                 continue
             near = _suggest(section, table.sections)
             reason = f"there is no section [{section}]"
