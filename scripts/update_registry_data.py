@@ -16,6 +16,33 @@ SOURCE = ROOT.parent / "shared" / "corpus" / "spacy-registry.json"
 TARGET = ROOT / "archwright" / "compiler" / "data" / "spacy_registry.json"
 
 
+def _annotation(annotation) -> str:
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return str(annotation).replace("typing.", "")
+
+
+def _factory_params(factories: dict) -> dict:
+    """Each factory's settings with their annotations (needs spaCy installed)."""
+    import inspect
+
+    import spacy
+    from spacy import registry
+
+    spacy.blank("en")  # building a pipeline registers spaCy's factories
+    import spacy.pipeline  # noqa: F401
+
+    params = {}
+    for name in factories:
+        try:
+            function = registry.factories.get(name)
+        except Exception:  # a language-specific factory whose language needs extra packages
+            continue
+        params[name] = {p.name: _annotation(p.annotation) for p in inspect.signature(function).parameters.values()
+                        if p.name not in ("nlp", "name") and p.annotation is not inspect.Parameter.empty}
+    return params
+
+
 def _training_defaults() -> dict:
     """spaCy's default_config.cfg and default_config_pretraining.cfg (needs spaCy installed)."""
     import spacy
@@ -45,7 +72,7 @@ def main() -> int:
         }
     factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
-           "training_defaults": _training_defaults()}
+           "factory_params": _factory_params(factories), "training_defaults": _training_defaults()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

@@ -71,3 +71,16 @@ def test_pipeline_components_and_training_settings() -> None:
     assert codes["AW410"].hint == "did you mean `max_epochs`?"
     assert codes["AW413"].hint == "did you mean `ner`?"
     assert codes["AW451"].severity.value == "warning"  # tagger is now outside the pipeline
+
+
+def test_component_settings_and_training_blocks_are_type_checked() -> None:
+    text = EXAMPLE.replace('[components.tagger]\nfactory = "tagger"\n', '[components.tagger]\nfactory = "tagger"\n', 1)
+    text = text.replace('overwrite = false\nscorer = {"@scorers": "spacy.tagger_scorer.v1"}',
+                        'overwrite = "no"\nscorer = {"@scorers": "spacy.tagger_scorer.v1"}')
+    text = text.replace('tokenizer = {"@tokenizers": "spacy.Tokenizer.v1"}',
+                        'tokenizer = {"@tokenizers" = "spacy.Tokenizer.v1"}')
+    found = {d.config_path: d for d in Compilation(text).diagnostics}
+    assert found["components.tagger.overwrite"].code == "AW305"
+    assert "must be bool" in found["components.tagger.overwrite"].message
+    assert found["nlp.tokenizer"].code == "AW305"
+    assert found["nlp.tokenizer"].hint.startswith('write tokenizer = {"@tokenizers": "spacy.Tokenizer.v1"}')

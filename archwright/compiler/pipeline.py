@@ -12,7 +12,8 @@ from typing import Any, Iterator
 
 from ..diagnostics import Diagnostic, Related, Span
 from .check import Block, Blueprint
-from .registry import factories, training_defaults
+from .registry import factories, factory_settings, training_defaults
+from .types import accepts, parse_type
 from .resolve import SpanIndex
 
 TRAINING_SECTIONS = ("nlp", "components", "training")
@@ -118,12 +119,20 @@ class _PipelineChecker:
                                 "from your code or a plugin, and archwright cannot check its settings",
                                 path + ("factory",), hint="spaCy needs it registered (spacy train --code ...)")
                 continue
-            for key in settings:
-                if key not in defaults and key not in COMPONENT_KEYS:
+            annotations = factory_settings(factory)
+            for key, value in settings.items():
+                if key not in defaults and key not in annotations and key not in COMPONENT_KEYS:
                     near = _near(key, list(defaults))
                     self.report("AW408", f"the {factory} factory has no setting `{key}`", path + (key,),
                                 hint=f"did you mean `{near}`?" if near else
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
+                elif key in annotations and not isinstance(value, dict):  # blocks are checked on their own
+                    annotation = parse_type(annotations[key])
+                    if not accepts(annotation, value):
+                        self.report("AW305", f"the setting `{key}` of the {factory} factory must be "
+                                    f"{annotation}, not {'null' if value is None else repr(value)}", path + (key,),
+                                    hint="null is not allowed here" if value is None else
+                                    f"give a value of type {annotation}")
 
     def check_component_models(self) -> None:
         """Settings of a component's model that must fit its factory."""
@@ -208,12 +217,21 @@ class _PipelineChecker:
             allowed = defaults.get(section, {})
             if not isinstance(values, dict) or not values:
                 continue
-            for key in values:
+            for key, value in values.items():
                 if key not in allowed:
                     near = _near(key, allowed)
                     self.report("AW410", f"[{section}] has no setting `{key}`; spaCy silently ignores it",
                                 (section, key), hint=f"did you mean `{near}`?" if near else
                                 f"the settings of [{section}] are: {', '.join(allowed)}")
+                    continue
+                default = allowed[key]
+                if isinstance(default, dict) and any(str(k).startswith("@") for k in default) \
+                        and not isinstance(value, dict):
+                    registry = next(k for k in default if str(k).startswith("@"))
+                    self.report("AW305", f"`{key}` of [{section}] must be a registered function block "
+                                f"({registry} = ...), not {'null' if value is None else repr(value)}",
+                                (section, key), hint=f'write {key} = {{"{registry}": "{default[registry]}"}} '
+                                "(JSON: a colon after each key), or a [" + f"{section}.{key}] section")
 
     def check_rates(self) -> None:
         """Dropout rates: spaCy's schema only asks for a float, and training then misbehaves."""

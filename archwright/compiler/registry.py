@@ -148,6 +148,11 @@ def factories() -> dict[str, dict]:
     return _data()["factories"]
 
 
+def factory_settings(factory: str) -> dict[str, str]:
+    """A factory's settings and their annotations, as spaCy 3.8 declares them."""
+    return _data()["factory_params"].get(factory, {})
+
+
 def training_defaults() -> dict[str, Any]:
     """spaCy 3.8's default training config (and pretraining section), uninterpolated."""
     return _data()["training_defaults"]

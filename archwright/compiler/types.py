@@ -109,9 +109,10 @@ _SIMPLE = {
 }
 # Things a config can only produce through a registered function (a promise).
 FUNCTION_RESULTS = {"Model", "Callable", "Optimizer", "Ops", "Vocab", "Language", "KnowledgeBase", "Doc",
-                    "Span", "Ragged", "Padded", "Floats2d", "Ints2d", "Generator", "Iterable", "Iterator",
-                    "Module", "HFObjects", "PyTorchGradScaler", "Candidate", "Example", "Corpus", "Type",
-                    "IO", "device", "torch.device"}
+                    "Span", "Ragged", "Padded", "Floats2d", "Ints2d", "Module", "HFObjects", "PyTorchGradScaler",
+                    "Candidate", "Example", "Corpus", "Type", "IO", "device", "torch.device", "Suggester"}
+# confection lets anything through for these (a list is an Iterable; generators always pass)
+OPEN_CONTAINERS = {"Iterable", "Iterator", "Generator"}
 
 
 def _is_int(text: str) -> bool:
@@ -133,7 +134,7 @@ def _is_float(text: str) -> bool:
 def accepts(t: Type, value: Any) -> bool:
     """Whether spaCy's config system lets `value` (not a promise) through for annotation `t`."""
     name = t.name
-    if t.is_open:
+    if t.is_open or name in OPEN_CONTAINERS:
         return True
     check = _SIMPLE.get(name)
     if check is not None:
