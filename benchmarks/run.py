@@ -246,19 +246,20 @@ def synthetic_config(n_sections: int) -> str:
 
 def bench_linearity(small: int, runs: int) -> dict:
     sizes = {"small": small, "large": small * 10}
-    texts = {key: synthetic_config(n) for key, n in sizes.items()}
+    texts = {size: synthetic_config(n) for size, n in sizes.items()}
     repeats = {"small": 10, "large": 1}  # about the same work per measurement
     tools = {"archwright": archwright_parse_resolve, "confection": confection_from_str}
-    result = {"sections": sizes, "runs": runs}
-    for name, fn in tools.items():
-        for text in texts.values():
-            fn(text)  # warm-up
-        medians = {}
-        for key, text in texts.items():
-            medians[key] = statistics.median(
-                time_call(lambda: fn(text), repeats[key]) for _ in range(runs))
-        result[name] = {"small_s": medians["small"], "large_s": medians["large"],
-                        "ratio": medians["large"] / medians["small"]}
+    times = {(name, size): [] for name in tools for size in sizes}
+    for name, size in times:
+        tools[name](texts[size])  # warm-up
+    for _ in range(runs):  # sizes and tools interleaved, so that load drift hits all alike
+        for name, size in times:
+            text, fn = texts[size], tools[name]
+            times[name, size].append(time_call(lambda: fn(text), repeats[size]))
+    result: dict = {"sections": sizes, "runs": runs}
+    for name in tools:
+        small_s, large_s = (statistics.median(times[name, size]) for size in sizes)
+        result[name] = {"small_s": small_s, "large_s": large_s, "ratio": large_s / small_s}
     return result
 
 

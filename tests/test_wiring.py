@@ -74,8 +74,7 @@ def test_pipeline_components_and_training_settings() -> None:
 
 
 def test_component_settings_and_training_blocks_are_type_checked() -> None:
-    text = EXAMPLE.replace('[components.tagger]\nfactory = "tagger"\n', '[components.tagger]\nfactory = "tagger"\n', 1)
-    text = text.replace('overwrite = false\nscorer = {"@scorers": "spacy.tagger_scorer.v1"}',
+    text = EXAMPLE.replace('overwrite = false\nscorer = {"@scorers": "spacy.tagger_scorer.v1"}',
                         'overwrite = "no"\nscorer = {"@scorers": "spacy.tagger_scorer.v1"}')
     text = text.replace('tokenizer = {"@tokenizers": "spacy.Tokenizer.v1"}',
                         'tokenizer = {"@tokenizers" = "spacy.Tokenizer.v1"}')
