@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Iterable, NamedTuple, Sequence
@@ -320,6 +319,3 @@ def _sarif_uri(path: str) -> str:
     """A relative URI reference: '/' separators, everything else that URIs reserve escaped."""
     return quote(path.replace(os.sep, "/"), safe="/")
 
-
-def stderr_colour() -> bool:
-    return use_colour(sys.stderr)

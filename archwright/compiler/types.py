@@ -76,17 +76,6 @@ def _arguments(tokens: list[str], at: int) -> tuple[tuple[Type, ...], int]:
     return tuple(args), at + 1
 
 
-def optional(t: Type) -> bool:
-    """Whether None is an accepted value."""
-    if t.is_open or t.name in ("None", "Optional"):
-        return True
-    return t.name == "Union" and any(optional(a) for a in t.args)
-
-
-def describe(t: Type) -> str:
-    return str(t)
-
-
 # ---------------------------------------------------------------------------------------------
 # Values against annotations, as confection 1.3.4's checker accepts them (spec §12.2): no
 # conversion, `int` also takes strings of digits, constraints are not enforced here.
