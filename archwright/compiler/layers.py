@@ -1,0 +1,198 @@
+"""Blocks expanded into the Thinc layers spaCy builds for them, with dims and exact parameter counts.
+
+Groundwork of IR-4 (the layer graph): the tok2vec family and the tagger so far. A width that
+depends on data (a label count left `null`) stays symbolic, and counts that depend on it are
+linear formulas in that symbol (`97·n_labels`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple, Union
+
+Dim = Union[int, str]  # a number, or a symbol such as "n_labels"
+
+
+class Count(NamedTuple):
+    """`constant + per·symbol`: a parameter count, exact once the symbol is known."""
+
+    constant: int
+    per: int = 0
+    symbol: str = ""
+
+    def __add__(self, other: "Count") -> "Count":  # type: ignore[override]
+        if self.per and other.per and self.symbol != other.symbol:
+            raise ValueError(f"counts in two symbols: {self.symbol}, {other.symbol}")
+        return Count(self.constant + other.constant, self.per + other.per, self.symbol or other.symbol)
+
+    def given(self, values: dict[str, int]) -> "Count":
+        if self.per and self.symbol in values:
+            return Count(self.constant + self.per * values[self.symbol])
+        return self
+
+    def __str__(self) -> str:
+        if not self.per:
+            return f"{self.constant:,}"
+        term = f"{self.per}·{self.symbol}"
+        return f"{self.constant:,} + {term}" if self.constant else term
+
+
+def _product(shape: tuple[Dim, ...]) -> Count:
+    constant, symbol = 1, ""
+    for dim in shape:
+        if isinstance(dim, int):
+            constant *= dim
+        elif symbol:
+            raise ValueError(f"a parameter with two symbolic dims: {shape}")
+        else:
+            symbol = dim
+    return Count(0, constant, symbol) if symbol else Count(constant)
+
+
+class Layer(NamedTuple):
+    name: str
+    dims: dict[str, Dim]
+    params: dict[str, tuple[Dim, ...]] = {}
+    children: tuple["Layer", ...] = ()
+
+    @property
+    def own_count(self) -> Count:
+        total = Count(0)
+        for shape in self.params.values():
+            total = total + _product(shape)
+        return total
+
+    @property
+    def count(self) -> Count:
+        total = self.own_count
+        for child in self.children:
+            total = total + child.count
+        return total
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Expansion(NamedTuple):
+    layer: Layer
+    width: Dim  # width of the output vectors
+    receptive_field: int | None  # tokens seen on each side; None: the whole document
+
+
+Expand = Callable[[dict[str, Any], "Expander"], Expansion]
+
+
+class Expander:
+    """Expands blocks (resolved dicts) through the expansion of each function."""
+
+    def __init__(self, labels: dict[str, int] | None = None, upstream_field: int | None = None) -> None:
+        self.labels = labels or {}
+        self.upstream_field = upstream_field  # what a listener's upstream component sees
+
+    def block(self, block: dict[str, Any]) -> Expansion | None:
+        name = next((v for k, v in block.items() if str(k).startswith("@")), None)
+        rule = EXPANSIONS.get(name)
+        return rule(block, self) if rule else None
+
+
+def _maxout(n_out: Dim, n_in: Dim, pieces: int) -> Layer:
+    return Layer("maxout", {"nO": n_out, "nI": n_in, "nP": pieces},
+                 {"W": (n_out, pieces, n_in), "b": (n_out, pieces)})
+
+
+def _layernorm(width: Dim) -> Layer:
+    return Layer("layernorm", {"nI": width, "nO": width}, {"G": (width,), "b": (width,)})
+
+
+def _multi_hash_embed(width: int, rows: list[int], name: str = "multihashembed") -> Expansion:
+    tables = tuple(Layer("hashembed", {"nO": width, "nV": n}, {"E": (n, width)}) for n in rows)
+    mix = (_maxout(width, width * len(rows), 3), _layernorm(width))
+    return Expansion(Layer(name, {"nO": width}, children=tables + mix), width, 0)
+
+
+def multi_hash_embed(block: dict, _: Expander) -> Expansion | None:
+    if block.get("include_static_vectors"):
+        return None  # the width of the vectors table is only known from the vectors
+    return _multi_hash_embed(block["width"], list(block["rows"]))
+
+
+def _window_encoder(width: int, window: int, depth: int, activation: Callable[[int, int], tuple[Layer, ...]],
+                    name: str) -> Expansion:
+    blocks = tuple(Layer("residual", {"nO": width}, children=(
+        Layer("expand_window", {"window_size": window}),) + activation(width, width * (2 * window + 1)))
+        for _ in range(depth))
+    return Expansion(Layer(name, {"nO": width}, children=blocks), width, window * depth)
+
+
+def maxout_window_encoder(block: dict, _: Expander) -> Expansion:
+    pieces = block["maxout_pieces"]
+    return _window_encoder(block["width"], block["window_size"], block["depth"],
+                           lambda n_out, n_in: (_maxout(n_out, n_in, pieces), _layernorm(n_out)),
+                           "maxout_window_encoder")
+
+
+def mish_window_encoder(block: dict, _: Expander) -> Expansion:
+    return _window_encoder(block["width"], block["window_size"], block["depth"],
+                           lambda n_out, n_in: (Layer("mish", {"nO": n_out, "nI": n_in},
+                                                      {"W": (n_out, n_in), "b": (n_out,)}), _layernorm(n_out)),
+                           "mish_window_encoder")
+
+
+def tok2vec(block: dict, expander: Expander) -> Expansion | None:
+    embed, encode = expander.block(block["embed"]), expander.block(block["encode"])
+    if embed is None or encode is None:
+        return None
+    field = None if encode.receptive_field is None else embed.receptive_field + encode.receptive_field
+    return Expansion(Layer("tok2vec", {"nO": encode.width}, children=(embed.layer, encode.layer)),
+                     encode.width, field)
+
+
+def hash_embed_cnn(block: dict, expander: Expander) -> Expansion | None:
+    if block.get("pretrained_vectors"):
+        return None
+    size = block["embed_size"]
+    rows = [size, size // 2, size // 2, size // 2] if block["subword_features"] else [size]
+    embed = _multi_hash_embed(block["width"], rows)
+    pieces = block["maxout_pieces"]
+    if pieces == 1:  # spaCy uses Mish instead of maxout
+        encode = mish_window_encoder(block, expander)
+    else:
+        encode = maxout_window_encoder(block, expander)
+    return Expansion(Layer("tok2vec", {"nO": block["width"]}, children=(embed.layer, encode.layer)),
+                     block["width"], encode.receptive_field)
+
+
+def listener(block: dict, expander: Expander) -> Expansion:
+    """A listener holds no weights (its upstream component's are counted once, there) and sees
+    what its upstream sees."""
+    return Expansion(Layer("tok2vec_listener", {"nO": block["width"]}), block["width"], expander.upstream_field)
+
+
+def tagger(block: dict, expander: Expander) -> Expansion | None:
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    n_out: Dim = block.get("nO") if isinstance(block.get("nO"), int) else "n_labels"
+    if n_out == "n_labels" and "n_labels" in expander.labels:
+        n_out = expander.labels["n_labels"]
+    softmax = Layer("softmax", {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
+    return Expansion(Layer("tagger", {"nO": n_out}, children=(inner.layer, softmax)), n_out,
+                     inner.receptive_field)
+
+
+EXPANSIONS: dict[str, Expand] = {
+    "spacy.MultiHashEmbed.v2": multi_hash_embed,
+    "spacy.MaxoutWindowEncoder.v2": maxout_window_encoder,
+    "spacy.MishWindowEncoder.v2": mish_window_encoder,
+    "spacy.Tok2Vec.v2": tok2vec,
+    "spacy.HashEmbedCNN.v2": hash_embed_cnn,
+    "spacy.Tok2VecListener.v1": listener,
+    "spacy.Tagger.v1": tagger,
+    "spacy.Tagger.v2": tagger,
+}
+
+
+def receptive_field_tokens(expansion: Expansion) -> int | None:
+    """Tokens one output vector sees in all: `2 * window_size * depth + 1` for a window encoder."""
+    return None if expansion.receptive_field is None else 2 * expansion.receptive_field + 1

@@ -1,0 +1,72 @@
+"""Static parameter counts and receptive fields (groundwork of the layer graph), against spaCy's
+own initialized models (the oracle) and hand-derived values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from archwright.compiler.compilation import Compilation
+from archwright.compiler.layers import Count, Expander, receptive_field_tokens
+from archwright.compiler.registry import factories
+from conftest import REAL, needs_shared, oracle_rows
+
+
+def _expand(file: str, component: dict):
+    settings = Compilation(Path(REAL / file)).resolved.data["components"][component["name"]]
+    # spaCy fills a missing model from the factory's default config
+    model = settings.get("model", factories()[component["factory"]]["model"])
+    return Expander().block(model)
+
+
+# every tok2vec and tagger component of the oracle whose architectures have an expansion so far
+CASES = []
+for row in oracle_rows():
+    init = row.get("initialize") or {}
+    for component in init.get("components", []) if init.get("status") == "ok" else []:
+        if component.get("factory") in ("tok2vec", "tagger") and component.get("param_count") is not None \
+                and _expand(row["file"], component) is not None:
+            CASES.append((row["file"], component))
+
+
+@needs_shared
+def test_the_default_cnn_tok2vec_and_tagger() -> None:
+    """spaCy 3.8's default English CNN: tok2vec 1,500,768 parameters, tagger 97 per tag."""
+    data = Compilation(Path(REAL / "init-config__en_tagger_efficiency_cpu.cfg")).resolved.data
+    tok2vec = Expander().block(data["components"]["tok2vec"]["model"])
+    assert tok2vec.layer.count == Count(1_500_768)
+    tagger = Expander(upstream_field=tok2vec.receptive_field).block(data["components"]["tagger"]["model"])
+    assert str(tagger.layer.count) == "97·n_labels"
+    assert tagger.layer.count.given({"n_labels": 6}) == Count(582)
+    assert receptive_field_tokens(tagger) == 9  # depth 4, window 1: 2 * 1 * 4 + 1
+
+
+@needs_shared
+@pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
+def test_static_counts_equal_spacys(file: str, component: dict) -> None:
+    expansion = _expand(file, component)
+    assert expansion.layer.count.given({"n_labels": len(component.get("labels") or [])}) == Count(
+        component["param_count"])
+
+
+@pytest.mark.parametrize("depth, window, tokens", [(4, 1, 9), (4, 2, 17), (1, 1, 3), (8, 3, 49)])
+def test_window_encoders_see_2_window_depth_plus_1_tokens(depth: int, window: int, tokens: int) -> None:
+    """The spec's example (depth 4, window 2: 17 tokens) fits 2 * window * depth + 1, not its
+    formula depth * (2 * window + 1), which gives 20."""
+    for name in ("spacy.MaxoutWindowEncoder.v2", "spacy.MishWindowEncoder.v2"):
+        block = {"@architectures": name, "width": 8, "window_size": window, "depth": depth, "maxout_pieces": 2}
+        assert receptive_field_tokens(Expander().block(block)) == tokens
+    assert depth * (2 * window + 1) != tokens or depth == 1
+
+
+@needs_shared
+@pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
+def test_static_layers_have_spacys_parameter_shapes(file: str, component: dict) -> None:
+    """The multiset of (layer, parameter, shape) equals that of spaCy's initialized model."""
+    n_labels = len(component.get("labels") or [])
+    ours = sorted((layer.name, name, tuple(n_labels if d == "n_labels" else d for d in shape))
+                  for layer in _expand(file, component).layer.walk() for name, shape in layer.params.items())
+    theirs = sorted((layer["name"], name, tuple(shape)) for layer in component["layers"]
+                    for name, shape in (layer.get("params") or {}).items())
+    assert ours == theirs
