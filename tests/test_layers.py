@@ -8,16 +8,23 @@ from pathlib import Path
 import pytest
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.layers import Count, Expander, receptive_field_tokens
+from archwright.compiler.layers import Count, Expander, filled, receptive_field_tokens
 from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
 
+FACTORIES = ("tok2vec", "tagger", "parser", "ner")
+
+
+def _symbols(component: dict) -> dict[str, int]:
+    return {"n_labels": len(component.get("labels") or []), "n_actions": component.get("n_moves") or 0}
+
+
 def _expand(file: str, component: dict):
     settings = Compilation(Path(REAL / file)).resolved.data["components"][component["name"]]
-    # spaCy fills a missing model from the factory's default config
-    model = settings.get("model", factories()[component["factory"]]["model"])
-    return Expander().block(model)
+    # spaCy fills what the model block leaves out from the factory's default config
+    default = factories()[component["factory"]]["model"]
+    return Expander().block(filled(settings.get("model", default), default))
 
 
 # every tok2vec and tagger component of the oracle whose architectures have an expansion so far
@@ -25,7 +32,7 @@ CASES = []
 for row in oracle_rows():
     init = row.get("initialize") or {}
     for component in init.get("components", []) if init.get("status") == "ok" else []:
-        if component.get("factory") in ("tok2vec", "tagger") and component.get("param_count") is not None \
+        if component.get("factory") in FACTORIES and component.get("param_count") is not None \
                 and _expand(row["file"], component) is not None:
             CASES.append((row["file"], component))
 
@@ -46,8 +53,7 @@ def test_the_default_cnn_tok2vec_and_tagger() -> None:
 @pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
 def test_static_counts_equal_spacys(file: str, component: dict) -> None:
     expansion = _expand(file, component)
-    assert expansion.layer.count.given({"n_labels": len(component.get("labels") or [])}) == Count(
-        component["param_count"])
+    assert expansion.layer.count.given(_symbols(component)) == Count(component["param_count"])
 
 
 @pytest.mark.parametrize("depth, window, tokens", [(4, 1, 9), (4, 2, 17), (1, 1, 3), (8, 3, 49)])
@@ -64,8 +70,8 @@ def test_window_encoders_see_2_window_depth_plus_1_tokens(depth: int, window: in
 @pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
 def test_static_layers_have_spacys_parameter_shapes(file: str, component: dict) -> None:
     """The multiset of (layer, parameter, shape) equals that of spaCy's initialized model."""
-    n_labels = len(component.get("labels") or [])
-    ours = sorted((layer.name, name, tuple(n_labels if d == "n_labels" else d for d in shape))
+    symbols = _symbols(component)
+    ours = sorted((layer.name, name, tuple(symbols.get(d, d) if isinstance(d, str) else d for d in shape))
                   for layer in _expand(file, component).layer.walk() for name, shape in layer.params.items())
     theirs = sorted((layer["name"], name, tuple(shape)) for layer in component["layers"]
                     for name, shape in (layer.get("params") or {}).items())

@@ -96,6 +96,23 @@ class Expander:
         return rule(block, self) if rule else None
 
 
+def filled(block: dict, default: Any) -> dict:
+    """`block` with what spaCy's auto-fill takes from a default config: the default's missing
+    keys, when both name the same registered function (recursively for sub-blocks)."""
+    if not isinstance(default, dict):
+        return block
+    name = next((k for k in block if str(k).startswith("@")), None)
+    if name is not None and default.get(name) != block.get(name):
+        return block
+    merged = dict(block)
+    for key, value in default.items():
+        if key not in merged:
+            merged[key] = value
+        elif isinstance(merged[key], dict):
+            merged[key] = filled(merged[key], value)
+    return merged
+
+
 def _maxout(n_out: Dim, n_in: Dim, pieces: int) -> Layer:
     return Layer("maxout", {"nO": n_out, "nI": n_in, "nP": pieces},
                  {"W": (n_out, pieces, n_in), "b": (n_out, pieces)})
@@ -181,7 +198,36 @@ def tagger(block: dict, expander: Expander) -> Expansion | None:
                      inner.receptive_field)
 
 
+# state tokens the transition system extracts features from: (plain, with extra_state_tokens)
+STATE_TOKENS = {"parser": (8, 13), "ner": (3, 6)}
+
+
+def transition_based_parser(block: dict, expander: Expander) -> Expansion | None:
+    """tok2vec >> a linear projection to `hidden_width`; the lower layer, a precomputable affine
+    over the state tokens' vectors; with `use_upper`, a linear upper layer scoring the actions."""
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    hidden, pieces = block["hidden_width"], block["maxout_pieces"]
+    n_features = STATE_TOKENS[block["state_type"]][bool(block.get("extra_state_tokens", False))]
+    n_actions: Dim = block.get("nO") if isinstance(block.get("nO"), int) else "n_actions"
+    if n_actions == "n_actions" and "n_actions" in expander.labels:
+        n_actions = expander.labels["n_actions"]
+    use_upper = block.get("use_upper", True)
+    lower_out = hidden if use_upper else n_actions
+    projection = Layer("linear", {"nO": hidden, "nI": inner.width}, {"W": (hidden, inner.width), "b": (hidden,)})
+    lower = Layer("precomputable_affine", {"nF": n_features, "nI": hidden, "nO": lower_out, "nP": pieces},
+                  {"W": (n_features, lower_out, pieces, hidden), "b": (lower_out, pieces),
+                   "pad": (1, n_features, lower_out, pieces)})
+    layers = (inner.layer, projection, lower)
+    if use_upper:
+        layers += (Layer("linear", {"nO": n_actions, "nI": hidden}, {"W": (n_actions, hidden), "b": (n_actions,)}),)
+    return Expansion(Layer("parser_model", {"nO": n_actions}, children=layers), n_actions, inner.receptive_field)
+
+
 EXPANSIONS: dict[str, Expand] = {
+    "spacy.TransitionBasedParser.v1": transition_based_parser,
+    "spacy.TransitionBasedParser.v2": transition_based_parser,
     "spacy.MultiHashEmbed.v2": multi_hash_embed,
     "spacy.MaxoutWindowEncoder.v2": maxout_window_encoder,
     "spacy.MishWindowEncoder.v2": mish_window_encoder,
