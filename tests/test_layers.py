@@ -8,16 +8,22 @@ from pathlib import Path
 import pytest
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.layers import Count, Expander, filled, receptive_field_tokens
+from archwright.compiler.layers import Count, Expander, Scaled, filled, receptive_field_tokens
 from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
 
-FACTORIES = ("tok2vec", "tagger", "parser", "ner")
+FACTORIES = ("tok2vec", "tagger", "parser", "ner", "textcat", "textcat_multilabel")
 
 
 def _symbols(component: dict) -> dict[str, int]:
     return {"n_labels": len(component.get("labels") or []), "n_actions": component.get("n_moves") or 0}
+
+
+def _value(dim, symbols: dict[str, int]) -> int:
+    if isinstance(dim, Scaled):
+        return symbols[dim.symbol] * dim.factor
+    return symbols[dim] if isinstance(dim, str) else dim
 
 
 def _expand(file: str, component: dict):
@@ -71,8 +77,18 @@ def test_window_encoders_see_2_window_depth_plus_1_tokens(depth: int, window: in
 def test_static_layers_have_spacys_parameter_shapes(file: str, component: dict) -> None:
     """The multiset of (layer, parameter, shape) equals that of spaCy's initialized model."""
     symbols = _symbols(component)
-    ours = sorted((layer.name, name, tuple(symbols.get(d, d) if isinstance(d, str) else d for d in shape))
+    ours = sorted((layer.name, name, tuple(_value(d, symbols) for d in shape))
                   for layer in _expand(file, component).layer.walk() for name, shape in layer.params.items())
     theirs = sorted((layer["name"], name, tuple(shape)) for layer in component["layers"]
                     for name, shape in (layer.get("params") or {}).items())
     assert ours == theirs
+
+
+def test_counts_that_depend_on_labels_stay_formulas() -> None:
+    bow = Expander().block({"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+                            "ngram_size": 1, "no_output_layer": False, "length": 1024, "nO": None})
+    assert str(bow.layer.count) == "1025·n_labels"
+    assert bow.layer.count.given({"n_labels": 3}) == Count(3075)
+    fixed = Expander().block({"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
+                              "ngram_size": 1, "no_output_layer": False, "length": 1024, "nO": 3})
+    assert fixed.layer.count == Count(3075)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Union
 
-Dim = Union[int, str]  # a number, or a symbol such as "n_labels"
+class Scaled(NamedTuple):
+    """A dim that is a symbol times a number (SparseLinear's flat `W` of `nO·length`)."""
+
+    symbol: str
+    factor: int
+
+
+Dim = Union[int, str, Scaled]  # a number, a symbol such as "n_labels", or a multiple of one
 
 
 class Count(NamedTuple):
@@ -39,6 +46,9 @@ class Count(NamedTuple):
 def _product(shape: tuple[Dim, ...]) -> Count:
     constant, symbol = 1, ""
     for dim in shape:
+        if isinstance(dim, Scaled):
+            constant *= dim.factor
+            dim = dim.symbol
         if isinstance(dim, int):
             constant *= dim
         elif symbol:
@@ -190,12 +200,38 @@ def tagger(block: dict, expander: Expander) -> Expansion | None:
     inner = expander.block(block["tok2vec"])
     if inner is None:
         return None
-    n_out: Dim = block.get("nO") if isinstance(block.get("nO"), int) else "n_labels"
-    if n_out == "n_labels" and "n_labels" in expander.labels:
-        n_out = expander.labels["n_labels"]
+    n_out = _labels(block, expander)
     softmax = Layer("softmax", {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
     return Expansion(Layer("tagger", {"nO": n_out}, children=(inner.layer, softmax)), n_out,
                      inner.receptive_field)
+
+
+def _labels(block: dict, expander: Expander) -> Dim:
+    """The output width of a classifier: `nO` if given, else the label count (symbolic until known)."""
+    n_out = block.get("nO")
+    if isinstance(n_out, int) and not isinstance(n_out, bool):
+        return n_out
+    return expander.labels.get("n_labels", "n_labels")
+
+
+def textcat_bow(block: dict, expander: Expander) -> Expansion:
+    """A hashed bag of n-grams into a sparse linear layer (its weights one flat table)."""
+    n_out, length = _labels(block, expander), block.get("length", 2**18)
+    flat = n_out * length if isinstance(n_out, int) else Scaled(n_out, length)
+    sparse = Layer("sparse_linear", {"nO": n_out, "length": length}, {"W": (flat,), "b": (n_out,)})
+    return Expansion(Layer("textcat_bow", {"nO": n_out}, children=(sparse,)), n_out, None)
+
+
+def textcat_cnn(block: dict, expander: Expander) -> Expansion | None:
+    """Token vectors, mean-pooled over the document, into a linear layer (softmax or logistic)."""
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    n_out = _labels(block, expander)
+    name = "softmax" if block["exclusive_classes"] else "linear"
+    output = Layer(name, {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
+    return Expansion(Layer("textcat_cnn", {"nO": n_out}, children=(inner.layer, Layer("reduce_mean", {}), output)),
+                     n_out, None)
 
 
 # state tokens the transition system extracts features from: (plain, with extra_state_tokens)
@@ -226,6 +262,11 @@ def transition_based_parser(block: dict, expander: Expander) -> Expansion | None
 
 
 EXPANSIONS: dict[str, Expand] = {
+    "spacy.TextCatBOW.v1": textcat_bow,
+    "spacy.TextCatBOW.v2": textcat_bow,
+    "spacy.TextCatBOW.v3": textcat_bow,
+    "spacy.TextCatCNN.v1": textcat_cnn,
+    "spacy.TextCatCNN.v2": textcat_cnn,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
     "spacy.TransitionBasedParser.v2": transition_based_parser,
     "spacy.MultiHashEmbed.v2": multi_hash_embed,
