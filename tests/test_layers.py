@@ -13,11 +13,12 @@ from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
 
-FACTORIES = ("tok2vec", "tagger", "parser", "ner", "textcat", "textcat_multilabel")
+FACTORIES = ("tok2vec", "tagger", "parser", "ner", "textcat", "textcat_multilabel", "spancat", "entity_linker")
 
 
 def _symbols(component: dict) -> dict[str, int]:
-    return {"n_labels": len(component.get("labels") or []), "n_actions": component.get("n_moves") or 0}
+    return {"n_labels": len(component.get("labels") or []), "n_actions": component.get("n_moves") or 0,
+            "entity_vector_length": component.get("nO") or 0}
 
 
 def _value(dim, symbols: dict[str, int]) -> int:

@@ -234,6 +234,39 @@ def textcat_cnn(block: dict, expander: Expander) -> Expansion | None:
                      n_out, None)
 
 
+def mean_max_reducer(block: dict, expander: Expander, width: Dim) -> Layer:
+    """Last, first, mean and max of each span's vectors, concatenated, into a maxout layer."""
+    hidden = block["hidden_size"]
+    return Layer("mean_max_reducer", {"nO": hidden},
+                 children=(_maxout(hidden, width * 4 if isinstance(width, int) else width, 3), _layernorm(hidden)))
+
+
+def span_categorizer(block: dict, expander: Expander) -> Expansion | None:
+    inner = expander.block(block["tok2vec"])
+    reducer, scorer = block.get("reducer", {}), block.get("scorer", {})
+    if inner is None or reducer.get("@layers") != "spacy.mean_max_reducer.v1" or \
+            scorer.get("@layers") != "spacy.LinearLogistic.v1" or not isinstance(inner.width, int):
+        return None
+    pooled = mean_max_reducer(reducer, expander, inner.width)
+    n_out, hidden = _labels(scorer, expander), reducer["hidden_size"]
+    linear = Layer("linear", {"nO": n_out, "nI": hidden}, {"W": (n_out, hidden), "b": (n_out,)})
+    return Expansion(Layer("span_categorizer", {"nO": n_out}, children=(inner.layer, pooled, linear)), n_out, None)
+
+
+def entity_linker(block: dict, expander: Expander) -> Expansion | None:
+    """Token vectors pooled over each entity, a maxout layer, and a linear projection to the
+    knowledge base's entity vectors (`entity_vector_length` wide)."""
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    width = inner.width
+    n_out = block.get("nO") if isinstance(block.get("nO"), int) else expander.labels.get(
+        "entity_vector_length", "entity_vector_length")
+    layers = (inner.layer, _maxout(width, width, 2),
+              Layer("linear", {"nO": n_out, "nI": width}, {"W": (n_out, width), "b": (n_out,)}))
+    return Expansion(Layer("entity_linker", {"nO": n_out}, children=layers), n_out, None)
+
+
 # state tokens the transition system extracts features from: (plain, with extra_state_tokens)
 STATE_TOKENS = {"parser": (8, 13), "ner": (3, 6)}
 
@@ -262,6 +295,12 @@ def transition_based_parser(block: dict, expander: Expander) -> Expansion | None
 
 
 EXPANSIONS: dict[str, Expand] = {
+    "spacy.SpanCategorizer.v1": span_categorizer,
+    "spacy.EntityLinker.v1": entity_linker,
+    "spacy.EntityLinker.v2": entity_linker,
+    "spacy.HashEmbedCNN.v1": hash_embed_cnn,
+    "spacy.MaxoutWindowEncoder.v1": maxout_window_encoder,
+    "spacy.Tok2Vec.v1": tok2vec,
     "spacy.TextCatBOW.v1": textcat_bow,
     "spacy.TextCatBOW.v2": textcat_bow,
     "spacy.TextCatBOW.v3": textcat_bow,
