@@ -5,7 +5,8 @@ Public API (validating never imports thinc, numpy, networkx or streamlit):
     parse(text)                      -> (ConfigFile | None, [Diagnostic])   IR-1 syntax tree
     resolve(source, overrides=...)   -> dict, as confection's Config().from_str gives it
     validate(source, overrides=...)  -> [Diagnostic]
-    Compilation(source, ...)         the phases, run lazily; .syntax, .resolved, .diagnostics
+    compile(source, overrides=..., labels=...) -> Compilation; its .graph is the LayerGraph
+    Compilation(source, ...)         the phases, run lazily; .syntax, .resolved, .checked, .graph
     register(Card(name, registry, (Arg(...), ...), returns))
                                      add a card for your own registered function (what
                                      `archwright validate --code FILE.py` imports does)
@@ -30,7 +31,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CODES", "Arg", "Card", "Compilation", "CompilerBug", "ConfigError", "ConfigFile", "Diagnostic",
-    "ResolvedConfig", "Severity", "Span", "SpanIndex", "__version__", "parse", "register", "resolve", "to_str",
+    "ResolvedConfig", "Severity", "Span", "SpanIndex", "__version__", "compile", "parse", "register", "resolve",
+    "to_str",
     "validate",
 ]
 
@@ -42,6 +44,13 @@ class ConfigError(ValueError):
         self.path = path
         self.diagnostics = diagnostics
         super().__init__("\n" + render_human([(path, text, diagnostics)]))
+
+
+def compile(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
+            labels: dict[str, dict[str, int]] | None = None) -> Compilation:
+    """A Compilation whose `.graph` is the layer graph (shapes, parameters, receptive fields);
+    `labels` gives data-dependent sizes per component, e.g. {"tagger": {"n_labels": 17}}."""
+    return Compilation(source, overrides=overrides, labels=labels)
 
 
 def validate(source: str | os.PathLike, overrides: dict[str, Any] | None = None) -> list[Diagnostic]:

@@ -59,7 +59,15 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--registry", metavar="NAME", help="the registry to look in (default: all of them)")
     explain.add_argument("--format", choices=["text", "json"], default="text")
 
-    for command in (validate, listing, explain):
+    summary = commands.add_parser("summary", help="layers, output widths, parameters and receptive fields")
+    summary.add_argument("config", help="a .cfg file, or - for standard input")
+    summary.add_argument("--component", metavar="NAME", help="only this component")
+    summary.add_argument("--format", choices=["table", "json"], default="table")
+    summary.add_argument("--labels", metavar="NAME=N", action="append", default=[],
+                         help="a component's label count (actions for a parser or ner; NAME.SYMBOL=N for "
+                              "another size), so that counts that depend on it become numbers")
+
+    for command in (validate, listing, explain, summary):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="import this Python file first, to add your own cards with "
                                   "archwright.register(Card(...)) (an explicit opt-in: a config never "
@@ -109,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return EXIT_PROBLEMS
         if args.command == "resolve":
             return _resolve(args, overrides)
+        if args.command == "summary":
+            return _summary(args, overrides)
         if args.command == "list":
             return _list(args)
         if args.command == "explain":
@@ -235,6 +245,80 @@ def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     diagnostics = [d for _, _, ds in reports for d in ds]
     failed = has_errors(diagnostics) or (args.strict and bool(diagnostics))
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+_ACTION_FACTORIES = ("parser", "ner", "beam_parser", "beam_ner")
+
+
+def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], str]:
+    components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
+    labels: dict[str, dict[str, int]] = {}
+    for word in words:
+        name, _, number = word.partition("=")
+        name, _, symbol = name.partition(".")
+        if not number.isdigit() or name not in components:
+            return {}, f"--labels {word}: write COMPONENT=N with a component of the config ({', '.join(components)})"
+        factory = components[name].get("factory") if isinstance(components[name], dict) else None
+        symbol = symbol or ("n_actions" if factory in _ACTION_FACTORIES else "n_labels")
+        labels.setdefault(name, {})[symbol] = int(number)
+    return labels, ""
+
+
+def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from .compiler.graph import summary  # networkx: only for the layer graph
+
+    compilation = _compilation(args.config, overrides)
+    errors = [d for d in compilation.diagnostics if d.is_error]
+    if errors:
+        sys.stderr.write(render_human([(compilation.path, compilation.text, errors)], use_colour(sys.stderr)) + "\n")
+        return EXIT_PROBLEMS
+    compilation.labels, problem = _labels(args.labels, compilation.resolved.data)
+    if problem:
+        sys.stderr.write(f"archwright: error: {problem}\n")
+        return EXIT_PROBLEMS
+    report = summary(compilation.graph)
+    if args.component:
+        if args.component not in report["components"]:
+            sys.stderr.write(f"archwright: error: no component `{args.component}` (components: "
+                             f"{', '.join(report['components'])})\n")
+            return EXIT_PROBLEMS
+        report = {"components": {args.component: report["components"][args.component]},
+                  "total_params": report["components"][args.component]["params"]}
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(_summary_table(report))
+    return EXIT_OK
+
+
+def _summary_table(report: dict) -> str:
+    lines = []
+    for name, component in report["components"].items():
+        field = component["receptive_field"]
+        lines.append(f"{name} ({component['architecture']}): {_shown_count(component['params'])} parameters, "
+                     f"output width {component['output_width']}, receptive field "
+                     f"{'the whole document' if field is None else f'{field} tokens'}")
+        if not component["layers"]:
+            lines.append("  (the layers of this architecture are not modelled yet)")
+        rows = [("layer", "dims", "parameters")]
+        for layer in component["layers"]:
+            depth = layer["path"].count("/")
+            dims = ", ".join(f"{k}={v}" for k, v in layer["dims"].items())
+            rows.append(("  " * depth + layer["name"], dims, _shown_count(layer["params"])))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        if component["layers"]:
+            lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+        lines.append("")
+    lines.append(f"total: {_shown_count(report['total_params'])} parameters")
+    return "\n".join(lines) + "\n"
+
+
+def _shown_count(value: int | str | None) -> str:
+    if value is None:
+        return "unknown"
+    return f"{value:,}" if isinstance(value, int) else value
 
 
 # -- --code: the user's own cards --------------------------------------------------------------

@@ -12,6 +12,7 @@ Prints a table and writes benchmarks/results/latest.json. Nothing here asserts o
 from __future__ import annotations
 
 import argparse
+import compileall
 import datetime
 import gc
 import importlib.metadata
@@ -20,14 +21,14 @@ import json
 import os
 import platform
 import statistics
-import compileall
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Callable
 
 from archwright.compiler.resolve import resolve
 from archwright.grammar.parser import parse
@@ -45,7 +46,7 @@ TARGETS = {"in_process_ratio": 1.0, "cli_ratio": 0.15, "linearity_ratio": 11.0}
 # --- the two tools, in process ----------------------------------------------------------------
 
 def archwright_parse_resolve(text: str):
-    tree, diagnostics = parse(text)
+    tree, _ = parse(text)
     return resolve(tree)
 
 
@@ -60,7 +61,7 @@ def confection_from_str(text: str):
 def confection_parses(text: str) -> bool:
     try:
         confection_from_str(text)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure of confection's excludes the file
         return False
     return True
 
@@ -187,7 +188,7 @@ def cli_commands(config: Path, empty_dir: str) -> dict[str, list[str]]:
 
 def time_process(command: list[str], cwd: str) -> tuple[float, int, str]:
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     return seconds, done.returncode, (done.stdout + done.stderr)[-400:]
 
@@ -253,9 +254,8 @@ def bench_linearity(small: int, runs: int) -> dict:
     for name, size in times:
         tools[name](texts[size])  # warm-up
     for _ in range(runs):  # sizes and tools interleaved, so that load drift hits all alike
-        for name, size in times:
-            text, fn = texts[size], tools[name]
-            times[name, size].append(time_call(lambda: fn(text), repeats[size]))
+        for (name, size), samples in times.items():
+            samples.append(time_call(partial(tools[name], texts[size]), repeats[size]))
     result: dict = {"sections": sizes, "runs": runs}
     for name in tools:
         small_s, large_s = (statistics.median(times[name, size]) for size in sizes)
@@ -294,11 +294,11 @@ def archwright_source() -> str:
         return str(package)
 
     def git(*words: str) -> str:
-        return subprocess.run(["git", *words], cwd=REPO, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", *words], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--", "archwright")
+        changed = git("status", "--porcelain", "--untracked-files=no", "--", "archwright")
     except OSError:
         return str(package)
     return (commit + " +changes" if changed else commit) or str(package)

@@ -35,3 +35,11 @@ def test_cli_validation_imports_nothing_heavy() -> None:
         f"from archwright.cli import main\nassert main(['validate', {str(EXAMPLE)!r}]) == 0")
     assert "archwright.grammar.parser" in modules
     assert _heavy(modules) == set()
+
+
+def test_compiling_imports_networkx_but_not_thinc_or_streamlit() -> None:
+    modules = _modules_after(
+        f"import archwright\nfrom pathlib import Path\n"
+        f"assert archwright.compile(Path({str(EXAMPLE)!r})).graph is not None")
+    assert "networkx" in modules
+    assert _heavy(modules) == {m for m in modules if m.split(".")[0] == "networkx"}

@@ -40,3 +40,10 @@ def test_the_python_example_runs_as_shown(monkeypatch) -> None:
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
     assert runner.failures == 0 and runner.tries > 0
+
+
+def test_the_summary_example_is_what_archwright_prints(capsys, monkeypatch) -> None:
+    block = re.search(r"```console\n\$ archwright (summary [^\n]+)\n(.*?)```", README, re.S)
+    monkeypatch.chdir(ROOT)
+    assert main(block.group(1).split()) == 0
+    assert capsys.readouterr().out == block.group(2)

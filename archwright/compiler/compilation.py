@@ -52,7 +52,8 @@ class Compilation:
     (str), the bytes of a config file, or a path to read (both read as spaCy reads files)."""
 
     def __init__(self, source: str | bytes | os.PathLike, *, path: str | None = None,
-                 overrides: dict[str, Any] | None = None, interpolate: bool = True) -> None:
+                 overrides: dict[str, Any] | None = None, interpolate: bool = True,
+                 labels: dict[str, dict[str, int]] | None = None) -> None:
         self._read_diagnostics: list[Diagnostic] = []
         if isinstance(source, os.PathLike):
             self.path = path or os.fspath(source)
@@ -65,6 +66,7 @@ class Compilation:
             self.text = source
         self.overrides = dict(overrides or {})
         self.interpolate = interpolate
+        self.labels = labels or {}  # data-dependent sizes per component: {"tagger": {"n_labels": 17}}
 
     @cached_property
     def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:
@@ -100,6 +102,16 @@ class Compilation:
     def checked(self) -> Blueprint | None:
         """IR-3: every registry reference bound to its card, arguments checked."""
         return self._checked[0]
+
+    @cached_property
+    def graph(self):
+        """IR-4, the LayerGraph (imports networkx), or None when an earlier phase found errors."""
+        blueprint, resolved = self.checked, self.resolved
+        if blueprint is None or resolved is None or has_errors(self.diagnostics):
+            return None
+        from .graph import lower
+
+        return lower(blueprint, resolved, self.labels)
 
     @property
     def resolution_diagnostics(self) -> list[Diagnostic]:

@@ -20,27 +20,33 @@ Dim = Union[int, str, Scaled]  # a number, a symbol such as "n_labels", or a mul
 
 
 class Count(NamedTuple):
-    """`constant + per·symbol`: a parameter count, exact once the symbol is known."""
+    """`constant + Σ coefficient·symbol`: a parameter count, exact once the symbols are known."""
 
     constant: int
-    per: int = 0
-    symbol: str = ""
+    terms: tuple[tuple[str, int], ...] = ()  # (symbol, coefficient), sorted by symbol
+
+    @property
+    def exact(self) -> bool:
+        return not self.terms
 
     def __add__(self, other: "Count") -> "Count":  # type: ignore[override]
-        if self.per and other.per and self.symbol != other.symbol:
-            raise ValueError(f"counts in two symbols: {self.symbol}, {other.symbol}")
-        return Count(self.constant + other.constant, self.per + other.per, self.symbol or other.symbol)
+        terms = dict(self.terms)
+        for symbol, coefficient in other.terms:
+            terms[symbol] = terms.get(symbol, 0) + coefficient
+        return Count(self.constant + other.constant, tuple(sorted(terms.items())))
 
     def given(self, values: dict[str, int]) -> "Count":
-        if self.per and self.symbol in values:
-            return Count(self.constant + self.per * values[self.symbol])
-        return self
+        constant = self.constant + sum(c * values[s] for s, c in self.terms if s in values)
+        return Count(constant, tuple((s, c) for s, c in self.terms if s not in values))
+
+    def qualified(self, owner: str) -> "Count":
+        """The same count with its symbols named after their owner (`n_labels(tagger)`)."""
+        return Count(self.constant, tuple((f"{s}({owner})", c) for s, c in self.terms))
 
     def __str__(self) -> str:
-        if not self.per:
-            return f"{self.constant:,}"
-        term = f"{self.per}·{self.symbol}"
-        return f"{self.constant:,} + {term}" if self.constant else term
+        parts = [f"{self.constant:,}"] if self.constant or not self.terms else []
+        parts += [f"{c}·{s}" for s, c in self.terms]
+        return " + ".join(parts)
 
 
 def _product(shape: tuple[Dim, ...]) -> Count:
@@ -55,7 +61,7 @@ def _product(shape: tuple[Dim, ...]) -> Count:
             raise ValueError(f"a parameter with two symbolic dims: {shape}")
         else:
             symbol = dim
-    return Count(0, constant, symbol) if symbol else Count(constant)
+    return Count(0, ((symbol, constant),)) if symbol else Count(constant)
 
 
 class Layer(NamedTuple):

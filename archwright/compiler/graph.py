@@ -1,0 +1,164 @@
+"""IR-4: the layer graph, at three levels, over networkx (imported here only: validating a
+config never needs it).
+
+- pipeline: one node per component, in pipeline order; listener edges to their upstream
+- blocks: one node per config block (`@...`), edges where a sub-model plugs in
+- layers: the Thinc layers each component's model expands to (`layers.py`), edges from a layer
+  to the layers it contains
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import networkx as nx
+
+from .check import Blueprint
+from .layers import Count, Expander, Expansion, Layer, filled, receptive_field_tokens
+from .registry import factories
+from .resolve import ResolvedConfig
+
+
+class ComponentModel(NamedTuple):
+    name: str
+    factory: str
+    architecture: str
+    expansion: Expansion | None  # None: an architecture whose expansion is not written yet
+
+    @property
+    def params(self) -> Count | None:
+        return self.expansion.layer.count if self.expansion else None
+
+
+class LayerGraph(NamedTuple):
+    pipeline: nx.DiGraph
+    blocks: nx.DiGraph
+    layers: nx.DiGraph
+    components: dict[str, ComponentModel]
+
+    def total_params(self) -> Count | None:
+        """All components' parameters, a shared upstream tok2vec counted once (listeners hold none)."""
+        total = Count(0)
+        for name, model in self.components.items():
+            if model.params is None:
+                return None
+            total = total + model.params.qualified(name)
+        return total
+
+
+def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
+    components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
+    nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
+    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    fields: dict[str, int | None] = {}  # what each tok2vec component's vectors see
+    models = {}
+    for name in order:
+        settings = components[name]
+        factory = settings.get("factory", "")
+        default = factories().get(factory, {}).get("model")
+        model = settings.get("model", default)
+        if not isinstance(model, dict):
+            continue
+        model = filled(model, default)
+        upstream = next((f for f in fields.values() if f is not None), None)
+        expansion = Expander(labels.get(name, {}), upstream_field=upstream).block(model)
+        if factory == "tok2vec" and expansion is not None:
+            fields[name] = expansion.receptive_field
+        architecture = next((str(v) for k, v in model.items() if str(k).startswith("@")), "")
+        models[name] = ComponentModel(name, factory, architecture, expansion)
+    return models
+
+
+def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    for name, model in models.items():
+        graph.add_node(name, factory=model.factory, architecture=model.architecture,
+                       params=str(model.params) if model.params is not None else None,
+                       frozen=name in training.get("frozen_components", []),
+                       annotating=name in training.get("annotating_components", []))
+    names = list(models)
+    for before, after in zip(names, names[1:]):
+        graph.add_edge(before, after, kind="pipeline")
+    for path, block in blueprint.blocks.items():
+        if len(path) > 1 and path[0] == "components" and block.card.name in (
+                "spacy.Tok2VecListener.v1", "spacy-transformers.TransformerListener.v1"):
+            wanted = block.args.get("upstream", "*")
+            kind = "tok2vec" if "Tok2Vec" in block.card.name else "transformer"
+            upstreams = [n for n, m in models.items() if m.factory == kind and wanted in ("*", n)]
+            if upstreams and path[1] in graph:
+                graph.add_edge(upstreams[0], path[1], kind="listener", width=block.args.get("width"))
+    return graph
+
+
+def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    for path, block in blueprint.blocks.items():
+        span = resolved.spans.find(path)
+        graph.add_node(".".join(path), architecture=block.card.name, returns=block.card.returns,
+                       line=span.line if span else None)
+    for path in blueprint.blocks:
+        for end in range(len(path) - 1, 0, -1):  # the nearest enclosing block
+            parent = path[:end]
+            if parent in blueprint.blocks:
+                graph.add_edge(".".join(parent), ".".join(path), argument=path[end])
+                break
+    return graph
+
+
+def _layers_graph(models: dict[str, ComponentModel]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+
+    def add(layer: Layer, node_id: str, component: str) -> None:
+        graph.add_node(node_id, name=layer.name, component=component, dims=dict(layer.dims),
+                       params=str(layer.own_count))
+        for i, child in enumerate(layer.children):
+            child_id = f"{node_id}/{i}"
+            add(child, child_id, component)
+            graph.add_edge(node_id, child_id, kind="contains")
+
+    for name, model in models.items():
+        if model.expansion is not None:
+            add(model.expansion.layer, name, name)
+    return graph
+
+
+def lower(blueprint: Blueprint, resolved: ResolvedConfig,
+          labels: dict[str, dict[str, int]] | None = None) -> LayerGraph:
+    """IR-3 -> IR-4. `labels` gives a component's data-dependent sizes, e.g. {"tagger": {"n_labels": 17}}."""
+    models = _component_models(blueprint.data, labels or {})
+    return LayerGraph(_pipeline_graph(blueprint.data, blueprint, models), _blocks_graph(blueprint, resolved),
+                      _layers_graph(models), models)
+
+
+def summary(graph: LayerGraph) -> dict[str, Any]:
+    """The JSON contract of `archwright summary`: unknown values as their formula strings."""
+    components = {}
+    for name, model in graph.components.items():
+        expansion = model.expansion
+        components[name] = {
+            "architecture": model.architecture,
+            "params": _number(model.params),
+            "output_width": _dim(expansion.width) if expansion else None,
+            "receptive_field": receptive_field_tokens(expansion) if expansion else None,
+            "layers": [{"name": layer.name, "path": path, "dims": {k: _dim(v) for k, v in layer.dims.items()},
+                        "params": _number(layer.count)}
+                       for path, layer in _walk(expansion.layer, name)] if expansion else [],
+        }
+    return {"components": components, "total_params": _number(graph.total_params())}
+
+
+def _walk(layer: Layer, path: str):
+    yield path, layer
+    for i, child in enumerate(layer.children):
+        yield from _walk(child, f"{path}/{i}")
+
+
+def _number(count: Count | None) -> int | str | None:
+    if count is None:
+        return None
+    return count.constant if count.exact else str(count)
+
+
+def _dim(value: Any) -> int | str:
+    return value if isinstance(value, (int, str)) else f"{value.factor}·{value.symbol}"

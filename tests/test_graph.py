@@ -1,0 +1,66 @@
+"""IR-4: the layer graph at three levels, `archwright.compile`, and `archwright summary`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import archwright
+from archwright.cli import main
+from archwright.compiler.graph import summary
+
+ROOT = Path(__file__).resolve().parent.parent
+PIPELINE = ROOT / "examples" / "pipeline_cnn.cfg"
+SIZES = {"tagger": {"n_labels": 6}, "parser": {"n_actions": 3}, "ner": {"n_actions": 14}}
+
+
+def test_three_levels_with_listener_edges() -> None:
+    graph = archwright.compile(PIPELINE).graph
+    assert list(graph.pipeline.nodes) == ["tok2vec", "tagger", "parser", "ner"]
+    listeners = {(a, b) for a, b, kind in graph.pipeline.edges(data="kind") if kind == "listener"}
+    assert listeners == {("tok2vec", "tagger"), ("tok2vec", "parser"), ("tok2vec", "ner")}
+    assert graph.blocks.has_edge("components.tok2vec.model", "components.tok2vec.model.embed")
+    assert graph.blocks.nodes["components.tagger.model.tok2vec"]["architecture"] == "spacy.Tok2VecListener.v1"
+    assert {data["name"] for _, data in graph.layers.nodes(data=True)} >= {"hashembed", "maxout", "softmax",
+                                                                        "precomputable_affine"}
+
+
+def test_counts_stay_formulas_until_the_sizes_are_given() -> None:
+    symbolic = summary(archwright.compile(PIPELINE).graph)
+    assert symbolic["components"]["tagger"]["params"] == "97·n_labels"
+    assert symbolic["components"]["parser"]["params"] == "409,088 + 129·n_actions"
+    assert symbolic["total_params"] == ("1,941,152 + 65·n_actions(ner) + 129·n_actions(parser) + "
+                                        "97·n_labels(tagger)")
+    exact = summary(archwright.compile(PIPELINE, labels=SIZES).graph)
+    # the shared tok2vec is counted once: listeners hold no weights
+    assert {name: c["params"] for name, c in exact["components"].items()} == {
+        "tok2vec": 1_500_768, "tagger": 582, "parser": 409_475, "ner": 32_206}
+    assert exact["total_params"] == 1_500_768 + 582 + 409_475 + 32_206
+    assert {c["receptive_field"] for c in exact["components"].values()} == {9}
+
+
+def test_summary_json_contract(capsys) -> None:
+    words = ["summary", str(PIPELINE), "--format", "json", "--labels", "tagger=6", "--labels", "parser=3",
+             "--labels", "ner=14"]
+    assert main(words) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"components", "total_params"}
+    for component in report["components"].values():
+        assert set(component) == {"architecture", "params", "output_width", "receptive_field", "layers"}
+        assert all(set(layer) == {"name", "path", "dims", "params"} for layer in component["layers"])
+    tok2vec = report["components"]["tok2vec"]
+    assert tok2vec["layers"][0]["params"] == tok2vec["params"] == 1_500_768  # a layer counts what it holds
+    assert report["total_params"] == 1_943_031
+
+
+def test_summary_table_and_errors(capsys) -> None:
+    assert main(["summary", str(PIPELINE), "--component", "tagger"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("tagger (spacy.Tagger.v2): 97·n_labels parameters, output width n_labels, "
+                          "receptive field 9 tokens")
+    assert main(["summary", str(PIPELINE), "--component", "tagr"]) == 1
+    assert "no component `tagr`" in capsys.readouterr().err
+    assert main(["summary", str(PIPELINE), "--labels", "nope=3"]) == 1
+    broken = ROOT / "docs" / "broken_example.cfg"
+    assert main(["summary", str(broken)]) == 1
+    assert "AW208" in capsys.readouterr().err
