@@ -67,7 +67,15 @@ def _build_parser() -> argparse.ArgumentParser:
                          help="a component's label count (actions for a parser or ner; NAME.SYMBOL=N for "
                               "another size), so that counts that depend on it become numbers")
 
-    for command in (validate, listing, explain, summary):
+    graph = commands.add_parser("graph", help="write the layer graph as DOT, SVG, PNG or JSON")
+    graph.add_argument("config", help="a .cfg file, or - for standard input")
+    graph.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.dot, OUT.svg, OUT.png or OUT.json")
+    graph.add_argument("--level", choices=["pipeline", "blocks", "layers"], default="layers")
+    graph.add_argument("--component", metavar="NAME", help="only this component")
+    graph.add_argument("--labels", metavar="NAME=N", action="append", default=[],
+                       help="a component's label count, as for `summary`")
+
+    for command in (validate, listing, explain, summary, graph):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="import this Python file first, to add your own cards with "
                                   "archwright.register(Card(...)) (an explicit opt-in: a config never "
@@ -119,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _resolve(args, overrides)
         if args.command == "summary":
             return _summary(args, overrides)
+        if args.command == "graph":
+            return _graph(args, overrides)
         if args.command == "list":
             return _list(args)
         if args.command == "explain":
@@ -266,17 +276,43 @@ def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], st
     return labels, ""
 
 
-def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from .compiler.graph import summary  # networkx: only for the layer graph
-
+def _compiled(args: argparse.Namespace, overrides: dict[str, Any]) -> Compilation | None:
+    """The config compiled to its layer graph, or None after printing why not."""
     compilation = _compilation(args.config, overrides)
     errors = [d for d in compilation.diagnostics if d.is_error]
     if errors:
         sys.stderr.write(render_human([(compilation.path, compilation.text, errors)], use_colour(sys.stderr)) + "\n")
-        return EXIT_PROBLEMS
+        return None
     compilation.labels, problem = _labels(args.labels, compilation.resolved.data)
     if problem:
         sys.stderr.write(f"archwright: error: {problem}\n")
+        return None
+    return compilation
+
+
+def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from .render import RenderError, write  # graphviz and networkx: only here
+
+    compilation = _compiled(args, overrides)
+    if compilation is None:
+        return EXIT_PROBLEMS
+    try:
+        write(compilation.graph, Path(args.output), args.level, args.component)
+    except RenderError as e:
+        sys.stderr.write(f"archwright: error: {e}\n")
+        return EXIT_PROBLEMS
+    except OSError as e:
+        sys.stderr.write(f"archwright: error: cannot write {args.output}: {e.strerror or e}\n")
+        return EXIT_PROBLEMS
+    sys.stdout.write(f"wrote {args.output}\n")
+    return EXIT_OK
+
+
+def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    from .compiler.graph import summary  # networkx: only for the layer graph
+
+    compilation = _compiled(args, overrides)
+    if compilation is None:
         return EXIT_PROBLEMS
     report = summary(compilation.graph)
     if args.component:

@@ -1,0 +1,119 @@
+"""The layer graph as DOT (always: the graphviz package writes it), SVG and PNG (when Graphviz's
+`dot` program is installed), or JSON (networkx's node-link form)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import graphviz
+import networkx as nx
+
+from .compiler.graph import LayerGraph
+
+LEVELS = ("pipeline", "blocks", "layers")
+FORMATS = ("dot", "svg", "png", "json")
+
+
+class RenderError(Exception):
+    """A graph that cannot be written as asked (no `dot` program, an unknown format)."""
+
+
+def _label(*lines: str) -> str:
+    """A multi-line node label: DOT's own line-break escape between the lines."""
+    return "\\n".join(line.replace("\\", "\\\\") for line in lines)
+
+
+def _dims(dims: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in dims.items())
+
+
+def _selected(graph: nx.DiGraph, component: str | None, level: str) -> nx.DiGraph:
+    if component is None:
+        return graph
+    if level == "pipeline":
+        return graph.subgraph([component]).copy()
+    prefix = f"components.{component}" if level == "blocks" else component
+    nodes = [n for n in graph if n == prefix or n.startswith(prefix + ("." if level == "blocks" else "/"))]
+    return graph.subgraph(nodes).copy()
+
+
+def level_graph(graph: LayerGraph, level: str, component: str | None = None) -> nx.DiGraph:
+    if level not in LEVELS:
+        raise RenderError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
+    if component is not None and component not in graph.components:
+        raise RenderError(f"no component `{component}` (components: {', '.join(graph.components)})")
+    return _selected(getattr(graph, level), component, level)
+
+
+def to_dot(graph: LayerGraph, level: str = "layers", component: str | None = None) -> str:
+    selected = level_graph(graph, level, component)
+    dot = graphviz.Digraph("archwright", graph_attr={"rankdir": "TB", "fontname": "Helvetica"},
+                           node_attr={"shape": "box", "style": "rounded", "fontname": "Helvetica"},
+                           edge_attr={"fontname": "Helvetica", "fontsize": "10"})
+    if level == "pipeline":
+        for name, data in selected.nodes(data=True):
+            marks = [m for m in ("frozen", "annotating") if data.get(m)]
+            dot.node(name, _label(name, f"{data['factory']} ({data['architecture']})",
+                                  f"{data['params'] or 'unknown'} parameters", *([f"[{', '.join(marks)}]"] if marks else [])))
+        for a, b, data in selected.edges(data=True):
+            if data["kind"] == "listener":
+                dot.edge(a, b, label=f"width {data.get('width')}", style="dashed")
+            else:
+                dot.edge(a, b)
+    elif level == "blocks":
+        for name, data in selected.nodes(data=True):
+            dot.node(name, _label(name, data["architecture"], data["returns"]))
+        for a, b, data in selected.edges(data=True):
+            dot.edge(b, a, label=data["argument"])  # data flows from the sub-model into its parent
+    else:
+        _layers(dot, selected)
+    return dot.source
+
+
+def _layers(dot: graphviz.Digraph, graph: nx.DiGraph) -> None:
+    """A cluster per layer that holds others; leaves in order, edges labelled with widths."""
+    roots = [n for n in graph if graph.in_degree(n) == 0]
+
+    def add(container: graphviz.Digraph, node: str) -> list[str]:
+        data = graph.nodes[node]
+        children = list(graph.successors(node))
+        if not children:
+            container.node(node, _label(data["name"], _dims(data["dims"]), f"{data['params']} parameters"))
+            return [node]
+        leaves: list[str] = []
+        with container.subgraph(name=f"cluster_{node}") as cluster:
+            cluster.attr(label=f"{data['name']} ({_dims(data['dims'])})", style="rounded")
+            for child in children:
+                leaves += add(cluster, child)
+        return leaves
+
+    for root in roots:
+        leaves = add(dot, root)
+        for a, b in zip(leaves, leaves[1:]):
+            width = graph.nodes[a]["dims"].get("nO")
+            dot.edge(a, b, label=str(width) if width is not None else "")
+
+
+def to_json(graph: LayerGraph, level: str = "layers", component: str | None = None) -> str:
+    data = nx.node_link_data(level_graph(graph, level, component), edges="edges")
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def write(graph: LayerGraph, path: Path, level: str = "layers", component: str | None = None) -> None:
+    """Write the graph in the format named by `path`'s suffix."""
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise RenderError(f"unknown output format {path.suffix!r}: use .dot, .svg, .png or .json")
+    if fmt == "json":
+        path.write_text(to_json(graph, level, component) + "\n", encoding="utf-8")
+        return
+    source = to_dot(graph, level, component)
+    if fmt == "dot":
+        path.write_text(source + "\n", encoding="utf-8")
+        return
+    if shutil.which("dot") is None:
+        raise RenderError(f"writing {fmt.upper()} needs Graphviz's `dot` program, which is not installed "
+                          "(e.g. `apt-get install graphviz`); write .dot or .json instead")
+    path.write_bytes(graphviz.Source(source).pipe(format=fmt))
