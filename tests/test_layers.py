@@ -3,6 +3,7 @@ own initialized models (the oracle) and hand-derived values."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,12 @@ from conftest import REAL, needs_shared, oracle_rows
 FACTORIES = ("tok2vec", "tagger", "parser", "ner", "textcat", "textcat_multilabel", "spancat", "entity_linker")
 
 
-def _symbols(component: dict) -> dict[str, int]:
+def _symbols(component: dict, row: dict | None = None) -> dict[str, int]:
+    # the oracle initialized configs that name vectors with a stand-in table: "..., width 300, ..."
+    patches = " ".join((row or {}).get("initialize", {}).get("patches", []))
+    vectors = re.search(r"stand-in table, width (\d+)", patches)
     return {"n_labels": len(component.get("labels") or []), "n_actions": component.get("n_moves") or 0,
-            "entity_vector_length": component.get("nO") or 0}
+            "entity_vector_length": component.get("nO") or 0, "vectors_width": int(vectors.group(1)) if vectors else 0}
 
 
 def _value(dim, symbols: dict[str, int]) -> int:
@@ -34,14 +38,16 @@ def _expand(file: str, component: dict):
     return Expander().block(filled(settings.get("model", default), default))
 
 
-# every tok2vec and tagger component of the oracle whose architectures have an expansion so far
+# every component of the oracle whose architectures have an expansion so far
 CASES = []
+ROWS: dict[str, dict] = {}
 for row in oracle_rows():
     init = row.get("initialize") or {}
     for component in init.get("components", []) if init.get("status") == "ok" else []:
         if component.get("factory") in FACTORIES and component.get("param_count") is not None \
                 and _expand(row["file"], component) is not None:
             CASES.append((row["file"], component))
+            ROWS[row["file"]] = row
 
 
 @needs_shared
@@ -60,7 +66,7 @@ def test_the_default_cnn_tok2vec_and_tagger() -> None:
 @pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
 def test_static_counts_equal_spacys(file: str, component: dict) -> None:
     expansion = _expand(file, component)
-    assert expansion.layer.count.given(_symbols(component)) == Count(component["param_count"])
+    assert expansion.layer.count.given(_symbols(component, ROWS[file])) == Count(component["param_count"])
 
 
 @pytest.mark.parametrize("depth, window, tokens", [(4, 1, 9), (4, 2, 17), (1, 1, 3), (8, 3, 49)])
@@ -77,7 +83,7 @@ def test_window_encoders_see_2_window_depth_plus_1_tokens(depth: int, window: in
 @pytest.mark.parametrize("file, component", CASES, ids=[f"{f}:{c['factory']}" for f, c in CASES])
 def test_static_layers_have_spacys_parameter_shapes(file: str, component: dict) -> None:
     """The multiset of (layer, parameter, shape) equals that of spaCy's initialized model."""
-    symbols = _symbols(component)
+    symbols = _symbols(component, ROWS[file])
     ours = sorted((layer.name, name, tuple(_value(d, symbols) for d in shape))
                   for layer in _expand(file, component).layer.walk() for name, shape in layer.params.items())
     theirs = sorted((layer["name"], name, tuple(shape)) for layer in component["layers"]

@@ -138,16 +138,19 @@ def _layernorm(width: Dim) -> Layer:
     return Layer("layernorm", {"nI": width, "nO": width}, {"G": (width,), "b": (width,)})
 
 
-def _multi_hash_embed(width: int, rows: list[int], name: str = "multihashembed") -> Expansion:
+def _multi_hash_embed(width: int, rows: list[int], expander: Expander, static_vectors: bool) -> Expansion:
+    """A hash table per attribute (and the static vectors, projected to `width`), concatenated
+    and mixed down to `width` by a normalized maxout layer."""
     tables = tuple(Layer("hashembed", {"nO": width, "nV": n}, {"E": (n, width)}) for n in rows)
-    mix = (_maxout(width, width * len(rows), 3), _layernorm(width))
-    return Expansion(Layer(name, {"nO": width}, children=tables + mix), width, 0)
+    if static_vectors:  # the vectors' width is only known from the vectors table
+        vectors_width = expander.labels.get("vectors_width", "vectors_width")
+        tables += (Layer("static_vectors", {"nM": vectors_width, "nO": width}, {"W": (width, vectors_width)}),)
+    mix = (_maxout(width, width * len(tables), 3), _layernorm(width))
+    return Expansion(Layer("multihashembed", {"nO": width}, children=tables + mix), width, 0)
 
 
-def multi_hash_embed(block: dict, _: Expander) -> Expansion | None:
-    if block.get("include_static_vectors"):
-        return None  # the width of the vectors table is only known from the vectors
-    return _multi_hash_embed(block["width"], list(block["rows"]))
+def multi_hash_embed(block: dict, expander: Expander) -> Expansion:
+    return _multi_hash_embed(block["width"], list(block["rows"]), expander, bool(block["include_static_vectors"]))
 
 
 def _window_encoder(width: int, window: int, depth: int, activation: Callable[[int, int], tuple[Layer, ...]],
@@ -181,12 +184,10 @@ def tok2vec(block: dict, expander: Expander) -> Expansion | None:
                      encode.width, field)
 
 
-def hash_embed_cnn(block: dict, expander: Expander) -> Expansion | None:
-    if block.get("pretrained_vectors"):
-        return None
+def hash_embed_cnn(block: dict, expander: Expander) -> Expansion:
     size = block["embed_size"]
     rows = [size, size // 2, size // 2, size // 2] if block["subword_features"] else [size]
-    embed = _multi_hash_embed(block["width"], rows)
+    embed = _multi_hash_embed(block["width"], rows, expander, bool(block.get("pretrained_vectors")))
     pieces = block["maxout_pieces"]
     if pieces == 1:  # spaCy uses Mish instead of maxout
         encode = mish_window_encoder(block, expander)
@@ -314,6 +315,7 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.TextCatCNN.v2": textcat_cnn,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
     "spacy.TransitionBasedParser.v2": transition_based_parser,
+    "spacy.MultiHashEmbed.v1": multi_hash_embed,
     "spacy.MultiHashEmbed.v2": multi_hash_embed,
     "spacy.MaxoutWindowEncoder.v2": maxout_window_encoder,
     "spacy.MishWindowEncoder.v2": mish_window_encoder,
