@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.layers import Count, Expander, Scaled, filled, receptive_field_tokens
+from archwright.compiler.layers import Affine, Count, Expander, filled, receptive_field_tokens
 from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
@@ -26,8 +26,8 @@ def _symbols(component: dict, row: dict | None = None) -> dict[str, int]:
 
 
 def _value(dim, symbols: dict[str, int]) -> int:
-    if isinstance(dim, Scaled):
-        return symbols[dim.symbol] * dim.factor
+    if isinstance(dim, Affine):
+        return symbols[dim.symbol] * dim.factor + dim.constant
     return symbols[dim] if isinstance(dim, str) else dim
 
 

@@ -161,4 +161,6 @@ def _number(count: Count | None) -> int | str | None:
 
 
 def _dim(value: Any) -> int | str:
-    return value if isinstance(value, (int, str)) else f"{value.factor}·{value.symbol}"
+    if isinstance(value, (int, str)):
+        return value
+    return str(Count.of({(value.symbol,): value.factor, (): value.constant}))

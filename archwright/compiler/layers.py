@@ -9,59 +9,84 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Union
 
-class Scaled(NamedTuple):
-    """A dim that is a symbol times a number (SparseLinear's flat `W` of `nO·length`)."""
+class Affine(NamedTuple):
+    """A dim that is `factor·symbol + constant`: SparseLinear's flat `W` of `nO·length`, or an
+    input made of a fixed width and the label count."""
 
     symbol: str
-    factor: int
+    factor: int = 1
+    constant: int = 0
 
 
-Dim = Union[int, str, Scaled]  # a number, a symbol such as "n_labels", or a multiple of one
+Dim = Union[int, str, Affine]  # a number, a symbol such as "n_labels", or an affine function of one
+Monomial = tuple[str, ...]  # symbols multiplied together, sorted: () is the constant term
+
+
+def _polynomial(dim: Dim) -> dict[Monomial, int]:
+    if isinstance(dim, int):
+        return {(): dim}
+    if isinstance(dim, str):
+        return {(dim,): 1}
+    return {(dim.symbol,): dim.factor, (): dim.constant}
+
+
+def _multiply(a: dict[Monomial, int], b: dict[Monomial, int]) -> dict[Monomial, int]:
+    out: dict[Monomial, int] = {}
+    for ma, ca in a.items():
+        for mb, cb in b.items():
+            m = tuple(sorted(ma + mb))
+            out[m] = out.get(m, 0) + ca * cb
+    return out
 
 
 class Count(NamedTuple):
-    """`constant + Σ coefficient·symbol`: a parameter count, exact once the symbols are known."""
+    """`constant + Σ coefficient·monomial`: a parameter count, exact once the symbols are known
+    (`97·n_labels`; `64·n_labels + n_labels²` for a layer whose input includes the labels)."""
 
     constant: int
-    terms: tuple[tuple[str, int], ...] = ()  # (symbol, coefficient), sorted by symbol
+    terms: tuple[tuple[Monomial, int], ...] = ()  # sorted, no zero coefficients
+
+    @classmethod
+    def of(cls, polynomial: dict[Monomial, int]) -> "Count":
+        return cls(polynomial.get((), 0), tuple(sorted((m, c) for m, c in polynomial.items() if m and c)))
 
     @property
     def exact(self) -> bool:
         return not self.terms
 
     def __add__(self, other: "Count") -> "Count":  # type: ignore[override]
-        terms = dict(self.terms)
-        for symbol, coefficient in other.terms:
-            terms[symbol] = terms.get(symbol, 0) + coefficient
-        return Count(self.constant + other.constant, tuple(sorted(terms.items())))
+        polynomial = dict(self.terms)
+        polynomial[()] = self.constant + other.constant
+        for monomial, coefficient in other.terms:
+            polynomial[monomial] = polynomial.get(monomial, 0) + coefficient
+        return Count.of(polynomial)
 
     def given(self, values: dict[str, int]) -> "Count":
-        constant = self.constant + sum(c * values[s] for s, c in self.terms if s in values)
-        return Count(constant, tuple((s, c) for s, c in self.terms if s not in values))
+        polynomial: dict[Monomial, int] = {(): self.constant}
+        for monomial, coefficient in self.terms:
+            rest = tuple(s for s in monomial if s not in values)
+            for symbol in monomial:
+                coefficient *= values.get(symbol, 1)
+            polynomial[rest] = polynomial.get(rest, 0) + coefficient
+        return Count.of(polynomial)
 
     def qualified(self, owner: str) -> "Count":
         """The same count with its symbols named after their owner (`n_labels(tagger)`)."""
-        return Count(self.constant, tuple((f"{s}({owner})", c) for s, c in self.terms))
+        return Count(self.constant, tuple((tuple(f"{s}({owner})" for s in m), c) for m, c in self.terms))
 
     def __str__(self) -> str:
         parts = [f"{self.constant:,}"] if self.constant or not self.terms else []
-        parts += [f"{c}·{s}" for s, c in self.terms]
+        for monomial, coefficient in self.terms:
+            names = "·".join(s + ("²" if monomial.count(s) == 2 else "") for s in dict.fromkeys(monomial))
+            parts.append(names if coefficient == 1 else f"{coefficient:,}·{names}")
         return " + ".join(parts)
 
 
 def _product(shape: tuple[Dim, ...]) -> Count:
-    constant, symbol = 1, ""
+    polynomial: dict[Monomial, int] = {(): 1}
     for dim in shape:
-        if isinstance(dim, Scaled):
-            constant *= dim.factor
-            dim = dim.symbol
-        if isinstance(dim, int):
-            constant *= dim
-        elif symbol:
-            raise ValueError(f"a parameter with two symbolic dims: {shape}")
-        else:
-            symbol = dim
-    return Count(0, ((symbol, constant),)) if symbol else Count(constant)
+        polynomial = _multiply(polynomial, _polynomial(dim))
+    return Count.of(polynomial)
 
 
 class Layer(NamedTuple):
@@ -224,7 +249,7 @@ def _labels(block: dict, expander: Expander) -> Dim:
 def textcat_bow(block: dict, expander: Expander) -> Expansion:
     """A hashed bag of n-grams into a sparse linear layer (its weights one flat table)."""
     n_out, length = _labels(block, expander), block.get("length", 2**18)
-    flat = n_out * length if isinstance(n_out, int) else Scaled(n_out, length)
+    flat = n_out * length if isinstance(n_out, int) else Affine(n_out, length)
     sparse = Layer("sparse_linear", {"nO": n_out, "length": length}, {"W": (flat,), "b": (n_out,)})
     return Expansion(Layer("textcat_bow", {"nO": n_out}, children=(sparse,)), n_out, None)
 
@@ -239,6 +264,23 @@ def textcat_cnn(block: dict, expander: Expander) -> Expansion | None:
     output = Layer(name, {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
     return Expansion(Layer("textcat_cnn", {"nO": n_out}, children=(inner.layer, Layer("reduce_mean", {}), output)),
                      n_out, None)
+
+
+def textcat_ensemble(block: dict, expander: Expander) -> Expansion | None:
+    """A bag-of-words model beside an attention model over token vectors; their outputs,
+    concatenated, go through a linear layer (so its input is `width + n_labels` wide)."""
+    linear_model, inner = expander.block(block["linear_model"]), expander.block(block["tok2vec"])
+    if linear_model is None or inner is None or not isinstance(inner.width, int):
+        return None
+    width, n_out = inner.width, _labels(block, expander)
+    attention = (Layer("para-attn", {"nO": width}, {"Q": (width,)}), _maxout(width, width, 3), _layernorm(width))
+    joined: Dim = width + n_out if isinstance(n_out, int) else Affine(n_out, 1, width)
+    # exclusive labels: a softmax layer, else linear then logistic (the same weights)
+    exclusive = block["linear_model"].get("exclusive_classes", False)
+    output = Layer("softmax" if exclusive else "linear", {"nO": n_out, "nI": joined},
+                   {"W": (n_out, joined), "b": (n_out,)})
+    layers = (linear_model.layer, inner.layer) + attention + (output,)
+    return Expansion(Layer("textcat_ensemble", {"nO": n_out}, children=layers), n_out, None)
 
 
 def mean_max_reducer(block: dict, expander: Expander, width: Dim) -> Layer:
@@ -312,6 +354,7 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.TextCatBOW.v2": textcat_bow,
     "spacy.TextCatBOW.v3": textcat_bow,
     "spacy.TextCatCNN.v1": textcat_cnn,
+    "spacy.TextCatEnsemble.v2": textcat_ensemble,
     "spacy.TextCatCNN.v2": textcat_cnn,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
     "spacy.TransitionBasedParser.v2": transition_based_parser,
