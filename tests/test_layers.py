@@ -94,7 +94,7 @@ def test_static_layers_have_spacys_parameter_shapes(file: str, component: dict) 
 def test_counts_that_depend_on_labels_stay_formulas() -> None:
     bow = Expander().block({"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
                             "ngram_size": 1, "no_output_layer": False, "length": 1024, "nO": None})
-    assert str(bow.layer.count) == "1025·n_labels"
+    assert str(bow.layer.count) == "1,025·n_labels"
     assert bow.layer.count.given({"n_labels": 3}) == Count(3075)
     fixed = Expander().block({"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
                               "ngram_size": 1, "no_output_layer": False, "length": 1024, "nO": 3})
