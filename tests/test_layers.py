@@ -14,9 +14,6 @@ from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
 
-FACTORIES = ("tok2vec", "tagger", "parser", "ner", "textcat", "textcat_multilabel", "spancat", "entity_linker")
-
-
 def _symbols(component: dict, row: dict | None = None) -> dict[str, int]:
     # the oracle initialized configs that name vectors with a stand-in table: "..., width 300, ..."
     patches = " ".join((row or {}).get("initialize", {}).get("patches", []))
@@ -44,7 +41,7 @@ ROWS: dict[str, dict] = {}
 for row in oracle_rows():
     init = row.get("initialize") or {}
     for component in init.get("components", []) if init.get("status") == "ok" else []:
-        if component.get("factory") in FACTORIES and component.get("param_count") is not None \
+        if component.get("factory") in factories() and component.get("param_count") is not None \
                 and _expand(row["file"], component) is not None:
             CASES.append((row["file"], component))
             ROWS[row["file"]] = row
