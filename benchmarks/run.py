@@ -308,6 +308,26 @@ def verdict(value: float, target: float) -> str:
     return "met" if value <= target else "NOT met"
 
 
+def bench_compile(runs: int) -> dict:
+    """In process: the default tagger+parser+ner config compiled through every phase to its
+    layer graph (parse, resolve, check, lower), and the phases up to the check for comparison."""
+    import archwright
+
+    text = CLI_CONFIG.read_text(encoding="utf-8")
+    archwright.compile(text).graph  # build the parser and load the registry once, untimed
+
+    def checked():
+        compilation = archwright.Compilation(text)
+        return compilation.diagnostics
+
+    def compiled():
+        return archwright.compile(text).graph
+
+    return {"config": CLI_CONFIG.name, "runs": runs,
+            "checked_ms": statistics.median(time_call(checked, 10) for _ in range(runs)) * 1000,
+            "graph_ms": statistics.median(time_call(compiled, 10) for _ in range(runs)) * 1000}
+
+
 def print_report(results: dict) -> None:
     m, ip, cli, lin = results["machine"], results["in_process"], results["cli"], results["linearity"]
     load = results["load_average_1min"]
@@ -342,6 +362,9 @@ def print_report(results: dict) -> None:
         print(f"cold CLI: {cli['config']}, {cli['runs']} runs, exit codes {cli['exit_codes']}")
         for name, tail in cli["output_on_failure"].items():
             print(f"  {name} exited non-zero; its output ended with:\n{tail}")
+    compiled = results["compile"]
+    print(f"compile: {compiled['config']}: {compiled['checked_ms']:.1f} ms to check, "
+          f"{compiled['graph_ms']:.1f} ms to the layer graph (median of {compiled['runs']} runs)")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
 
 
@@ -359,9 +382,11 @@ def main() -> None:
     cli = bench_cli(runs)
     print("linearity ...", flush=True)
     linearity = bench_linearity(small=200, runs=runs)
+    print("compile ...", flush=True)
+    compiled = bench_compile(runs)
     load = {"before": load_before, "after": os.getloadavg()[0]}  # other work on the machine skews times
     results = {"machine": machine(), "load_average_1min": load, "quick": args.quick, "targets": TARGETS,
-               "in_process": in_process, "cli": cli, "linearity": linearity}
+               "in_process": in_process, "cli": cli, "linearity": linearity, "compile": compiled}
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print_report(results)
