@@ -50,3 +50,15 @@ def same_ordered(a, b) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_ordered(x, y) for x, y in zip(a, b))
     return same_value(a, b)
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """archwright's main() in-process; argparse's own exits (bad invocations) count as the exit code."""
+    from archwright.cli import main
+
+    try:
+        code = main(list(argv))
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -18,7 +18,7 @@ import pytest
 
 from archwright.cli import main
 from archwright.diagnostics import Diagnostic, Span, render_github
-from conftest import SKIP_REASON, REAL, needs_shared, oracle_rows, same_ordered, same_value
+from conftest import run_cli, SKIP_REASON, REAL, needs_shared, oracle_rows, same_ordered, same_value
 
 ENV_VARIABLE = "SPACY_CONFIG_OVERRIDES"
 CLEAN = ("[paths]\ntrain = \"corpus/train.spacy\"\n\n[nlp]\nlang = \"en\"\npipeline = []\n\n[components]\n\n"
@@ -35,14 +35,7 @@ def _plain_environment(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    """main() in-process; argparse's own exits (bad invocations) count as the exit code."""
-    try:
-        code = main(list(argv))
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def run_quiet(*argv: str) -> tuple[int, str, str]:

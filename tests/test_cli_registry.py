@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
+
 import archwright
 from archwright import cli
-from archwright.cli import main
 from archwright.compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import default_registry
@@ -83,13 +84,7 @@ def registry():
             del sys.modules[name]
 
 
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
+run = run_cli
 
 
 def unique_cards():
