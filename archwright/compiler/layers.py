@@ -178,6 +178,21 @@ def multi_hash_embed(block: dict, expander: Expander) -> Expansion:
     return _multi_hash_embed(block["width"], list(block["rows"]), expander, bool(block["include_static_vectors"]))
 
 
+def character_embed(block: dict, expander: Expander) -> Expansion:
+    """`nC` UTF-8 bytes of each word embedded (`nM` wide each, 256 rows per position) beside a
+    hash embedding of one attribute, mixed to `width` by a normalized maxout layer."""
+    width, n_m, n_c = block["width"], block["nM"], block["nC"]
+    layers = (Layer("charembed", {"nM": n_m, "nC": n_c, "nV": 256}, {"E": (n_c, 256, n_m)}),
+              Layer("hashembed", {"nO": width, "nV": block["rows"]}, {"E": (block["rows"], width)}))
+    mixed_in = n_m * n_c + width
+    if block.get("include_static_vectors"):
+        vectors_width = expander.labels.get("vectors_width", "vectors_width")
+        layers += (Layer("static_vectors", {"nM": vectors_width, "nO": width}, {"W": (width, vectors_width)}),)
+        mixed_in += width
+    layers += (_maxout(width, mixed_in, 3), _layernorm(width))
+    return Expansion(Layer("character_embed", {"nO": width}, children=layers), width, 0)
+
+
 def _window_encoder(width: int, window: int, depth: int, activation: Callable[[int, int], tuple[Layer, ...]],
                     name: str) -> Expansion:
     blocks = tuple(Layer("residual", {"nO": width}, children=(
@@ -358,6 +373,7 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.TextCatCNN.v2": textcat_cnn,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
     "spacy.TransitionBasedParser.v2": transition_based_parser,
+    "spacy.CharacterEmbed.v2": character_embed,
     "spacy.MultiHashEmbed.v1": multi_hash_embed,
     "spacy.MultiHashEmbed.v2": multi_hash_embed,
     "spacy.MaxoutWindowEncoder.v2": maxout_window_encoder,
