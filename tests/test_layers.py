@@ -96,3 +96,22 @@ def test_counts_that_depend_on_labels_stay_formulas() -> None:
     fixed = Expander().block({"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True,
                               "ngram_size": 1, "no_output_layer": False, "length": 1024, "nO": 3})
     assert fixed.layer.count == Count(3075)
+
+
+def test_receptive_fields_by_family() -> None:
+    """Hand-derived: embeddings see their own token; a window encoder adds `window_size` tokens
+    a side per layer; a listener sees what its upstream sees; pooled outputs see the whole doc."""
+    cnn = {"@architectures": "spacy.HashEmbedCNN.v2", "width": 8, "depth": 3, "embed_size": 100,
+           "window_size": 2, "maxout_pieces": 3, "subword_features": True, "pretrained_vectors": None}
+    embed = {"@architectures": "spacy.CharacterEmbed.v2", "width": 8, "rows": 50, "nM": 4, "nC": 2,
+             "include_static_vectors": False}
+    listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 8, "upstream": "*"}
+    assert receptive_field_tokens(Expander().block(embed)) == 1
+    assert receptive_field_tokens(Expander().block(cnn)) == 13  # 2 * 2 * 3 + 1
+    tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
+    assert receptive_field_tokens(Expander(upstream_field=6).block(tagger)) == 13
+    pooled = [{"@architectures": "spacy.TextCatCNN.v2", "tok2vec": cnn, "exclusive_classes": True, "nO": 2},
+              {"@architectures": "spacy.EntityLinker.v2", "tok2vec": cnn, "nO": 64},
+              {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 1,
+               "no_output_layer": False, "length": 64, "nO": 2}]
+    assert [receptive_field_tokens(Expander().block(block)) for block in pooled] == [None, None, None]
