@@ -18,10 +18,10 @@ from . import __version__
 from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
-from .compiler.registry import Card, Registry, default_registry
+from .compiler.registry import clean_name, Card, Registry, default_registry
 from .compiler.serialize import NotWritable, to_str
 from .diagnostics import (CompilerBug, Diagnostic, FileReport, has_errors, render_github, render_human,
-                          render_json, render_sarif, use_colour)
+                          nearest, render_json, render_sarif, use_colour)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
 MAX_OUTPUT_NODES = 1_000_000  # shared sections can make a small config huge when written out
@@ -403,8 +403,8 @@ def _registry_name(registry: Registry, name: str | None) -> tuple[str | None, st
     known = sorted(registry.registries())
     if cleaned in known:
         return cleaned, ""
-    near = difflib.get_close_matches(cleaned, known, n=1, cutoff=0.6)
-    hint = f"did you mean {near[0]}?" if near else f"the registries are: {', '.join(known)}"
+    near = nearest(cleaned, known)
+    hint = f"did you mean {near}?" if near else f"the registries are: {', '.join(known)}"
     return None, _command_line_problem("AW303", f"there is no registry `{cleaned}`", hint)
 
 
@@ -516,14 +516,14 @@ def _nearest(registry: Registry, name: str, only: str | None) -> tuple[str, str]
     best, best_ratio = ("", ""), 0.0
     for reg in [only] if only else sorted(registry.registries()):
         near = registry.suggest(reg, name)
-        if near and not near.startswith("@"):
+        if near:
             ratio = difflib.SequenceMatcher(None, name, near).ratio()
             if ratio > best_ratio:
                 best, best_ratio = (reg, near), ratio
     if best == ("", "") and only:  # the right name in another registry
-        for reg in sorted(registry.registries()):
-            if reg != only and registry.get(reg, name.strip().strip("\"',")) is not None:
-                return reg, name.strip().strip("\"',")
+        other = registry.elsewhere(only, name)
+        if other:
+            return other, clean_name(name)
     return best
 
 

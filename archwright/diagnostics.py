@@ -6,6 +6,7 @@ are `CompilerBug` exceptions, kept apart from user errors (the CLI exits 2 on th
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from dataclasses import dataclass, field
@@ -160,6 +161,12 @@ class Diagnostic:
 
 class CompilerBug(Exception):
     """An internal error of archwright, never a problem with the user's config."""
+
+
+def nearest(word: str, candidates, cutoff: float = 0.6) -> str:
+    """The known name closest to a mistyped one, for a did-you-mean hint, or ""."""
+    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
+    return match[0] if match else ""
 
 
 def sort_key(d: Diagnostic) -> tuple:

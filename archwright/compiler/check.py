@@ -12,8 +12,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, NamedTuple
 
-from ..diagnostics import Diagnostic, Related, Span
-from .registry import LEGACY_PREFIX, Arg, Card, Registry, default_registry, factories, training_defaults
+from ..diagnostics import Diagnostic, Related, Span, nearest
+from .registry import LEGACY_PREFIX, clean_name, Arg, Card, Registry, default_registry, factories, training_defaults
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
 
@@ -108,10 +108,10 @@ class _Checker:
             return None
         key_span = self.spans.keys.get(path + (at_key,)) or span
         if registry not in self.registry.registries():
-            near = difflib.get_close_matches(registry, sorted(self.registry.registries()), n=1, cutoff=0.8)
+            near = nearest(registry, sorted(self.registry.registries()), cutoff=0.8)
             if near:
                 self.report("AW303", f"there is no registry `{registry}`", path + (at_key,), key_span,
-                            hint=f"did you mean @{near[0]}?")
+                            hint=f"did you mean @{near}?")
             else:  # a plugin's registry (spacy-llm's @llm_tasks ...): spaCy needs the plugin installed
                 self.report("AW351", f"@{registry} is not one of spaCy 3.8's registries; it must come from "
                             "a plugin package, and archwright does not check this block", path + (at_key,),
@@ -126,16 +126,16 @@ class _Checker:
 
     def unknown_name(self, registry: str, name: str, where: tuple[str, ...], span: Span | None) -> None:
         near = self.registry.suggest(registry, name)
-        if near.startswith("@"):
-            hint = f"it is registered elsewhere: {near}"
+        other = "" if near else self.registry.elsewhere(registry, name)
+        if other:
+            hint = f'it is registered elsewhere: @{other} = "{clean_name(name)}"'
         elif near:
             hint = f'did you mean "{near}"?'
         else:
             hint = (f"run `archwright list` to see the {registry} functions archwright knows; "
                     "add your own with archwright.register or --code FILE.py")
-        cleaned = near.split('"')[1] if near.startswith("@") else near
-        close = bool(near) and difflib.SequenceMatcher(None, name, cleaned).ratio() >= 0.9
-        if name.startswith(SPACY_NAMESPACES) or near.startswith("@") or close or (near and near in name):
+        close = bool(near) and difflib.SequenceMatcher(None, name, near).ratio() >= 0.9
+        if name.startswith(SPACY_NAMESPACES) or other or close or (near and near in name):
             self.report("AW304", f"`{name}` is not a registered {registry} function", where, span, hint=hint)
         else:  # a name from the user's own code or a plugin (spacy train --code ...): spaCy may know it
             self.report("AW352", f"`{name}` is not one of spaCy 3.8's {registry} functions; it must be "
@@ -160,10 +160,10 @@ class _Checker:
                 continue
             arg = declared.get(key)
             if arg is None:
-                near = difflib.get_close_matches(str(key), list(declared), n=1, cutoff=0.6)
+                near = nearest(str(key), declared)
                 self.report("AW306", f"{card.name} has no argument `{key}`", where,
                             self.spans.keys.get(where) or self.span(where),
-                            hint=f"did you mean `{near[0]}`?" if near else
+                            hint=f"did you mean `{near}`?" if near else
                             f"its arguments are: {', '.join(declared) or 'none'}")
                 continue
             if isinstance(value, dict) and promise_key(value):

@@ -7,10 +7,9 @@ config of bare blocks (`[model]` ...) is checked block by block only.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, Iterator
 
-from ..diagnostics import Diagnostic, Related, Span
+from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
 from .registry import factories, factory_settings, training_defaults
 from .types import accepts, parse_type
@@ -26,11 +25,6 @@ TRANSFORMER_LISTENERS = {"spacy-transformers.TransformerListener.v1", "spacy-cur
                          "spacy-curated-transformers.ScalarWeightingListener.v1"}
 UPSTREAM_FACTORIES = {"tok2vec": TOK2VEC_LISTENERS, "transformer": TRANSFORMER_LISTENERS,
                       "curated_transformer": TRANSFORMER_LISTENERS}
-
-
-def _near(word: str, candidates) -> str:
-    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return match[0] if match else ""
 
 
 class _PipelineChecker:
@@ -81,7 +75,7 @@ class _PipelineChecker:
             return
         for name in pipeline:
             if isinstance(name, str) and name not in self.components:
-                near = _near(name, self.components)
+                near = nearest(name, self.components)
                 self.report("AW404", f"the pipeline names `{name}`, but there is no [components.{name}]",
                             ("nlp", "pipeline"), hint=f"did you mean `{near}`?" if near else
                             f"add a [components.{name}] section with its factory")
@@ -110,7 +104,7 @@ class _PipelineChecker:
                 continue
             defaults = known.get(factory)
             if defaults is None:
-                near = _near(factory, known)
+                near = nearest(factory, known)
                 if near:
                     self.report("AW407", f"there is no factory `{factory}` in spaCy 3.8", path + ("factory",),
                                 hint=f'did you mean "{near}"?')
@@ -122,7 +116,7 @@ class _PipelineChecker:
             annotations = factory_settings(factory)
             for key, value in settings.items():
                 if key not in defaults and key not in annotations and key not in COMPONENT_KEYS:
-                    near = _near(key, list(defaults))
+                    near = nearest(key, list(defaults))
                     self.report("AW408", f"the {factory} factory has no setting `{key}`", path + (key,),
                                 hint=f"did you mean `{near}`?" if near else
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
@@ -180,7 +174,7 @@ class _PipelineChecker:
                     continue
                 upstream = upstreams[0]
             elif wanted not in upstreams:
-                near = _near(wanted, upstreams) or (upstreams[0] if upstreams else "")
+                near = nearest(wanted, upstreams) or (upstreams[0] if upstreams else "")
                 self.report("AW409", f"`upstream = \"{wanted}\"` names no {kind} component of the pipeline",
                             path + ("upstream",), hint=f'did you mean "{near}"?' if near else
                             f"add a {kind} component, or set upstream = \"*\"")
@@ -219,7 +213,7 @@ class _PipelineChecker:
                 continue
             for key, value in values.items():
                 if key not in allowed:
-                    near = _near(key, allowed)
+                    near = nearest(key, allowed)
                     self.report("AW410", f"[{section}] has no setting `{key}`; spaCy silently ignores it",
                                 (section, key), hint=f"did you mean `{near}`?" if near else
                                 f"the settings of [{section}] are: {', '.join(allowed)}")
@@ -252,7 +246,7 @@ class _PipelineChecker:
                 continue
             for name in names:
                 if isinstance(name, str) and name not in self.components:
-                    near = _near(name, self.components)
+                    near = nearest(name, self.components)
                     self.report("AW413", f"`{key}` names `{name}`, which is not a component", ("training", key),
                                 hint=f"did you mean `{near}`?" if near else "name a component of [components]")
 
@@ -262,7 +256,7 @@ class _PipelineChecker:
             return
         component = pretraining.get("component")
         if isinstance(component, str) and component not in self.components:
-            near = _near(component, self.components)
+            near = nearest(component, self.components)
             # training ignores [pretraining]; only `spacy pretrain` fails on it
             self.report("AW453", f"[pretraining] component `{component}` is not a component of the pipeline, "
                         "so `spacy pretrain` will fail", ("pretraining", "component"),

@@ -15,13 +15,13 @@ A config can only name what is here. Users add cards from Python with `register`
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Callable
 
+from ..diagnostics import nearest
 from .types import Type, parse_type
 
 REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
@@ -122,19 +122,23 @@ class Registry:
         return list(self._cards.values())
 
     def suggest(self, registry: str, name: str) -> str:
-        """The nearest known name, also for pasted quotes and commas (`"spacy.Tok2Vec.v2",`)."""
-        cleaned = name.strip().strip(",;").strip().strip("\"'").strip()
+        """The nearest known name in `registry`, also for pasted quotes and commas
+        (`"spacy.Tok2Vec.v2",`), or ""."""
+        cleaned = clean_name(name)
         if cleaned != name and self.get(registry, cleaned):
             return cleaned
-        candidates = self.names(registry)
-        match = difflib.get_close_matches(cleaned, candidates, n=1, cutoff=0.75)
-        if match:
-            return match[0]
-        # the same name in another registry (`@layers = "spacy.Tok2Vec.v2"`)
-        for other in sorted(self.registries()):
-            if other != registry and self.get(other, cleaned):
-                return f"@{other} = \"{cleaned}\""
-        return ""
+        return nearest(cleaned, self.names(registry), cutoff=0.75)
+
+    def elsewhere(self, registry: str, name: str) -> str:
+        """Another registry that has this very name (`@layers = "spacy.Tok2Vec.v2"`), or ""."""
+        cleaned = clean_name(name)
+        return next((other for other in sorted(self.registries())
+                     if other != registry and self.get(other, cleaned)), "")
+
+
+def clean_name(name: str) -> str:
+    """A registered name without the quotes and commas a paste can bring along."""
+    return name.strip().strip(",;").strip().strip("\"'").strip()
 
 
 @lru_cache(maxsize=1)

@@ -14,12 +14,11 @@ the result, and that size is bounded.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from functools import cached_property
 from typing import Any, Iterator, NamedTuple
 
-from ..diagnostics import Diagnostic, Related, Span, has_errors
+from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
 from ..grammar import lexer
 from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
 from . import serialize, values
@@ -89,11 +88,6 @@ class _Table:
         return name in self.sections or name == "DEFAULT"
 
 
-def _suggest(word: str, candidates) -> str:
-    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return match[0] if match else ""
-
-
 def _join(path: tuple[str, ...] | list[str]) -> str:
     return ".".join(path)
 
@@ -125,7 +119,7 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
                 continue
             parent = _join(parts[:i])
             if parent not in names and "*" not in parts[:i]:
-                near = _suggest(parent, [n for n in names if n.count(".") == i - 1])
+                near = nearest(parent, [n for n in names if n.count(".") == i - 1])
                 out.append(Diagnostic(
                     "AW209", f"[{name}] is inside [{parent}], but no section [{parent}] is declared "
                     f"(spaCy: Section '{parts[i - 1]}' is not defined)", section.name_span, config_path=name,
@@ -385,7 +379,7 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
         if elsewhere:
             hint = f"a reference without a section only looks in its own section: write ${{{elsewhere[0]}}}"
         else:
-            near = _suggest(name, [k for k in table.raw.get(section, {}) if k != key] + list(table.sections))
+            near = nearest(name, [k for k in table.raw.get(section, {}) if k != key] + list(table.sections))
             hint = f"did you mean ${{{near}}}?" if near else "check the spelling"
         return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
     target_section, name = parts
@@ -398,7 +392,7 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
                 known = _join(pieces[:i])
                 break
         candidates = [s for s in table.sections if s.count(".") == target_section.count(".")]
-        near = _suggest(target_section, candidates)
+        near = nearest(target_section, candidates)
         if known:
             message = f"`{ref.text}`: [{known}] exists, but there is no section [{target_section}]"
             dotted_key = table.raw[known].get(dotted[len(known) + 1:]) is not None
@@ -410,7 +404,7 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
         return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
     keys = list(table.raw[target_section]) + [s.rsplit(".", 1)[1] for s in table.sections
                                               if s.startswith(target_section + ".") and s.count(".") == target_section.count(".") + 1]
-    near = _suggest(name, keys)
+    near = nearest(name, keys)
     return Diagnostic(
         "AW201", f"`{ref.text}`: [{target_section}] has no key or subsection `{name}`", ref.span,
         config_path=path, hint=f"did you mean ${{{target_section}.{near}}}?" if near else
@@ -472,13 +466,13 @@ def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnosti
             section, name = key.rsplit(".", 1)
             if section in table.sections:
                 if name not in table.entries[section] and f"{key}" not in table.sections:
-                    near = _suggest(name, table.entries[section])
+                    near = nearest(name, table.entries[section])
                     out.append(Diagnostic(
                         "AW254", f"the override `{key}` adds a key that [{section}] does not have",
                         table.spans.find(tuple(section.split("."))), config_path=key,
                         hint=f"did you mean {section}.{near}?" if near else "check the key's spelling"))
                 continue
-            near = _suggest(section, table.sections)
+            near = nearest(section, table.sections)
             reason = f"there is no section [{section}]"
             hint = f"did you mean {near}.{key.rsplit('.', 1)[1]}?" if near else "override a key of an existing section"
         else:
