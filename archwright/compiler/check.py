@@ -13,7 +13,7 @@ import difflib
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
-from .registry import LEGACY_PREFIX, clean_name, Arg, Card, Registry, default_registry, factories, training_defaults
+from .registry import LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
 
@@ -41,10 +41,6 @@ def _join(path: tuple[str, ...]) -> str:
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def promise_key(node: dict) -> list[str]:
-    return [k for k in node if isinstance(k, str) and k.startswith("@")]
 
 
 class _Checker:
@@ -91,7 +87,7 @@ class _Checker:
         return card
 
     def bind(self, node: dict, path: tuple[str, ...]) -> Card | None:
-        keys = promise_key(node)
+        keys = registry_keys(node)
         if not keys:
             return None
         if len(keys) > 1:
@@ -148,7 +144,7 @@ class _Checker:
     def check_arguments(self, node: dict, path: tuple[str, ...], card: Card,
                         children: dict[str, Card | None]) -> None:
         declared = card.by_name
-        at_key = promise_key(node)[0]
+        at_key = registry_keys(node)[0]
         for key, value in node.items():
             if key == at_key:
                 continue
@@ -166,7 +162,7 @@ class _Checker:
                             hint=f"did you mean `{near}`?" if near else
                             f"its arguments are: {', '.join(declared) or 'none'}")
                 continue
-            if isinstance(value, dict) and promise_key(value):
+            if isinstance(value, dict) and registry_keys(value):
                 child = children.get(key)
                 if child is not None:
                     self.check_plug(card, arg, child, where)
@@ -178,7 +174,7 @@ class _Checker:
                 self.report("AW308", f"{card.name} needs the argument `{arg.name}` ({arg.annotation})",
                             path, self.block_span(path, at_key),
                             hint=f"add `{arg.name} = ...` to [{_join(path)}]" + (f": {arg.doc}" if arg.doc else ""))
-        values = {k: v for k, v in node.items() if not (isinstance(v, dict) and promise_key(v))}
+        values = {k: v for k, v in node.items() if not (isinstance(v, dict) and registry_keys(v))}
         for rule in card.rules:
             problem = rule.check(values)
             if problem:

@@ -15,7 +15,7 @@ import networkx as nx
 
 from .check import Blueprint
 from .layers import Count, Expander, Expansion, Layer, filled, receptive_field_tokens
-from .registry import factories
+from .registry import factories, registry_keys
 from .resolve import ResolvedConfig
 
 
@@ -64,7 +64,8 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         expansion = Expander(labels.get(name, {}), upstream_field=upstream).block(model)
         if factory == "tok2vec" and expansion is not None:
             fields[name] = expansion.receptive_field
-        architecture = next((str(v) for k, v in model.items() if str(k).startswith("@")), "")
+        keys = registry_keys(model)
+        architecture = str(model[keys[0]]) if keys else ""
         models[name] = ComponentModel(name, factory, architecture, expansion)
     return models
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Union
 
+from .registry import registry_keys
+
 class Affine(NamedTuple):
     """A dim that is `factor·symbol + constant`: SparseLinear's flat `W` of `nO·length`, or an
     input made of a fixed width and the label count."""
@@ -132,7 +134,8 @@ class Expander:
         self.upstream_field = upstream_field  # what a listener's upstream component sees
 
     def block(self, block: dict[str, Any]) -> Expansion | None:
-        name = next((v for k, v in block.items() if str(k).startswith("@")), None)
+        keys = registry_keys(block)
+        name = block[keys[0]] if keys else None
         rule = EXPANSIONS.get(name)
         return rule(block, self) if rule else None
 
@@ -142,8 +145,8 @@ def filled(block: dict, default: Any) -> dict:
     keys, when both name the same registered function (recursively for sub-blocks)."""
     if not isinstance(default, dict):
         return block
-    name = next((k for k in block if str(k).startswith("@")), None)
-    if name is not None and default.get(name) != block.get(name):
+    keys = registry_keys(block)
+    if keys and default.get(keys[0]) != block[keys[0]]:
         return block
     merged = dict(block)
     for key, value in default.items():

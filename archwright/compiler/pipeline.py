@@ -7,11 +7,11 @@ config of bare blocks (`[model]` ...) is checked block by block only.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
-from .registry import factories, factory_settings, training_defaults
+from .registry import factories, factory_settings, registry_keys, training_defaults
 from .types import accepts, parse_type
 from .resolve import SpanIndex
 
@@ -219,9 +219,8 @@ class _PipelineChecker:
                                 f"the settings of [{section}] are: {', '.join(allowed)}")
                     continue
                 default = allowed[key]
-                if isinstance(default, dict) and any(str(k).startswith("@") for k in default) \
-                        and not isinstance(value, dict):
-                    registry = next(k for k in default if str(k).startswith("@"))
+                if isinstance(default, dict) and registry_keys(default) and not isinstance(value, dict):
+                    registry = registry_keys(default)[0]
                     self.report("AW305", f"`{key}` of [{section}] must be a registered function block "
                                 f"({registry} = ...), not {'null' if value is None else repr(value)}",
                                 (section, key), hint=f'write {key} = {{"{registry}": "{default[registry]}"}} '
@@ -278,14 +277,12 @@ def output_width(blocks: dict[tuple[str, ...], Block], path: tuple[str, ...]) ->
     return None
 
 
-def iter_tok2vec_blocks(blocks: dict[tuple[str, ...], Block]) -> Iterator[Block]:
-    return (b for b in blocks.values() if b.card.name in ("spacy.Tok2Vec.v2", "spacy.Tok2Vec.v1"))
-
-
 def check_embed_encode(blueprint: Blueprint, spans: SpanIndex) -> list[Diagnostic]:
     """A Tok2Vec's embedding width must equal its encoder's width (residual connections)."""
     out = []
-    for block in iter_tok2vec_blocks(blueprint.blocks):
+    for block in blueprint.blocks.values():
+        if block.card.name not in ("spacy.Tok2Vec.v2", "spacy.Tok2Vec.v1"):
+            continue
         embed = output_width(blueprint.blocks, block.path + ("embed",))
         encode = blueprint.blocks.get(block.path + ("encode",))
         if embed is None or encode is None:

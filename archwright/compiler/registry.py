@@ -136,6 +136,11 @@ class Registry:
                      if other != registry and self.get(other, cleaned)), "")
 
 
+def registry_keys(block: dict) -> list[str]:
+    """The `@registry` keys of a config block: a reference to a registered function has one."""
+    return [k for k in block if isinstance(k, str) and k.startswith("@")]
+
+
 def clean_name(name: str) -> str:
     """A registered name without the quotes and commas a paste can bring along."""
     return name.strip().strip(",;").strip().strip("\"'").strip()
