@@ -47,8 +47,13 @@ def test_summary_json_contract(capsys) -> None:
     assert set(report) == {"components", "total_params"}
     for component in report["components"].values():
         assert set(component) == {"architecture", "params", "output_width", "receptive_field", "layers"}
-        assert all(set(layer) == {"name", "path", "dims", "params"} for layer in component["layers"])
+        assert all(set(layer) == {"name", "path", "dims", "params", "output", "receptive_field"}
+                   for layer in component["layers"])
     tok2vec = report["components"]["tok2vec"]
+    # each residual window block widens the view by one token a side (window 1, depth 4)
+    blocks = [(layer["output"], layer["receptive_field"]) for layer in tok2vec["layers"] if layer["name"] == "residual"]
+    assert blocks == [("(tokens, 96)", 3), ("(tokens, 96)", 5), ("(tokens, 96)", 7), ("(tokens, 96)", 9)]
+    assert report["components"]["tagger"]["layers"][0]["output"] == "(tokens, 6)"
     assert tok2vec["layers"][0]["params"] == tok2vec["params"] == 1_500_768  # a layer counts what it holds
     assert report["total_params"] == 1_943_031
 

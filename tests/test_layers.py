@@ -100,18 +100,59 @@ def test_counts_that_depend_on_labels_stay_formulas() -> None:
 
 def test_receptive_fields_by_family() -> None:
     """Hand-derived: embeddings see their own token; a window encoder adds `window_size` tokens
-    a side per layer; a listener sees what its upstream sees; pooled outputs see the whole doc."""
+    a side per layer; a BiLSTM sees the whole document; a transformer the span its span getter
+    cuts; a listener what its upstream sees; pooled outputs their whole doc, span or entity."""
     cnn = {"@architectures": "spacy.HashEmbedCNN.v2", "width": 8, "depth": 3, "embed_size": 100,
            "window_size": 2, "maxout_pieces": 3, "subword_features": True, "pretrained_vectors": None}
     embed = {"@architectures": "spacy.CharacterEmbed.v2", "width": 8, "rows": 50, "nM": 4, "nC": 2,
              "include_static_vectors": False}
+    multi = {"@architectures": "spacy.MultiHashEmbed.v2", "width": 8, "attrs": ["NORM"], "rows": [10],
+             "include_static_vectors": False}
+    mish = {"@architectures": "spacy.MishWindowEncoder.v2", "width": 8, "window_size": 3, "depth": 2}
+    bilstm = {"@architectures": "spacy.TorchBiLSTMEncoder.v1", "width": 8, "depth": 2, "dropout": 0.0}
     listener = {"@architectures": "spacy.Tok2VecListener.v1", "width": 8, "upstream": "*"}
-    assert receptive_field_tokens(Expander().block(embed)) == 1
-    assert receptive_field_tokens(Expander().block(cnn)) == 13  # 2 * 2 * 3 + 1
+
+    def field(block, **kwargs):
+        return receptive_field_tokens(Expander(**kwargs).block(block))
+
+    assert [field(embed), field(multi), field(cnn)] == [1, 1, 13]  # 13 = 2 * 2 * 3 + 1
+    assert field({"@architectures": "spacy.Tok2Vec.v2", "embed": multi, "encode": mish}) == 13  # 2 * 3 * 2 + 1
+    assert field({"@architectures": "spacy.Tok2Vec.v2", "embed": embed, "encode": bilstm}) == "the whole document"
     tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
-    assert receptive_field_tokens(Expander(upstream_field=6).block(tagger)) == 13
-    pooled = [{"@architectures": "spacy.TextCatCNN.v2", "tok2vec": cnn, "exclusive_classes": True, "nO": 2},
-              {"@architectures": "spacy.EntityLinker.v2", "tok2vec": cnn, "nO": 64},
-              {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 1,
-               "no_output_layer": False, "length": 64, "nO": 2}]
-    assert [receptive_field_tokens(Expander().block(block)) for block in pooled] == [None, None, None]
+    assert field(tagger, upstream_field=6) == 13
+    upstream = Expander().block(cnn)
+    assert field(tagger, upstreams={"tok2vec": ("tok2vec", upstream)}) == 13
+    parser = {"@architectures": "spacy.TransitionBasedParser.v2", "tok2vec": cnn, "state_type": "ner",
+              "extra_state_tokens": False, "hidden_width": 8, "maxout_pieces": 2, "use_upper": True, "nO": None}
+    assert field(parser) == 13
+    finder = {"@architectures": "spacy.SpanFinder.v1", "tok2vec": cnn,
+              "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 2, "nI": None}}
+    assert field(finder) == 13
+
+    def transformer(get_spans):
+        return {"@architectures": "spacy-transformers.TransformerModel.v3", "name": "roberta-base",
+                "get_spans": get_spans, "tokenizer_config": {}}
+
+    strided = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
+    assert field(transformer(strided)) == "its 128-wordpiece window"
+    assert field(transformer({"@span_getters": "spacy-transformers.sent_spans.v1"})) == "its sentence"
+    assert field(transformer({"@span_getters": "spacy-transformers.doc_spans.v1"})) == "the whole document"
+    upstream = Expander().block(transformer(strided))
+    listening = {"@architectures": "spacy-transformers.TransformerListener.v1", "grad_factor": 1.0,
+                 "pooling": {"@layers": "reduce_mean.v1"}, "upstream": "*"}
+    assert field(listening, upstreams={"transformer": ("transformer", upstream)}) == "its 128-wordpiece window"
+
+    pooled = {"the whole document": [
+        {"@architectures": "spacy.TextCatCNN.v2", "tok2vec": cnn, "exclusive_classes": True, "nO": 2},
+        {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 1,
+         "no_output_layer": False, "length": 64, "nO": 2},
+        {"@architectures": "spacy.TextCatReduce.v1", "tok2vec": cnn, "exclusive_classes": True, "nO": 2,
+         "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": True, "use_reduce_mean": True},
+        {"@architectures": "spacy.TextCatParametricAttention.v1", "tok2vec": cnn, "exclusive_classes": True,
+         "nO": 2}],
+        "the whole entity": [{"@architectures": "spacy.EntityLinker.v2", "tok2vec": cnn, "nO": 64}],
+        "the whole span": [{"@architectures": "spacy.SpanCategorizer.v1", "tok2vec": cnn,
+                            "reducer": {"@layers": "spacy.mean_max_reducer.v1", "hidden_size": 16},
+                            "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 3, "nI": None}}]}
+    for expected, blocks in pooled.items():
+        assert [field(block) for block in blocks] == [expected] * len(blocks)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from .check import Blueprint
-from .layers import Count, Expander, Expansion, Layer, filled, receptive_field_tokens
+from .layers import Count, Expander, Expansion, Layer, field_tokens, filled, receptive_field_tokens
 from .registry import factories, registry_keys
 from .resolve import ResolvedConfig
 
@@ -50,7 +50,7 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
     components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
     order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
-    fields: dict[str, int | None] = {}  # what each tok2vec component's vectors see
+    upstreams: dict[str, tuple[str, Expansion]] = {}  # tok2vec and transformer components, for listeners
     models = {}
     for name in order:
         settings = components[name]
@@ -60,10 +60,9 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         if not isinstance(model, dict):
             continue
         model = filled(model, default)
-        upstream = next((f for f in fields.values() if f is not None), None)
-        expansion = Expander(labels.get(name, {}), upstream_field=upstream).block(model)
-        if factory == "tok2vec" and expansion is not None:
-            fields[name] = expansion.receptive_field
+        expansion = Expander(labels.get(name, {}), upstreams=upstreams).block(model)
+        if factory in ("tok2vec", "transformer") and expansion is not None:
+            upstreams[name] = (factory, expansion)
         keys = registry_keys(model)
         architecture = str(model[keys[0]]) if keys else ""
         models[name] = ComponentModel(name, factory, architecture, expansion)
@@ -88,7 +87,9 @@ def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str
             kind = "tok2vec" if "Tok2Vec" in block.card.name else "transformer"
             upstreams = [n for n, m in models.items() if m.factory == kind and wanted in ("*", n)]
             if upstreams and path[1] in graph:
-                graph.add_edge(upstreams[0], path[1], kind="listener", width=block.args.get("width"))
+                expansion = models[upstreams[0]].expansion
+                width = block.args.get("width") or (_dim(expansion.width) if expansion else None)
+                graph.add_edge(upstreams[0], path[1], kind="listener", width=width)
     return graph
 
 
@@ -143,16 +144,26 @@ def summary(graph: LayerGraph) -> dict[str, Any]:
             "output_width": _dim(expansion.width) if expansion else None,
             "receptive_field": receptive_field_tokens(expansion) if expansion else None,
             "layers": [{"name": layer.name, "path": path, "dims": {k: _dim(v) for k, v in layer.dims.items()},
-                        "params": _number(layer.count)}
-                       for path, layer in _walk(expansion.layer, name)] if expansion else [],
+                        "params": _number(layer.count), "output": _output(layer, token_level),
+                        "receptive_field": field_tokens(layer.field) if layer.field is not None else None}
+                       for path, layer, token_level in _walk(expansion.layer, name)] if expansion else [],
         }
     return {"components": components, "total_params": _number(graph.total_params())}
 
 
-def _walk(layer: Layer, path: str):
-    yield path, layer
+def _output(layer: Layer, token_level: bool) -> str | None:
+    """The shape of a layer's output, `(rows, width)`: known where the expansion records what a
+    row is, or inside a layer whose rows are tokens."""
+    if "nO" not in layer.dims or (layer.field is None and not token_level):
+        return None
+    return f"({layer.rows}, {_dim(layer.dims['nO'])})"
+
+
+def _walk(layer: Layer, path: str, token_level: bool = False):
+    yield path, layer, token_level
+    inside = layer.rows == "tokens" and (layer.field is not None or token_level)
     for i, child in enumerate(layer.children):
-        yield from _walk(child, f"{path}/{i}")
+        yield from _walk(child, f"{path}/{i}", inside)
 
 
 def _number(count: Count | None) -> int | str | None:

@@ -91,11 +91,19 @@ def _product(shape: tuple[Dim, ...]) -> Count:
     return Count.of(polynomial)
 
 
+# A receptive field: tokens seen on each side of a token (an int), or a description of a larger
+# view: the whole document (pooled outputs, a BiLSTM) or a transformer's span.
+Field = Union[int, str]
+WHOLE_DOC = "the whole document"
+
+
 class Layer(NamedTuple):
     name: str
     dims: dict[str, Dim]
     params: dict[str, tuple[Dim, ...]] = {}
     children: tuple["Layer", ...] = ()
+    field: Field | None = None  # what one output row sees, where the expansion records it
+    rows: str = "tokens"  # what an output row stands for: a token, or a doc or span once pooled
 
     @property
     def own_count(self) -> Count:
@@ -120,7 +128,7 @@ class Layer(NamedTuple):
 class Expansion(NamedTuple):
     layer: Layer
     width: Dim  # width of the output vectors
-    receptive_field: int | None  # tokens seen on each side; None: the whole document
+    receptive_field: Field
 
 
 Expand = Callable[[dict[str, Any], "Expander"], Expansion]
@@ -129,9 +137,22 @@ Expand = Callable[[dict[str, Any], "Expander"], Expansion]
 class Expander:
     """Expands blocks (resolved dicts) through the expansion of each function."""
 
-    def __init__(self, labels: dict[str, int] | None = None, upstream_field: int | None = None) -> None:
+    def __init__(self, labels: dict[str, int] | None = None, upstream_field: Field | None = None,
+                 upstreams: dict[str, tuple[str, "Expansion"]] | None = None) -> None:
         self.labels = labels or {}
-        self.upstream_field = upstream_field  # what a listener's upstream component sees
+        self.upstream_field = upstream_field  # what a listener's upstream component sees, if known
+        self.upstreams = upstreams or {}  # name -> (factory, expansion) of tok2vec and transformer components
+
+    def symbol(self, name: str) -> Dim:
+        """A data-dependent size: its value when given, else the symbol itself."""
+        return self.labels.get(name, name)
+
+    def upstream(self, wanted: str, kind: str) -> "Expansion | None":
+        """The expansion of a listener's upstream: the component named `wanted`, or with "*" the
+        first one of `kind` ("tok2vec" or "transformer")."""
+        if wanted in self.upstreams:
+            return self.upstreams[wanted][1]
+        return next((e for factory, e in self.upstreams.values() if factory == kind), None) if wanted == "*" else None
 
     def block(self, block: dict[str, Any]) -> Expansion | None:
         keys = registry_keys(block)
@@ -169,12 +190,12 @@ def _layernorm(width: Dim) -> Layer:
 def _multi_hash_embed(width: int, rows: list[int], expander: Expander, static_vectors: bool) -> Expansion:
     """A hash table per attribute (and the static vectors, projected to `width`), concatenated
     and mixed down to `width` by a normalized maxout layer."""
-    tables = tuple(Layer("hashembed", {"nO": width, "nV": n}, {"E": (n, width)}) for n in rows)
+    tables = tuple(Layer("hashembed", {"nO": width, "nV": n}, {"E": (n, width)}, field=0) for n in rows)
     if static_vectors:  # the vectors' width is only known from the vectors table
-        vectors_width = expander.labels.get("vectors_width", "vectors_width")
+        vectors_width = expander.symbol("vectors_width")
         tables += (Layer("static_vectors", {"nM": vectors_width, "nO": width}, {"W": (width, vectors_width)}),)
     mix = (_maxout(width, width * len(tables), 3), _layernorm(width))
-    return Expansion(Layer("multihashembed", {"nO": width}, children=tables + mix), width, 0)
+    return Expansion(Layer("multihashembed", {"nO": width}, children=tables + mix, field=0), width, 0)
 
 
 def multi_hash_embed(block: dict, expander: Expander) -> Expansion:
@@ -189,19 +210,20 @@ def character_embed(block: dict, expander: Expander) -> Expansion:
               Layer("hashembed", {"nO": width, "nV": block["rows"]}, {"E": (block["rows"], width)}))
     mixed_in = n_m * n_c + width
     if block.get("include_static_vectors"):
-        vectors_width = expander.labels.get("vectors_width", "vectors_width")
+        vectors_width = expander.symbol("vectors_width")
         layers += (Layer("static_vectors", {"nM": vectors_width, "nO": width}, {"W": (width, vectors_width)}),)
         mixed_in += width
     layers += (_maxout(width, mixed_in, 3), _layernorm(width))
-    return Expansion(Layer("character_embed", {"nO": width}, children=layers), width, 0)
+    return Expansion(Layer("character_embed", {"nO": width}, children=layers, field=0), width, 0)
 
 
 def _window_encoder(width: int, window: int, depth: int, activation: Callable[[int, int], tuple[Layer, ...]],
                     name: str) -> Expansion:
+    # each block widens the view by `window` tokens a side (its input sees 0: one token's embedding)
     blocks = tuple(Layer("residual", {"nO": width}, children=(
-        Layer("expand_window", {"window_size": window}),) + activation(width, width * (2 * window + 1)))
-        for _ in range(depth))
-    return Expansion(Layer(name, {"nO": width}, children=blocks), width, window * depth)
+        Layer("expand_window", {"window_size": window}),) + activation(width, width * (2 * window + 1)),
+        field=window * (i + 1)) for i in range(depth))
+    return Expansion(Layer(name, {"nO": width}, children=blocks, field=window * depth), width, window * depth)
 
 
 def maxout_window_encoder(block: dict, _: Expander) -> Expansion:
@@ -222,9 +244,16 @@ def tok2vec(block: dict, expander: Expander) -> Expansion | None:
     embed, encode = expander.block(block["embed"]), expander.block(block["encode"])
     if embed is None or encode is None:
         return None
-    field = None if encode.receptive_field is None else embed.receptive_field + encode.receptive_field
-    return Expansion(Layer("tok2vec", {"nO": encode.width}, children=(embed.layer, encode.layer)),
+    field = _widened(embed.receptive_field, encode.receptive_field)
+    return Expansion(Layer("tok2vec", {"nO": encode.width}, children=(embed.layer, encode.layer), field=field),
                      encode.width, field)
+
+
+def _widened(inner: Field, outer: Field) -> Field:
+    """The field of a layer that sees `outer` tokens a side of vectors that each see `inner`."""
+    if isinstance(inner, int) and isinstance(outer, int):
+        return inner + outer
+    return outer if isinstance(inner, int) else inner
 
 
 def hash_embed_cnn(block: dict, expander: Expander) -> Expansion:
@@ -236,14 +265,18 @@ def hash_embed_cnn(block: dict, expander: Expander) -> Expansion:
         encode = mish_window_encoder(block, expander)
     else:
         encode = maxout_window_encoder(block, expander)
-    return Expansion(Layer("tok2vec", {"nO": block["width"]}, children=(embed.layer, encode.layer)),
-                     block["width"], encode.receptive_field)
+    return Expansion(Layer("tok2vec", {"nO": block["width"]}, children=(embed.layer, encode.layer),
+                           field=encode.receptive_field), block["width"], encode.receptive_field)
 
 
 def listener(block: dict, expander: Expander) -> Expansion:
     """A listener holds no weights (its upstream component's are counted once, there) and sees
     what its upstream sees."""
-    return Expansion(Layer("tok2vec_listener", {"nO": block["width"]}), block["width"], expander.upstream_field)
+    upstream = expander.upstream(block.get("upstream", "*"), "tok2vec")
+    field = upstream.receptive_field if upstream else expander.upstream_field
+    if field is None:
+        field = "what its upstream sees"
+    return Expansion(Layer("tok2vec_listener", {"nO": block["width"]}, field=field), block["width"], field)
 
 
 def tagger(block: dict, expander: Expander) -> Expansion | None:
@@ -252,8 +285,14 @@ def tagger(block: dict, expander: Expander) -> Expansion | None:
         return None
     n_out = _labels(block, expander)
     softmax = Layer("softmax", {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
-    return Expansion(Layer("tagger", {"nO": n_out}, children=(inner.layer, softmax)), n_out,
-                     inner.receptive_field)
+    return Expansion(Layer("tagger", {"nO": n_out}, children=(inner.layer, softmax), field=inner.receptive_field),
+                     n_out, inner.receptive_field)
+
+
+def _pooled(name: str, n_out: Dim, layers: tuple[Layer, ...], rows: str = "docs") -> Expansion:
+    """A model whose output rows pool over a whole document (or span, or entity): one row each."""
+    field = {"docs": WHOLE_DOC, "spans": "the whole span", "entities": "the whole entity"}[rows]
+    return Expansion(Layer(name, {"nO": n_out}, children=layers, field=field, rows=rows), n_out, field)
 
 
 def _labels(block: dict, expander: Expander) -> Dim:
@@ -261,7 +300,7 @@ def _labels(block: dict, expander: Expander) -> Dim:
     n_out = block.get("nO")
     if isinstance(n_out, int) and not isinstance(n_out, bool):
         return n_out
-    return expander.labels.get("n_labels", "n_labels")
+    return expander.symbol("n_labels")
 
 
 def textcat_bow(block: dict, expander: Expander) -> Expansion:
@@ -269,7 +308,7 @@ def textcat_bow(block: dict, expander: Expander) -> Expansion:
     n_out, length = _labels(block, expander), block.get("length", 2**18)
     flat = n_out * length if isinstance(n_out, int) else Affine(n_out, length)
     sparse = Layer("sparse_linear", {"nO": n_out, "length": length}, {"W": (flat,), "b": (n_out,)})
-    return Expansion(Layer("textcat_bow", {"nO": n_out}, children=(sparse,)), n_out, None)
+    return _pooled("textcat_bow", n_out, (sparse,))
 
 
 def textcat_cnn(block: dict, expander: Expander) -> Expansion | None:
@@ -280,8 +319,7 @@ def textcat_cnn(block: dict, expander: Expander) -> Expansion | None:
     n_out = _labels(block, expander)
     name = "softmax" if block["exclusive_classes"] else "linear"
     output = Layer(name, {"nO": n_out, "nI": inner.width}, {"W": (n_out, inner.width), "b": (n_out,)})
-    return Expansion(Layer("textcat_cnn", {"nO": n_out}, children=(inner.layer, Layer("reduce_mean", {}), output)),
-                     n_out, None)
+    return _pooled("textcat_cnn", n_out, (inner.layer, Layer("reduce_mean", {}, field=WHOLE_DOC, rows="docs"), output))
 
 
 def textcat_ensemble(block: dict, expander: Expander) -> Expansion | None:
@@ -298,7 +336,7 @@ def textcat_ensemble(block: dict, expander: Expander) -> Expansion | None:
     output = Layer("softmax" if exclusive else "linear", {"nO": n_out, "nI": joined},
                    {"W": (n_out, joined), "b": (n_out,)})
     layers = (linear_model.layer, inner.layer) + attention + (output,)
-    return Expansion(Layer("textcat_ensemble", {"nO": n_out}, children=layers), n_out, None)
+    return _pooled("textcat_ensemble", n_out, layers)
 
 
 def mean_max_reducer(block: dict, expander: Expander, width: Dim) -> Layer:
@@ -317,7 +355,7 @@ def span_categorizer(block: dict, expander: Expander) -> Expansion | None:
     pooled = mean_max_reducer(reducer, expander, inner.width)
     n_out, hidden = _labels(scorer, expander), reducer["hidden_size"]
     linear = Layer("linear", {"nO": n_out, "nI": hidden}, {"W": (n_out, hidden), "b": (n_out,)})
-    return Expansion(Layer("span_categorizer", {"nO": n_out}, children=(inner.layer, pooled, linear)), n_out, None)
+    return _pooled("span_categorizer", n_out, (inner.layer, pooled, linear), "spans")
 
 
 def entity_linker(block: dict, expander: Expander) -> Expansion | None:
@@ -327,11 +365,10 @@ def entity_linker(block: dict, expander: Expander) -> Expansion | None:
     if inner is None:
         return None
     width = inner.width
-    n_out = block.get("nO") if isinstance(block.get("nO"), int) else expander.labels.get(
-        "entity_vector_length", "entity_vector_length")
+    n_out = block.get("nO") if isinstance(block.get("nO"), int) else expander.symbol("entity_vector_length")
     layers = (inner.layer, _maxout(width, width, 2),
               Layer("linear", {"nO": n_out, "nI": width}, {"W": (n_out, width), "b": (n_out,)}))
-    return Expansion(Layer("entity_linker", {"nO": n_out}, children=layers), n_out, None)
+    return _pooled("entity_linker", n_out, layers, "entities")
 
 
 # state tokens the transition system extracts features from: (plain, with extra_state_tokens)
@@ -346,9 +383,7 @@ def transition_based_parser(block: dict, expander: Expander) -> Expansion | None
         return None
     hidden, pieces = block["hidden_width"], block["maxout_pieces"]
     n_features = STATE_TOKENS[block["state_type"]][bool(block.get("extra_state_tokens", False))]
-    n_actions: Dim = block.get("nO") if isinstance(block.get("nO"), int) else "n_actions"
-    if n_actions == "n_actions" and "n_actions" in expander.labels:
-        n_actions = expander.labels["n_actions"]
+    n_actions: Dim = block.get("nO") if isinstance(block.get("nO"), int) else expander.symbol("n_actions")
     use_upper = block.get("use_upper", True)
     lower_out = hidden if use_upper else n_actions
     projection = Layer("linear", {"nO": hidden, "nI": inner.width}, {"W": (hidden, inner.width), "b": (hidden,)})
@@ -358,7 +393,145 @@ def transition_based_parser(block: dict, expander: Expander) -> Expansion | None
     layers = (inner.layer, projection, lower)
     if use_upper:
         layers += (Layer("linear", {"nO": n_actions, "nI": hidden}, {"W": (n_actions, hidden), "b": (n_actions,)}),)
-    return Expansion(Layer("parser_model", {"nO": n_actions}, children=layers), n_actions, inner.receptive_field)
+    # a row of scores per parse state, from the vectors of its state tokens
+    return Expansion(Layer("parser_model", {"nO": n_actions}, children=layers, field=inner.receptive_field,
+                           rows="states"), n_actions, inner.receptive_field)
+
+
+def torch_bilstm(block: dict, _: Expander) -> Expansion:
+    """A bidirectional LSTM (PyTorch's, `width // 2` units each way, so the output is `width`
+    wide); its weights live in PyTorch, four gates per layer and direction. It sees the whole
+    document. Depth 0 is a no-op."""
+    width, depth = block["width"], block["depth"]
+    if depth == 0:
+        return Expansion(Layer("noop", {}, field=0), width, 0)
+    hidden = width // 2
+    params: dict[str, tuple[Dim, ...]] = {}
+    for layer in range(depth):
+        n_in = width if layer == 0 else 2 * hidden
+        for suffix in ("", "_reverse"):
+            params[f"weight_ih_l{layer}{suffix}"] = (4 * hidden, n_in)
+            params[f"weight_hh_l{layer}{suffix}"] = (4 * hidden, hidden)
+            params[f"bias_ih_l{layer}{suffix}"] = (4 * hidden,)
+            params[f"bias_hh_l{layer}{suffix}"] = (4 * hidden,)
+    lstm = Layer("pytorch_lstm", {"nI": width, "nO": 2 * hidden, "depth": depth}, params, field=WHOLE_DOC)
+    return Expansion(Layer("with_padded", {"nO": 2 * hidden}, children=(lstm,), field=WHOLE_DOC), 2 * hidden, WHOLE_DOC)
+
+
+def textcat_ensemble_v1(block: dict, expander: Expander) -> Expansion:
+    """The legacy ensemble, all in one block: a bag of n-grams beside its own CNN (hash
+    embeddings of LOWER, PREFIX, SUFFIX and SHAPE, window encoder, attention, sum), joined by an
+    output layer over both label scores (`2·n_labels` wide)."""
+    width, rows, window, depth = block["width"], block["embed_size"], block["window_size"], block["conv_depth"]
+    n_out = _labels(block, expander)
+    tables = (Layer("hashembed", {"nO": width, "nV": rows}, {"E": (rows, width)}, field=0),) + tuple(
+        Layer("hashembed", {"nO": width // 2, "nV": rows}, {"E": (rows, width // 2)}, field=0) for _ in range(3))
+    embedded = width + 3 * (width // 2)
+    vectors: tuple[Layer, ...] = (_maxout(width, embedded, 3), _layernorm(width))
+    vectors_width = width
+    if block.get("pretrained_vectors"):
+        vectors_width_in = expander.symbol("vectors_width")
+        vectors += (Layer("static_vectors", {"nM": vectors_width_in, "nO": width}, {"W": (width, vectors_width_in)}),)
+        vectors_width = 2 * width
+    encoder = _window_encoder(width, window, depth, lambda o, i: (_maxout(o, i, 3), _layernorm(o)), "encoder")
+    cnn = (Layer("tok2vec", {"nO": width}, children=tables + vectors + (
+        _maxout(width, vectors_width, 3), _layernorm(width), encoder.layer), field=encoder.receptive_field),
+           Layer("para-attn", {"nO": width}, {"Q": (width,)}), Layer("reduce_sum", {}, field=WHOLE_DOC, rows="docs"),
+           Layer("residual", {"nO": width}, children=(_maxout(width, width, 3),)), _dense("linear", n_out, width))
+    bow = textcat_bow({"nO": n_out, "length": 2**18}, expander).layer
+    doubled: Dim = 2 * n_out if isinstance(n_out, int) else Affine(n_out, 2)
+    output = _dense("softmax" if block["exclusive_classes"] else "linear", n_out, doubled)
+    return _pooled("textcat_ensemble", n_out, (bow, Layer("cnn", {"nO": n_out}, children=cnn), output))
+
+
+def _dense(name: str, n_out: Dim, n_in: Dim) -> Layer:
+    """A Linear or Softmax layer: W (nO, nI) and b (nO,)."""
+    return Layer(name, {"nO": n_out, "nI": n_in}, {"W": (n_out, n_in), "b": (n_out,)})
+
+
+REDUCTIONS = ("first", "last", "max", "mean")
+
+
+def textcat_reduce(block: dict, expander: Expander) -> Expansion | None:
+    """Token vectors pooled by each chosen reduction, concatenated, into the output layer."""
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    chosen = [r for r in REDUCTIONS if block.get(f"use_reduce_{r}")]
+    n_out = _labels(block, expander)
+    n_in = _scaled(inner.width, len(chosen))
+    pools = tuple(Layer(f"reduce_{r}", {}, field=WHOLE_DOC, rows="docs") for r in chosen)
+    output = _dense("softmax" if block["exclusive_classes"] else "linear", n_out, n_in)
+    return _pooled("textcat_reduce", n_out, (inner.layer,) + pools + (output,))
+
+
+def _scaled(dim: Dim, factor: int) -> Dim:
+    if isinstance(dim, int):
+        return dim * factor
+    if isinstance(dim, str):
+        return Affine(dim, factor)
+    return Affine(dim.symbol, dim.factor * factor, dim.constant * factor)
+
+
+def textcat_parametric_attention(block: dict, expander: Expander) -> Expansion | None:
+    """Attention over token vectors (keys through a GELU layer), summed, a residual maxout with
+    layer normalization, and the output layer."""
+    inner = expander.block(block["tok2vec"])
+    if inner is None:
+        return None
+    width, n_out = inner.width, _labels(block, expander)
+    attention = Layer("para-attn", {"nO": width}, {"Q": (width,)}, children=(_dense("gelu", width, width),))
+    residual = Layer("residual", {"nO": width}, children=(_maxout(width, width, 3), _layernorm(width)))
+    output = _dense("softmax" if block["exclusive_classes"] else "linear", n_out, width)
+    return _pooled("textcat_parametric_attention", n_out,
+                   (inner.layer, attention, Layer("reduce_sum", {}, field=WHOLE_DOC, rows="docs"), residual, output))
+
+
+def span_finder(block: dict, expander: Expander) -> Expansion | None:
+    """Per token, a linear logistic scorer of whether a span starts or ends there."""
+    inner = expander.block(block["tok2vec"])
+    scorer = block.get("scorer", {})
+    if inner is None or scorer.get("@layers") != "spacy.LinearLogistic.v1":
+        return None
+    n_out = scorer.get("nO") if isinstance(scorer.get("nO"), int) else 2
+    linear = _dense("linear", n_out, inner.width)
+    field = inner.receptive_field
+    return Expansion(Layer("span_finder", {"nO": n_out}, children=(inner.layer, linear), field=field), n_out, field)
+
+
+def _transformer_field(get_spans: Any) -> Field:
+    """A transformer sees the span its span getter cuts: a strided window, the sentence or the doc."""
+    name = get_spans.get("@span_getters", "") if isinstance(get_spans, dict) else ""
+    if name.endswith("strided_spans.v1"):
+        return f"its {get_spans.get('window', 128)}-wordpiece window"
+    if name.endswith("sent_spans.v1"):
+        return "its sentence"
+    return WHOLE_DOC
+
+
+def transformer_model(block: dict, expander: Expander) -> Expansion:
+    """A Hugging Face transformer: its width and weights depend on the named model, so both stay
+    symbolic (`hidden_width`, `transformer_params`) unless given."""
+    width, weights = expander.symbol("hidden_width"), expander.symbol("transformer_params")
+    field = _transformer_field(block.get("get_spans"))
+    layer = Layer("transformer", {"name": block.get("name", ""), "nO": width}, {"weights": (weights,)}, field=field)
+    return Expansion(layer, width, field)
+
+
+def transformer_listener(block: dict, expander: Expander) -> Expansion:
+    """Wordpiece vectors of the upstream transformer, pooled per token; no weights of its own."""
+    upstream = expander.upstream(block.get("upstream", "*"), "transformer")
+    width = upstream.width if upstream else expander.symbol("hidden_width")
+    field = upstream.receptive_field if upstream else "what its upstream sees"
+    return Expansion(Layer("transformer_listener", {"nO": width}, children=(Layer("pooling", {}),), field=field),
+                     width, field)
+
+
+def tok2vec_transformer(block: dict, expander: Expander) -> Expansion:
+    """A transformer of its own, its wordpiece vectors pooled per token."""
+    inner = transformer_model(block, expander)
+    return Expansion(Layer("tok2vec_transformer", {"nO": inner.width}, children=(inner.layer, Layer("pooling", {})),
+                           field=inner.receptive_field), inner.width, inner.receptive_field)
 
 
 EXPANSIONS: dict[str, Expand] = {
@@ -386,9 +559,25 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.Tok2VecListener.v1": listener,
     "spacy.Tagger.v1": tagger,
     "spacy.Tagger.v2": tagger,
+    "spacy.TorchBiLSTMEncoder.v1": torch_bilstm,
+    "spacy.TextCatEnsemble.v1": textcat_ensemble_v1,
+    "spacy.TextCatReduce.v1": textcat_reduce,
+    "spacy.TextCatParametricAttention.v1": textcat_parametric_attention,
+    "spacy.SpanFinder.v1": span_finder,
+    "spacy-transformers.TransformerModel.v1": transformer_model,
+    "spacy-transformers.TransformerModel.v2": transformer_model,
+    "spacy-transformers.TransformerModel.v3": transformer_model,
+    "spacy-transformers.TransformerListener.v1": transformer_listener,
+    "spacy-transformers.Tok2VecTransformer.v1": tok2vec_transformer,
+    "spacy-transformers.Tok2VecTransformer.v2": tok2vec_transformer,
+    "spacy-transformers.Tok2VecTransformer.v3": tok2vec_transformer,
 }
 
 
-def receptive_field_tokens(expansion: Expansion) -> int | None:
+def field_tokens(field: Field) -> int | str:
     """Tokens one output vector sees in all: `2 * window_size * depth + 1` for a window encoder."""
-    return None if expansion.receptive_field is None else 2 * expansion.receptive_field + 1
+    return 2 * field + 1 if isinstance(field, int) else field
+
+
+def receptive_field_tokens(expansion: Expansion) -> int | str:
+    return field_tokens(expansion.receptive_field)
