@@ -156,3 +156,38 @@ def test_receptive_fields_by_family() -> None:
                             "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 3, "nI": None}}]}
     for expected, blocks in pooled.items():
         assert [field(block) for block in blocks] == [expected] * len(blocks)
+
+
+def test_every_spec_architecture_that_makes_a_model_has_an_expansion() -> None:
+    from archwright.compiler.layers import EXPANSIONS
+    from archwright.compiler.registry import default_registry
+
+    cards = [card for card in default_registry().cards() if card.in_spec and card.registry == "architectures"]
+    assert len(cards) > 20
+    assert [card.name for card in cards if card.name not in EXPANSIONS] == []
+
+
+def test_a_bilstm_counts_four_gates_per_layer_and_direction() -> None:
+    """width 8: 4 units each way; a layer and direction holds 4·4 × (input + 4 + 2) weights:
+    input 8 for the first layer and 2·4 for the next, so (16·14) · 2 directions · 2 layers."""
+    bilstm = Expander().block({"@architectures": "spacy.TorchBiLSTMEncoder.v1", "width": 8, "depth": 2,
+                               "dropout": 0.0})
+    assert bilstm.layer.count == Count(16 * 14 * 2 * 2) and bilstm.width == 8
+    assert Expander().block({"@architectures": "spacy.TorchBiLSTMEncoder.v1", "width": 8, "depth": 0,
+                             "dropout": 0.0}).layer.count == Count(0)
+
+
+def test_a_transformers_width_and_weights_stay_symbols_until_given() -> None:
+    transformer = {"@architectures": "spacy-transformers.TransformerModel.v3", "name": "roberta-base",
+                   "get_spans": {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128,
+                                 "stride": 96}, "tokenizer_config": {}}
+    listener = {"@architectures": "spacy-transformers.TransformerListener.v1", "grad_factor": 1.0,
+                "pooling": {"@layers": "reduce_mean.v1"}, "upstream": "*"}
+    tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
+    upstream = Expander().block(transformer)
+    assert str(upstream.layer.count) == "transformer_params" and upstream.width == "hidden_width"
+    count = Expander(upstreams={"transformer": ("transformer", upstream)}).block(tagger).layer.count
+    assert str(count) == "hidden_width·n_labels + n_labels"
+    assert count.given({"hidden_width": 768, "n_labels": 17}) == Count(768 * 17 + 17)
+    known = Expander({"hidden_width": 768, "transformer_params": 124_645_632}).block(transformer)
+    assert known.layer.count == Count(124_645_632) and known.width == 768

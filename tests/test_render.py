@@ -13,7 +13,7 @@ import archwright
 from archwright.cli import main
 from archwright.compiler.compilation import Compilation
 from archwright.render import LEVELS, RenderError, to_dot, to_json, write
-from conftest import REAL, needs_shared, oracle_rows
+from conftest import REAL, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINE = ROOT / "examples" / "pipeline_cnn.cfg"
@@ -41,19 +41,27 @@ def test_json_is_node_link_and_round_trips() -> None:
     assert rebuilt.nodes["tagger"]["params"] == "97·n_labels"
 
 
-def test_svg_and_png_need_the_dot_program(tmp_path: Path) -> None:
+def test_svg_and_png(tmp_path: Path) -> None:
+    assert shutil.which("dot"), "Graphviz's `dot` is missing: scripts/install-system-packages.sh installs it"
+    graph = archwright.compile(PIPELINE).graph
+    write(graph, tmp_path / "g.svg")
+    assert "<svg" in (tmp_path / "g.svg").read_text() and "precomputable_affine" in (tmp_path / "g.svg").read_text()
+    write(graph, tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(RenderError, match="unknown output format"):
+        write(graph, tmp_path / "g.gif")
+
+
+def test_without_dot_svg_and_png_say_what_to_install(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     graph = archwright.compile(PIPELINE).graph
     for suffix in (".svg", ".png"):
         out = tmp_path / f"g{suffix}"
-        if shutil.which("dot") is None:
-            with pytest.raises(RenderError, match="needs Graphviz's `dot` program"):
-                write(graph, out)
-            assert not out.exists()
-        else:
+        with pytest.raises(RenderError, match="needs Graphviz's `dot` program"):
             write(graph, out)
-            assert out.stat().st_size > 0
-    with pytest.raises(RenderError, match="unknown output format"):
-        write(graph, tmp_path / "g.gif")
+        assert not out.exists()
+    assert main(["graph", str(PIPELINE), "-o", str(tmp_path / "g.svg")]) == 1
+    assert "apt-get install graphviz" in capsys.readouterr().err
 
 
 def test_graph_command(tmp_path: Path, capsys) -> None:
@@ -64,23 +72,36 @@ def test_graph_command(tmp_path: Path, capsys) -> None:
     assert "no component `nope`" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.relative_to(ROOT).as_posix())
-def test_every_example_compiles_at_every_level(path: Path) -> None:
-    graph = archwright.compile(path).graph
-    assert graph is not None
+def _summary_and_graph_work(path: Path, out: Path, formats: tuple[str, ...]) -> None:
+    """`summary` in both formats, and `graph` in each format at every level, through the CLI."""
+    assert main(["summary", str(path)]) == 0
+    assert main(["summary", str(path), "--format", "json"]) == 0
     for level in LEVELS:
-        assert to_dot(graph, level).startswith("digraph archwright {")
-        json.loads(to_json(graph, level))
+        for fmt in formats:
+            target = out / f"{level}.{fmt}"
+            assert main(["graph", str(path), "-o", str(target), "--level", level]) == 0, (level, fmt)
+            assert target.stat().st_size > 0
 
 
-CLEAN = [row["file"] for row in oracle_rows() if row["spacy_load"]["status"] == "ok"]
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_every_example_summarises_and_renders_in_every_format(path: Path, tmp_path: Path, capsys) -> None:
+    graph = archwright.compile(path).graph
+    assert graph is not None and all(model.expansion for model in graph.components.values())
+    _summary_and_graph_work(path, tmp_path, ("dot", "json", "svg", "png"))
+    for level in LEVELS:
+        json.loads((tmp_path / f"{level}.json").read_text())
+        assert (tmp_path / f"{level}.dot").read_text().startswith("digraph archwright {")
+
+
+ACCEPTED = [p.name for p in sorted(REAL.glob("*.cfg")) if Compilation(p).ok] if REAL.is_dir() else []
 
 
 @needs_shared
-@pytest.mark.parametrize("name", CLEAN)
-def test_every_real_config_spacy_loads_compiles(name: str) -> None:
-    compilation = Compilation(Path(REAL / name))
-    graph = compilation.graph
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_every_real_config_the_checker_accepts_summarises_and_renders(name: str, tmp_path: Path, capsys) -> None:
+    graph = Compilation(Path(REAL / name)).graph
     assert graph is not None and list(graph.pipeline.nodes) == list(graph.components)
-    for level in LEVELS:
-        assert to_dot(graph, level)
+    # DOT and JSON at every level; SVG and PNG (a run of `dot` each) at the default level
+    _summary_and_graph_work(REAL / name, tmp_path, ("dot", "json"))
+    for fmt in ("svg", "png"):
+        assert main(["graph", str(REAL / name), "-o", str(tmp_path / f"g.{fmt}")]) == 0

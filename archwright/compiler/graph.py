@@ -175,4 +175,4 @@ def _number(count: Count | None) -> int | str | None:
 def _dim(value: Any) -> int | str:
     if isinstance(value, (int, str)):
         return value
-    return str(Count.of({(value.symbol,): value.factor, (): value.constant}))
+    return str(value if isinstance(value, Count) else Count.of({(value.symbol,): value.factor, (): value.constant}))

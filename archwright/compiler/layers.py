@@ -11,6 +11,7 @@ from typing import Any, Callable, NamedTuple, Union
 
 from .registry import registry_keys
 
+
 class Affine(NamedTuple):
     """A dim that is `factor·symbol + constant`: SparseLinear's flat `W` of `nO·length`, or an
     input made of a fixed width and the label count."""
@@ -20,7 +21,9 @@ class Affine(NamedTuple):
     constant: int = 0
 
 
-Dim = Union[int, str, Affine]  # a number, a symbol such as "n_labels", or an affine function of one
+# a number, a symbol such as "n_labels", an affine function of one, or (a sum of symbols, as
+# `hidden_width + n_labels`) a Count
+Dim = Union[int, str, Affine, "Count"]
 Monomial = tuple[str, ...]  # symbols multiplied together, sorted: () is the constant term
 
 
@@ -29,7 +32,32 @@ def _polynomial(dim: Dim) -> dict[Monomial, int]:
         return {(): dim}
     if isinstance(dim, str):
         return {(dim,): 1}
-    return {(dim.symbol,): dim.factor, (): dim.constant}
+    if isinstance(dim, Affine):
+        return {(dim.symbol,): dim.factor, (): dim.constant}
+    return {(): dim.constant, **dict(dim.terms)}
+
+
+def linear_dim(coefficients: dict[Monomial, int]) -> Dim:
+    """A dim from its polynomial, in the simplest form: a number, a symbol, affine, or a Count."""
+    count = Count.of(coefficients)
+    if count.exact:
+        return count.constant
+    if len(count.terms) == 1 and len(count.terms[0][0]) == 1:
+        (symbol,), factor = count.terms[0]
+        return symbol if factor == 1 and count.constant == 0 else Affine(symbol, factor, count.constant)
+    return count
+
+
+def _sum(*dims: Dim) -> Dim:
+    total: dict[Monomial, int] = {}
+    for dim in dims:
+        for monomial, coefficient in _polynomial(dim).items():
+            total[monomial] = total.get(monomial, 0) + coefficient
+    return linear_dim(total)
+
+
+def _scaled(dim: Dim, factor: int) -> Dim:
+    return linear_dim({m: c * factor for m, c in _polynomial(dim).items()})
 
 
 def _multiply(a: dict[Monomial, int], b: dict[Monomial, int]) -> dict[Monomial, int]:
@@ -306,7 +334,7 @@ def _labels(block: dict, expander: Expander) -> Dim:
 def textcat_bow(block: dict, expander: Expander) -> Expansion:
     """A hashed bag of n-grams into a sparse linear layer (its weights one flat table)."""
     n_out, length = _labels(block, expander), block.get("length", 2**18)
-    flat = n_out * length if isinstance(n_out, int) else Affine(n_out, length)
+    flat = _scaled(n_out, length)
     sparse = Layer("sparse_linear", {"nO": n_out, "length": length}, {"W": (flat,), "b": (n_out,)})
     return _pooled("textcat_bow", n_out, (sparse,))
 
@@ -326,11 +354,11 @@ def textcat_ensemble(block: dict, expander: Expander) -> Expansion | None:
     """A bag-of-words model beside an attention model over token vectors; their outputs,
     concatenated, go through a linear layer (so its input is `width + n_labels` wide)."""
     linear_model, inner = expander.block(block["linear_model"]), expander.block(block["tok2vec"])
-    if linear_model is None or inner is None or not isinstance(inner.width, int):
+    if linear_model is None or inner is None:
         return None
     width, n_out = inner.width, _labels(block, expander)
     attention = (Layer("para-attn", {"nO": width}, {"Q": (width,)}), _maxout(width, width, 3), _layernorm(width))
-    joined: Dim = width + n_out if isinstance(n_out, int) else Affine(n_out, 1, width)
+    joined = _sum(width, n_out)
     # exclusive labels: a softmax layer, else linear then logistic (the same weights)
     exclusive = block["linear_model"].get("exclusive_classes", False)
     output = Layer("softmax" if exclusive else "linear", {"nO": n_out, "nI": joined},
@@ -343,14 +371,14 @@ def mean_max_reducer(block: dict, expander: Expander, width: Dim) -> Layer:
     """Last, first, mean and max of each span's vectors, concatenated, into a maxout layer."""
     hidden = block["hidden_size"]
     return Layer("mean_max_reducer", {"nO": hidden},
-                 children=(_maxout(hidden, width * 4 if isinstance(width, int) else width, 3), _layernorm(hidden)))
+                 children=(_maxout(hidden, _scaled(width, 4), 3), _layernorm(hidden)))
 
 
 def span_categorizer(block: dict, expander: Expander) -> Expansion | None:
     inner = expander.block(block["tok2vec"])
     reducer, scorer = block.get("reducer", {}), block.get("scorer", {})
     if inner is None or reducer.get("@layers") != "spacy.mean_max_reducer.v1" or \
-            scorer.get("@layers") != "spacy.LinearLogistic.v1" or not isinstance(inner.width, int):
+            scorer.get("@layers") != "spacy.LinearLogistic.v1":
         return None
     pooled = mean_max_reducer(reducer, expander, inner.width)
     n_out, hidden = _labels(scorer, expander), reducer["hidden_size"]
@@ -439,7 +467,7 @@ def textcat_ensemble_v1(block: dict, expander: Expander) -> Expansion:
            Layer("para-attn", {"nO": width}, {"Q": (width,)}), Layer("reduce_sum", {}, field=WHOLE_DOC, rows="docs"),
            Layer("residual", {"nO": width}, children=(_maxout(width, width, 3),)), _dense("linear", n_out, width))
     bow = textcat_bow({"nO": n_out, "length": 2**18}, expander).layer
-    doubled: Dim = 2 * n_out if isinstance(n_out, int) else Affine(n_out, 2)
+    doubled = _scaled(n_out, 2)
     output = _dense("softmax" if block["exclusive_classes"] else "linear", n_out, doubled)
     return _pooled("textcat_ensemble", n_out, (bow, Layer("cnn", {"nO": n_out}, children=cnn), output))
 
@@ -463,14 +491,6 @@ def textcat_reduce(block: dict, expander: Expander) -> Expansion | None:
     pools = tuple(Layer(f"reduce_{r}", {}, field=WHOLE_DOC, rows="docs") for r in chosen)
     output = _dense("softmax" if block["exclusive_classes"] else "linear", n_out, n_in)
     return _pooled("textcat_reduce", n_out, (inner.layer,) + pools + (output,))
-
-
-def _scaled(dim: Dim, factor: int) -> Dim:
-    if isinstance(dim, int):
-        return dim * factor
-    if isinstance(dim, str):
-        return Affine(dim, factor)
-    return Affine(dim.symbol, dim.factor * factor, dim.constant * factor)
 
 
 def textcat_parametric_attention(block: dict, expander: Expander) -> Expansion | None:
@@ -534,6 +554,32 @@ def tok2vec_transformer(block: dict, expander: Expander) -> Expansion:
                            field=inner.receptive_field), inner.width, inner.receptive_field)
 
 
+
+def _pretraining_head(block: dict, expander: Expander) -> tuple[int, Dim, Layer]:
+    """The maxout layer (normalized) on top of the pretrained tok2vec, its width a symbol
+    (`tok2vec_width`) unless given: the objective block does not name its tok2vec."""
+    hidden, n_in = block["hidden_size"], expander.symbol("tok2vec_width")
+    return hidden, n_in, _maxout(hidden, n_in, block["maxout_pieces"])
+
+
+def pretrain_characters(block: dict, expander: Expander) -> Expansion:
+    """Pretraining's objective of guessing characters at the start and end of each word: a
+    softmax over the 256 byte values per position. spaCy 3.8 builds `n_characters` of them, not
+    the `2 * n_characters` positions the spec's wording suggests."""
+    hidden, _, maxout = _pretraining_head(block, expander)
+    n_out = 256 * block["n_characters"]
+    layers = (maxout, _layernorm(hidden), _dense("multisoftmax", n_out, hidden))
+    return Expansion(Layer("pretrain_characters", {"nO": n_out}, children=layers, field=0), n_out, 0)
+
+
+def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
+    """Pretraining's objective of predicting each word's static vector (`vectors_width` wide)."""
+    hidden, _, maxout = _pretraining_head(block, expander)
+    n_out = expander.symbol("vectors_width")
+    layers = (maxout, _layernorm(hidden), _dense("linear", n_out, hidden))
+    return Expansion(Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=0), n_out, 0)
+
+
 EXPANSIONS: dict[str, Expand] = {
     "spacy.SpanCategorizer.v1": span_categorizer,
     "spacy.EntityLinker.v1": entity_linker,
@@ -564,6 +610,8 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.TextCatReduce.v1": textcat_reduce,
     "spacy.TextCatParametricAttention.v1": textcat_parametric_attention,
     "spacy.SpanFinder.v1": span_finder,
+    "spacy.PretrainCharacters.v1": pretrain_characters,
+    "spacy.PretrainVectors.v1": pretrain_vectors,
     "spacy-transformers.TransformerModel.v1": transformer_model,
     "spacy-transformers.TransformerModel.v2": transformer_model,
     "spacy-transformers.TransformerModel.v3": transformer_model,
