@@ -29,6 +29,10 @@ def _dims(dims: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in dims.items())
 
 
+def _field(tokens: int | str) -> str:
+    return (f"{tokens} token" + "s" * (tokens != 1)) if isinstance(tokens, int) else tokens
+
+
 def _selected(graph: nx.DiGraph, component: str | None, level: str) -> nx.DiGraph:
     if component is None:
         return graph
@@ -64,9 +68,11 @@ def to_dot(graph: LayerGraph, level: str = "layers", component: str | None = Non
                 dot.edge(a, b)
     elif level == "blocks":
         for name, data in selected.nodes(data=True):
-            dot.node(name, _label(name, data["architecture"], data["returns"]))
+            modelled = [f"{data['params']} parameters, width {data['width']}"] if data["params"] else []
+            dot.node(name, _label(name, data["architecture"], data["returns"], *modelled))
         for a, b, data in selected.edges(data=True):
-            dot.edge(b, a, label=data["argument"])  # data flows from the sub-model into its parent
+            width = f" ({data['width']})" if data["width"] is not None else ""
+            dot.edge(b, a, label=data["argument"] + width)  # data flows from the sub-model into its parent
     else:
         _layers(dot, selected)
     return dot.source
@@ -80,11 +86,13 @@ def _layers(dot: graphviz.Digraph, graph: nx.DiGraph) -> None:
         data = graph.nodes[node]
         children = list(graph.successors(node))
         if not children:
-            container.node(node, _label(data["name"], _dims(data["dims"]), f"{data['params']} parameters"))
+            seen = [f"sees {_field(data['receptive_field'])}"] if data["receptive_field"] is not None else []
+            container.node(node, _label(data["name"], _dims(data["dims"]), f"{data['params']} parameters", *seen))
             return [node]
         leaves: list[str] = []
         with container.subgraph(name=f"cluster_{node}") as cluster:
-            cluster.attr(label=f"{data['name']} ({_dims(data['dims'])})", style="rounded")
+            seen = f", sees {_field(data['receptive_field'])}" if data["receptive_field"] is not None else ""
+            cluster.attr(label=f"{data['name']} ({_dims(data['dims'])}{seen})", style="rounded")
             for child in children:
                 leaves += add(cluster, child)
         return leaves

@@ -25,6 +25,22 @@ def test_three_levels_with_listener_edges() -> None:
                                                                         "precomputable_affine"}
 
 
+def test_nodes_and_edges_carry_paths_types_widths_and_fields() -> None:
+    graph = archwright.compile(PIPELINE, labels=SIZES).graph
+    encode = graph.blocks.nodes["components.tok2vec.model.encode"]
+    assert encode == {"architecture": "spacy.MaxoutWindowEncoder.v2", "returns": "Model[List[Floats2d], List[Floats2d]]",
+                      "line": 42, "column": 2, "width": 96, "params": "333,696", "receptive_field": 9}
+    assert graph.blocks.edges["components.tagger.model", "components.tagger.model.tok2vec"] == {
+        "argument": "tok2vec", "type": "Model[List[Doc], List[Floats2d]]", "width": 96}
+    table = graph.layers.nodes["tok2vec/0/1"]
+    assert table == {"name": "hashembed", "component": "tok2vec", "block": "components.tok2vec.model.embed",
+                     "dims": {"nO": 96, "nV": 1000}, "params": "96,000", "output": "(tokens, 96)", "receptive_field": 1}
+    assert graph.layers.nodes["tok2vec/1/3"]["block"] == "components.tok2vec.model.encode"
+    assert graph.layers.nodes["tok2vec/1/3"]["receptive_field"] == 9
+    assert graph.layers.edges["tagger", "tagger/1"] == {"kind": "contains", "width": 6}
+    assert graph.pipeline.edges["tok2vec", "tagger"]["width"] == 96
+
+
 def test_counts_stay_formulas_until_the_sizes_are_given() -> None:
     symbolic = summary(archwright.compile(PIPELINE).graph)
     assert symbolic["components"]["tagger"]["params"] == "97·n_labels"

@@ -26,10 +26,13 @@ def test_dot_at_each_level() -> None:
     assert 'tok2vec -> tagger [label="width 96" style=dashed]' in pipeline
     assert "tagger\\ntagger (spacy.Tagger.v2)\\n582 parameters" in pipeline
     blocks = to_dot(graph, "blocks")
-    assert '"components.tok2vec.model.embed" -> "components.tok2vec.model" [label=embed]' in blocks
+    assert '"components.tok2vec.model.embed" -> "components.tok2vec.model" [label="embed (96)"]' in blocks
+    assert "spacy.MaxoutWindowEncoder.v2\\nModel[List[Floats2d], List[Floats2d]]\\n333,696 parameters, width 96" \
+        in blocks
     layers = to_dot(graph, "layers", "tagger")
     assert "subgraph cluster_tagger" in layers
     assert 'label="softmax\\nnO=6, nI=96\\n582 parameters"' in layers
+    assert 'label="tok2vec_listener\\nnO=96\\n0 parameters\\nsees 9 tokens"' in layers
     assert '"tagger/0" -> "tagger/1" [label=96]' in layers
 
 

@@ -23,7 +23,9 @@ class ComponentModel(NamedTuple):
     name: str
     factory: str
     architecture: str
-    expansion: Expansion | None  # None: an architecture whose expansion is not written yet
+    expansion: Expansion | None  # None: an architecture archwright does not model (a plugin's)
+    # the expansion of each block of the model, by its path below the component's `model`
+    blocks: dict[tuple[str, ...], Expansion] = {}
 
     @property
     def params(self) -> Count | None:
@@ -60,13 +62,25 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         if not isinstance(model, dict):
             continue
         model = filled(model, default)
-        expansion = Expander(labels.get(name, {}), upstreams=upstreams).block(model)
+        expander = Expander(labels.get(name, {}), upstreams=upstreams)
+        expansion = expander.block(model)
         if factory in ("tok2vec", "transformer") and expansion is not None:
             upstreams[name] = (factory, expansion)
         keys = registry_keys(model)
         architecture = str(model[keys[0]]) if keys else ""
-        models[name] = ComponentModel(name, factory, architecture, expansion)
+        models[name] = ComponentModel(name, factory, architecture, expansion,
+                                      dict(_block_expansions(model, (), expander.expanded)))
     return models
+
+
+def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Expansion]):
+    """(path, expansion) of `block` and each block inside it that was expanded."""
+    if not isinstance(block, dict):
+        return
+    if id(block) in expanded:
+        yield path, expanded[id(block)]
+    for key, value in block.items():
+        yield from _block_expansions(value, path + (key,), expanded)
 
 
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
@@ -93,35 +107,58 @@ def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str
     return graph
 
 
-def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig) -> nx.DiGraph:
+def _block_expansion(path: tuple[str, ...], models: dict[str, ComponentModel]) -> Expansion | None:
+    if len(path) < 3 or path[0] != "components" or path[2] != "model" or path[1] not in models:
+        return None
+    return models[path[1]].blocks.get(path[3:])
+
+
+def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig, models: dict[str, ComponentModel]) -> nx.DiGraph:
+    """A node per block: config path and span, architecture, I/O type, and where it is modelled,
+    its width, parameters and receptive field; an edge from each block to the sub-blocks that plug
+    into it, with the argument, the type and the width that flows from the sub-block."""
     graph = nx.DiGraph()
     for path, block in blueprint.blocks.items():
         span = resolved.spans.find(path)
-        graph.add_node(".".join(path), architecture=block.card.name, returns=block.card.returns,
-                       line=span.line if span else None)
-    for path in blueprint.blocks:
+        expansion = _block_expansion(path, models)
+        graph.add_node(".".join(path), architecture=block.card.name, returns=str(block.card.returns_type),
+                       line=span.line if span else None, column=span.column if span else None,
+                       width=_dim(expansion.width) if expansion else None,
+                       params=str(expansion.layer.count) if expansion else None,
+                       receptive_field=receptive_field_tokens(expansion) if expansion else None)
+    for path, block in blueprint.blocks.items():
         for end in range(len(path) - 1, 0, -1):  # the nearest enclosing block
             parent = path[:end]
             if parent in blueprint.blocks:
-                graph.add_edge(".".join(parent), ".".join(path), argument=path[end])
+                expansion = _block_expansion(path, models)
+                graph.add_edge(".".join(parent), ".".join(path), argument=path[end], type=str(block.card.returns_type),
+                               width=_dim(expansion.width) if expansion else None)
                 break
     return graph
 
 
 def _layers_graph(models: dict[str, ComponentModel]) -> nx.DiGraph:
+    """A node per layer (name, dims, its own parameters, output shape and receptive field where
+    known, and the config path of the block it comes from); edges from a layer to the layers it
+    contains, carrying the width each produces."""
     graph = nx.DiGraph()
 
-    def add(layer: Layer, node_id: str, component: str) -> None:
-        graph.add_node(node_id, name=layer.name, component=component, dims=dict(layer.dims),
-                       params=str(layer.own_count))
+    def add(layer: Layer, node_id: str, component: str, block: str, roots: dict[int, str], token_level: bool) -> None:
+        block = roots.get(id(layer), block)
+        graph.add_node(node_id, name=layer.name, component=component, block=block, dims=dict(layer.dims),
+                       params=str(layer.own_count), output=_output(layer, token_level),
+                       receptive_field=field_tokens(layer.field) if layer.field is not None else None)
+        inside = _token_level(layer, token_level)
         for i, child in enumerate(layer.children):
             child_id = f"{node_id}/{i}"
-            add(child, child_id, component)
-            graph.add_edge(node_id, child_id, kind="contains")
+            add(child, child_id, component, block, roots, inside)
+            graph.add_edge(node_id, child_id, kind="contains", width=_dim(child.dims["nO"]) if "nO" in child.dims
+                           else None)
 
     for name, model in models.items():
         if model.expansion is not None:
-            add(model.expansion.layer, name, name)
+            roots = {id(e.layer): ".".join(("components", name, "model") + path) for path, e in model.blocks.items()}
+            add(model.expansion.layer, name, name, f"components.{name}.model", roots, False)
     return graph
 
 
@@ -129,7 +166,7 @@ def lower(blueprint: Blueprint, resolved: ResolvedConfig,
           labels: dict[str, dict[str, int]] | None = None) -> LayerGraph:
     """IR-3 -> IR-4. `labels` gives a component's data-dependent sizes, e.g. {"tagger": {"n_labels": 17}}."""
     models = _component_models(blueprint.data, labels or {})
-    return LayerGraph(_pipeline_graph(blueprint.data, blueprint, models), _blocks_graph(blueprint, resolved),
+    return LayerGraph(_pipeline_graph(blueprint.data, blueprint, models), _blocks_graph(blueprint, resolved, models),
                       _layers_graph(models), models)
 
 
@@ -159,11 +196,15 @@ def _output(layer: Layer, token_level: bool) -> str | None:
     return f"({layer.rows}, {_dim(layer.dims['nO'])})"
 
 
+def _token_level(layer: Layer, token_level: bool) -> bool:
+    """Whether the layers inside `layer` produce a row per token."""
+    return layer.rows == "tokens" and (layer.field is not None or token_level)
+
+
 def _walk(layer: Layer, path: str, token_level: bool = False):
     yield path, layer, token_level
-    inside = layer.rows == "tokens" and (layer.field is not None or token_level)
     for i, child in enumerate(layer.children):
-        yield from _walk(child, f"{path}/{i}", inside)
+        yield from _walk(child, f"{path}/{i}", _token_level(layer, token_level))
 
 
 def _number(count: Count | None) -> int | str | None:

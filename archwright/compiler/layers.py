@@ -170,6 +170,7 @@ class Expander:
         self.labels = labels or {}
         self.upstream_field = upstream_field  # what a listener's upstream component sees, if known
         self.upstreams = upstreams or {}  # name -> (factory, expansion) of tok2vec and transformer components
+        self.expanded: dict[int, Expansion] = {}  # id(block) -> its expansion, for the block graph
 
     def symbol(self, name: str) -> Dim:
         """A data-dependent size: its value when given, else the symbol itself."""
@@ -186,7 +187,10 @@ class Expander:
         keys = registry_keys(block)
         name = block[keys[0]] if keys else None
         rule = EXPANSIONS.get(name)
-        return rule(block, self) if rule else None
+        expansion = rule(block, self) if rule else None
+        if expansion is not None:
+            self.expanded[id(block)] = expansion
+        return expansion
 
 
 def filled(block: dict, default: Any) -> dict:
