@@ -154,6 +154,9 @@ def test_receptive_fields_by_family() -> None:
         "the whole span": [{"@architectures": "spacy.SpanCategorizer.v1", "tok2vec": cnn,
                             "reducer": {"@layers": "spacy.mean_max_reducer.v1", "hidden_size": 16},
                             "scorer": {"@layers": "spacy.LinearLogistic.v1", "nO": 3, "nI": None}}]}
+    objective = {"@architectures": "spacy.PretrainCharacters.v1", "maxout_pieces": 3, "hidden_size": 8,
+                 "n_characters": 4}
+    assert field(objective) == "what its tok2vec sees"
     for expected, blocks in pooled.items():
         assert [field(block) for block in blocks] == [expected] * len(blocks)
 

@@ -559,6 +559,9 @@ def tok2vec_transformer(block: dict, expander: Expander) -> Expansion:
 
 
 
+TOK2VEC_VIEW = "what its tok2vec sees"  # a pretraining objective predicts from each token's vector
+
+
 def _pretraining_head(block: dict, expander: Expander) -> tuple[int, Dim, Layer]:
     """The maxout layer (normalized) on top of the pretrained tok2vec, its width a symbol
     (`tok2vec_width`) unless given: the objective block does not name its tok2vec."""
@@ -573,7 +576,7 @@ def pretrain_characters(block: dict, expander: Expander) -> Expansion:
     hidden, _, maxout = _pretraining_head(block, expander)
     n_out = 256 * block["n_characters"]
     layers = (maxout, _layernorm(hidden), _dense("multisoftmax", n_out, hidden))
-    return Expansion(Layer("pretrain_characters", {"nO": n_out}, children=layers, field=0), n_out, 0)
+    return Expansion(Layer("pretrain_characters", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW), n_out, TOK2VEC_VIEW)
 
 
 def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
@@ -581,7 +584,7 @@ def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
     hidden, _, maxout = _pretraining_head(block, expander)
     n_out = expander.symbol("vectors_width")
     layers = (maxout, _layernorm(hidden), _dense("linear", n_out, hidden))
-    return Expansion(Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=0), n_out, 0)
+    return Expansion(Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW), n_out, TOK2VEC_VIEW)
 
 
 EXPANSIONS: dict[str, Expand] = {
