@@ -342,8 +342,9 @@ def test_pre_commit_hooks():
     text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     hooks = [dict(re.findall(r"^\s+(\w+): (.*)$", "  " + block, re.M))
              for block in re.split(r"^- ", text, flags=re.M)[1:]]
-    assert [h["id"] for h in hooks] == ["archwright-validate", "archwright-validate-strict"]
-    assert [h["entry"] for h in hooks] == ["archwright validate", "archwright validate --strict"]
+    assert [h["id"] for h in hooks] == ["archwright-validate", "archwright-validate-strict", "archwright-fmt"]
+    assert [h["entry"] for h in hooks] == ["archwright validate", "archwright validate --strict",
+                                           "archwright fmt --check --diff"]
     assert all(h["language"] == "python" and h["files"] == r"\.cfg$" for h in hooks)
     assert "- id: archwright-validate\n" in README and "rev: v0.1.0" in README
 
