@@ -1,0 +1,321 @@
+"""LayerGraph -> Thinc models: build each component's model from its resolved, default-filled
+config block with archwright's own builders (never through spaCy's or Thinc's registry), connect
+listeners to their upstream, initialize on sample docs and run forward passes.
+
+A model's size is checked against a parameter budget with the static count of the layer graph
+before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from ...diagnostics import Diagnostic, render_human
+from ..compilation import Compilation
+from ..registry import factories, registry_keys
+from . import heads, optional, tok2vec
+from ._context import ASSUMED, Context, Unbuildable
+from .vectors import load_vectors
+
+BUILDERS = {**tok2vec.BUILDERS, **heads.BUILDERS, **optional.BUILDERS}
+# 100 million parameters: 400 MB of float32 weights (800 MB with their gradients), over 30 times
+# the largest CNN pipeline spaCy ships; a transformer base model (~125M) needs --max-params.
+DEFAULT_MAX_PARAMS = 100_000_000
+SAMPLE_TEXTS = ("Alice Smith visited Berlin in May 2024 to meet the Acme team.",
+                "The quick brown fox jumps over the lazy dog!",
+                "Ünïcode words, numbers like 3.14 and e-mail: a@b.c")
+# what a component's --labels N means: the size it sets
+PRIMARY_SIZE = {"ner": "n_actions", "parser": "n_actions", "beam_ner": "n_actions", "beam_parser": "n_actions",
+                "entity_linker": "entity_vector_length"}
+FIXED_LABELS = {"senter": 2}  # components whose labels do not come from data
+
+
+class BuildError(ValueError):
+    """The config cannot be built; `.diagnostics` says why."""
+
+    def __init__(self, path: str, text: str | None, diagnostics: list[Diagnostic]) -> None:
+        self.path = path
+        self.diagnostics = diagnostics
+        super().__init__("\n" + render_human([(path, text, diagnostics)]))
+
+
+class Pipeline(dict):
+    """Component name -> initialized Thinc model, in pipeline order. `.diagnostics` holds the
+    build's warnings (label counts assumed), `.sizes` the sizes used per component."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.diagnostics: list[Diagnostic] = []
+        self.sizes: dict[str, dict[str, int]] = {}
+        self.factories: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
+
+    def predict(self, name: str, inputs: Any) -> Any:
+        """The component's output for texts, word lists or docs (ours or spaCy's)."""
+        return self[name].predict(model_input(self[name], inputs))
+
+
+def model_input(model: Any, inputs: Any) -> Any:
+    """What a built model reads: docs; (docs, spans) for the span categorizer (every 1- to
+    3-gram); docs with entities for the entity linker (capitalized words when none are marked)."""
+    from ..doc import Span, as_docs
+
+    docs = as_docs(inputs)
+    kind = model.attrs.get("archwright_input")
+    if kind == "entities":
+        for doc in docs:
+            if hasattr(doc, "words") and not doc.ents:
+                doc.ents = [Span(i, i + 1) for i, w in enumerate(doc.words) if w[:1].isupper()] or [Span(0, len(doc))]
+    if kind == "spans":
+        from thinc.api import Ragged
+
+        rows, lengths = [], []
+        for doc in docs:
+            spans = [(i, i + n) for n in (1, 2, 3) for i in range(len(doc) - n + 1)]
+            rows.extend(spans)
+            lengths.append(len(spans))
+        return docs, Ragged(model.ops.asarray2i(rows if rows else [(0, 0)][:0]).reshape((-1, 2)),
+                            model.ops.asarray1i(lengths))
+    return docs
+
+
+def shape_of(output: Any) -> str:
+    """An output's shape for people: (8, 96), [(8, 96), (5, 96)], ragged (12, 64)."""
+    if hasattr(output, "dataXd"):
+        return f"ragged {tuple(output.dataXd.shape)}"
+    if hasattr(output, "shape"):
+        return str(tuple(output.shape))
+    if isinstance(output, (list, tuple)):
+        return "[" + ", ".join(shape_of(o) for o in output) + "]"
+    return type(output).__name__
+
+
+def sum_params(model: Any) -> int:
+    """The parameters of a built model, each node once."""
+    from ._layers import sum_pieces
+
+    return sum_pieces(model)
+
+
+def _components(data: dict) -> list[tuple[str, str, dict]]:
+    """(name, factory, default-filled model block) of each component with a model, in pipeline order."""
+    from ..layers import filled
+
+    components = data.get("components") if isinstance(data.get("components"), dict) else {}
+    nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
+    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    out = []
+    for name in order:
+        settings = components[name] if isinstance(components[name], dict) else {}
+        factory = settings.get("factory", "")
+        default = factories().get(factory, {}).get("model")
+        model = settings.get("model", default)
+        if isinstance(model, dict):
+            out.append((name, factory, filled(model, default)))
+    return out
+
+
+def _sizes(name: str, factory: str, labels: dict[str, dict[str, int]], vectors: Any) -> dict[str, int]:
+    sizes = {}
+    if factory in FIXED_LABELS:
+        sizes["n_labels"] = FIXED_LABELS[factory]
+    sizes.update(labels.get(name, {}))
+    if vectors is not None:
+        sizes["vectors_width"] = vectors.width
+    return sizes
+
+
+def _guard(compilation: Compilation, wanted: list[str], budget: int, sizes: dict[str, dict[str, int]],
+           text: str | None) -> None:
+    """Refuse, before allocating, a model whose static parameter count exceeds the budget."""
+    graph = compilation.graph
+    total, layers = 0, []
+    for name in wanted:
+        model = graph.components.get(name) if graph is not None else None
+        if model is None or model.expansion is None:
+            continue
+        values = {**ASSUMED, "vectors_width": 300, **sizes[name]}
+        count = model.expansion.layer.count.given(values)
+        total += count.constant
+        for layer in model.expansion.layer.walk():
+            own = layer.own_count.given(values).constant
+            if own:
+                layers.append((own, name, layer.name, layer.params))
+    if total > budget:
+        layers.sort(key=lambda item: -item[0])
+        largest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
+        raise BuildError(compilation.path, text, [Diagnostic(
+            "AW503", f"the model would have {total:,} parameters, over the budget of {budget:,}; "
+            f"largest layers: {largest}", config_path="components",
+            hint="make the largest layers smaller (rows, width, length), or raise the budget with "
+                 "--max-params N (max_params= in Python)")])
+
+
+def build(source: str | os.PathLike | Compilation, component: str | None = None, *,
+          labels: dict[str, dict[str, int]] | None = None, vectors: Any = None,
+          max_params: int = DEFAULT_MAX_PARAMS, initialize: bool = True,
+          sample: Iterable[Any] | None = None) -> Pipeline:
+    """One Thinc model per component (only `component` and what it listens to, when named),
+    initialized on sample docs unless `initialize=False`.
+
+    `labels` gives data-dependent sizes per component ({"tagger": {"n_labels": 17}}; for parsers
+    "n_actions", for the entity linker "entity_vector_length"); a size neither there nor in the
+    config is assumed and reported. `vectors` is a vectors table: {word: vector}, a path to a text
+    file of vectors, or a VectorsTable. Raises BuildError with diagnostics."""
+    compilation = source if isinstance(source, Compilation) else Compilation(source)
+    text = compilation.text
+    if not compilation.ok or compilation.resolved is None:
+        raise BuildError(compilation.path, text, [d for d in compilation.diagnostics if d.is_error])
+    table, problems = (load_vectors(vectors) if vectors is not None else (None, []))
+    if problems:
+        raise BuildError(compilation.path, text, problems)
+    components = _components(compilation.resolved.data)
+    names = [name for name, _, _ in components]
+    if not names:
+        raise BuildError(compilation.path, text, [Diagnostic(
+            "AW507", "the config has no component with a model to build", config_path="components",
+            hint="build a training config with [components]; build one architecture with build_architecture()")])
+    if component is not None and component not in names:
+        raise BuildError(compilation.path, text, [Diagnostic(
+            "AW507", f"no component {component!r} with a model", config_path="components",
+            hint=f"components with a model: {', '.join(names) or 'none'}")])
+    labels = labels or {}
+    unknown = sorted(set(labels) - set(names))
+    if unknown:
+        raise BuildError(compilation.path, text, [Diagnostic(
+            "AW507", f"label counts given for {unknown[0]!r}, which has no model", config_path="components",
+            hint=f"components with a model: {', '.join(names) or 'none'}")])
+    sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
+    wanted = _wanted(components, component)
+    static = Compilation(compilation.text, path=compilation.path, overrides=compilation.overrides,
+                         labels={n: {**ASSUMED, **s} for n, s in sizes.items()}) if compilation.text else compilation
+    _guard(static, wanted, max_params, sizes, text)
+    pipeline = Pipeline()
+    errors: list[Diagnostic] = []
+    upstreams: dict[str, Any] = {}
+    for name, factory, block in components:
+        if name not in wanted:
+            continue
+        ctx = Context(BUILDERS, sizes[name], table, path=f"components.{name}.model")
+        started = time.perf_counter()
+        try:
+            model = ctx.block(block)
+        except Unbuildable as e:
+            errors.append(_located(e.diagnostic, compilation))
+            continue
+        for listener in ctx.listeners:
+            upstream = _upstream(listener.attrs["upstream_name"], upstreams)
+            if upstream is not None:
+                listener.attrs["upstream"] = upstream
+        if factory == "tok2vec":
+            upstreams[name] = model
+        pipeline[name] = model
+        pipeline.factories[name] = factory
+        pipeline.sizes[name] = {**sizes[name], **ctx.assumed}
+        for symbol, value in ctx.assumed.items():
+            pipeline.diagnostics.append(_located(Diagnostic(
+                "AW551", f"no {symbol} for component {name!r}: built with {value}",
+                config_path=f"components.{name}.model",
+                hint=f"give it with --labels {name}=N (labels={{{name!r}: {{{symbol!r}: N}}}} in Python)"),
+                compilation))
+        pipeline.seconds[name] = time.perf_counter() - started
+    errors += _knowledge_bases(compilation, [n for n in wanted if "entity_vector_length" not in sizes[n]])
+    if errors:
+        raise BuildError(compilation.path, text, errors + pipeline.diagnostics)
+    if initialize:
+        docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
+        for name, model in pipeline.items():
+            started = time.perf_counter()
+            model.initialize(X=model_input(model, docs))
+            pipeline.seconds[name] += time.perf_counter() - started
+    return pipeline
+
+
+def _knowledge_bases(compilation: Compilation, wanted: list[str]) -> list[Diagnostic]:
+    """A KBFromFile loader in [initialize] gives the entity vector length when the caller did not:
+    its file must then exist. (Reading its length needs spaCy's KB format: not done yet, the
+    length is assumed and reported.)"""
+    data = compilation.resolved.data
+    init = data.get("initialize") if isinstance(data.get("initialize"), dict) else {}
+    components = init.get("components") if isinstance(init.get("components"), dict) else {}
+    problems = []
+    for name in wanted:
+        loader = components.get(name, {}).get("kb_loader") if isinstance(components.get(name), dict) else None
+        if isinstance(loader, dict) and loader.get("@misc") == "spacy.KBFromFile.v1":
+            path = loader.get("kb_path")
+            if not isinstance(path, str) or not os.path.exists(path):
+                problems.append(_located(Diagnostic(
+                    "AW504", f"the knowledge base file {path!r} of component {name!r} does not exist",
+                    config_path=f"initialize.components.{name}.kb_loader.kb_path",
+                    hint="point kb_path at a knowledge base written by spaCy, or use spacy.EmptyKB.v1"), compilation))
+    return problems
+
+
+def _wanted(components: list[tuple[str, str, dict]], component: str | None) -> list[str]:
+    names = [name for name, _, _ in components]
+    if component is None:
+        return names
+    # a listener needs its upstream tok2vec: keep the tok2vec components before it
+    keep = {component}
+    if _listens({n: b for n, _, b in components}[component]):
+        keep |= {n for n, f, _ in components if f == "tok2vec"}
+    return [n for n in names if n in keep]
+
+
+def _listens(block: Any) -> bool:
+    if isinstance(block, dict):
+        keys = registry_keys(block)
+        if keys and block[keys[0]] == "spacy.Tok2VecListener.v1":
+            return True
+        return any(_listens(v) for v in block.values())
+    return False
+
+
+def _upstream(wanted: str, upstreams: dict[str, Any]) -> Any:
+    if wanted == "*":
+        return next(iter(upstreams.values()), None)
+    return upstreams.get(wanted)
+
+
+def _located(diagnostic: Diagnostic, compilation: Compilation) -> Diagnostic:
+    """The diagnostic with the span of its config path, when the config has it."""
+    if diagnostic.span is not None or not diagnostic.config_path or compilation.resolved is None:
+        return diagnostic
+    path = tuple(diagnostic.config_path.split("."))
+    span = None
+    while path and span is None:
+        span = compilation.resolved.spans.find(path)
+        path = path[:-1]
+    return Diagnostic(diagnostic.code, diagnostic.message, span, diagnostic.config_path, diagnostic.hint)
+
+
+def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, vectors: Any = None,
+                       **args: Any) -> Any:
+    """One architecture built from keyword arguments (sub-models as blocks: dicts with their
+    `@architectures` key), not initialized: `build_architecture("spacy.HashEmbedCNN.v2", width=96, ...)`.
+    Arguments left out take the card's defaults."""
+    from ..registry import default_registry
+
+    registry = default_registry()
+    card = next((c for c in (registry.get(r, name) for r in ("architectures", "layers", "misc")) if c), None)
+    block: dict[str, Any] = {f"@{card.registry if card else 'architectures'}": name}
+    if card is not None:
+        for arg in card.args:
+            if not arg.required and arg.kind == "keyword":
+                block[arg.name] = arg.default
+    block.update(args)
+    table, problems = (load_vectors(vectors) if vectors is not None else (None, []))
+    if problems:
+        raise BuildError("<arguments>", None, problems)
+    ctx = Context(BUILDERS, labels or {}, table, path=name)
+    try:
+        return ctx.block(block)
+    except Unbuildable as e:
+        raise BuildError("<arguments>", None, [e.diagnostic]) from None
+
+
+__all__ = ["BUILDERS", "DEFAULT_MAX_PARAMS", "BuildError", "Pipeline", "build", "build_architecture", "model_input",
+           "shape_of", "sum_params"]

@@ -1,0 +1,123 @@
+"""Builders that need more than Thinc: transformers (spacy-transformers), pretraining objectives
+(the tok2vec they train, and vectors for PretrainVectors) and knowledge bases (a file, read only
+when the user builds)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from thinc.api import LayerNorm, Linear, Maxout, Model, MultiSoftmax, chain, list2array, zero_init
+
+from ...diagnostics import Diagnostic
+from ._context import Context, Unbuildable
+from .tok2vec import require
+
+
+def transformer(block: dict, ctx: Context) -> Model:
+    """spacy-transformers' models wrap a Hugging Face model; archwright does not build them itself."""
+    name = block.get("@architectures", "spacy-transformers")
+    require("spacy_transformers", name, "transformers", ctx)
+    raise Unbuildable(Diagnostic(
+        "AW501", f"{name}: building transformer models is not supported yet (spacy-transformers is installed, "
+        "but archwright has no builder for its models)", config_path=ctx.path,
+        hint="validate and inspect the config with `archwright check`/`graph`; build it with spaCy"))
+
+
+def _masked_language_model(wrapped: Model) -> Model:
+    """The pretraining wrapper: in training, a share of the tokens is masked (not done here: the
+    wrapper only forwards), with the wrapped model's dims."""
+    def forward(model: Model, docs: list, is_train: bool):
+        return model.layers[0](docs, is_train)
+
+    def init(model: Model, X=None, Y=None) -> None:
+        inner = model.layers[0]
+        inner.initialize(X=X, Y=Y)
+        for dim in inner.dim_names:
+            if inner.has_dim(dim):
+                model.set_dim(dim, inner.get_dim(dim))
+
+    return Model("masked-language-model", forward, layers=[wrapped], init=init, refs={"wrapped": wrapped},
+                 dims=dict.fromkeys(wrapped.dim_names))
+
+
+def pretrain_vectors(block: dict, ctx: Context) -> Any:
+    """A function of the tok2vec to pretrain: predict each word's static vector."""
+    table = ctx.need_vectors("spacy.PretrainVectors.v1")
+
+    def objective(tok2vec: Model) -> Model:
+        output = chain(list2array(), Maxout(nO=block["hidden_size"], nI=tok2vec.get_dim("nO"),
+                                            nP=block["maxout_pieces"], normalize=True, dropout=0.0),
+                       Linear(nO=table.width, nI=block["hidden_size"], init_W=zero_init))
+        return _masked_language_model(chain(tok2vec, output))
+
+    return objective
+
+
+def pretrain_characters(block: dict, ctx: Context) -> Any:
+    """A function of the tok2vec to pretrain: predict the first and last characters of each word."""
+    def objective(tok2vec: Model) -> Model:
+        hidden = block["hidden_size"]
+        output = chain(list2array(), Maxout(nO=hidden, nP=block["maxout_pieces"]), LayerNorm(nI=hidden),
+                       MultiSoftmax([256] * block["n_characters"], nI=hidden))
+        return _masked_language_model(chain(tok2vec, output))
+
+    return objective
+
+
+class KnowledgeBase:
+    """Entities with their vectors, and aliases with their candidate entities."""
+
+    def __init__(self, entity_vector_length: int) -> None:
+        self.entity_vector_length = entity_vector_length
+        self.entities: dict[str, Any] = {}
+        self.aliases: dict[str, list[tuple[str, float]]] = {}
+
+    def candidates(self, text: str) -> list[tuple[str, float]]:
+        return self.aliases.get(text, [])
+
+
+def empty_kb(block: dict, ctx: Context) -> Any:
+    return lambda vocab=None: KnowledgeBase(block["entity_vector_length"])
+
+
+def kb_from_file(block: dict, ctx: Context) -> Any:
+    """The KB in `kb_path` (spaCy's binary format, read with spaCy) when the returned loader is
+    called, never before."""
+    path = block["kb_path"]
+
+    def load(vocab=None) -> Any:
+        if not os.path.exists(path):
+            raise Unbuildable(Diagnostic("AW504", f"the knowledge base file {path} does not exist",
+                                         config_path=f"{ctx.path}.kb_path", hint="point kb_path at a KB "
+                                         "written by spaCy's KnowledgeBase.to_disk"))
+        require("spacy", "spacy.KBFromFile.v1", "parity", ctx)
+        import spacy
+        from spacy.kb import InMemoryLookupKB
+
+        kb = InMemoryLookupKB((vocab or spacy.blank("en").vocab), entity_vector_length=1)
+        kb.from_disk(path)
+        return kb
+
+    return load
+
+
+def candidate_generator(block: dict, ctx: Context) -> Any:
+    return lambda kb, span: kb.candidates(getattr(span, "text", str(span)))
+
+
+BUILDERS = {
+    "spacy-transformers.TransformerModel.v1": transformer,
+    "spacy-transformers.TransformerModel.v2": transformer,
+    "spacy-transformers.TransformerModel.v3": transformer,
+    "spacy-transformers.TransformerListener.v1": transformer,
+    "spacy-transformers.Tok2VecTransformer.v1": transformer,
+    "spacy-transformers.Tok2VecTransformer.v2": transformer,
+    "spacy-transformers.Tok2VecTransformer.v3": transformer,
+    "spacy.PretrainVectors.v1": pretrain_vectors,
+    "spacy.PretrainCharacters.v1": pretrain_characters,
+    "spacy.EmptyKB.v1": empty_kb,
+    "spacy.EmptyKB.v2": empty_kb,
+    "spacy.KBFromFile.v1": kb_from_file,
+    "spacy.CandidateGenerator.v1": candidate_generator,
+}

@@ -1,0 +1,310 @@
+"""Building real Thinc models: the Doc type against spaCy's, every spec architecture built and
+run, built parameter counts against the static layer graph, the size guard and the CLI."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+from conftest import REAL, needs_shared, oracle_rows, run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import archwright
+from archwright.compiler.build import BuildError, build, build_architecture, model_input, sum_params
+from archwright.compiler.build._layers import VectorsTable
+from archwright.compiler.compilation import Compilation
+from archwright.compiler.doc import Doc, hash_string, tokenize, word_shape
+from archwright.compiler.registry import default_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.cfg"))
+WORDS = ["I", "ca", "n't", "Ünïcode", "Straße", "2024", "!!!!!!", "naïve", "東京", "aaaaaab", "xX9_-", "a" * 120,
+         "hello😀world", "X", "NOUN", "x", "_", "e-mail", "3.14"]
+ATTRS = ["ORTH", "LOWER", "NORM", "PREFIX", "SUFFIX", "SHAPE"]
+
+
+def _table(width: int = 300) -> VectorsTable:
+    words = ["the", "quick", "fox", "Alice", "Berlin"]
+    return VectorsTable.from_words({w: numpy.linspace(i, i + 1, width) for i, w in enumerate(words)})
+
+
+# -- the Doc type, against spaCy's ---------------------------------------------------------------
+
+def test_attribute_ids_equal_spacys() -> None:
+    import spacy
+    from spacy.tokens import Doc as SpacyDoc
+
+    theirs = SpacyDoc(spacy.blank("en").vocab, words=WORDS)
+    ours = Doc(WORDS)
+    assert (ours.to_array(ATTRS) == theirs.to_array(ATTRS)).all()
+    assert (ours.to_array("ORTH") == theirs.to_array("ORTH")).all()
+    for n in (1, 4, 8, 30):
+        assert (ours.to_utf8_array(n) == theirs.to_utf8_array(nr_char=n)).all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=40))
+def test_hash_and_shape_equal_spacys_for_any_text(text: str) -> None:
+    from spacy.lang.lex_attrs import word_shape as spacy_shape
+    from spacy.strings import hash_string as spacy_hash
+
+    if "\ud800" <= max(text) and any("\ud800" <= c <= "\udfff" for c in text):
+        return  # lone surrogates cannot be encoded as UTF-8 (by spaCy either)
+    assert hash_string(text) == spacy_hash(text)
+    assert word_shape(text) == spacy_shape(text)
+
+
+def test_tokenizer_splits_words_and_punctuation() -> None:
+    assert tokenize("Hello, world! It's 3 o'clock.") == ["Hello", ",", "world", "!", "It's", "3", "o'clock", "."]
+    assert Doc.from_text("Straße 東京").words == ["Straße", "東京"]
+
+
+def test_spacy_docs_are_accepted() -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    pipeline = build(ROOT / "examples" / "pipeline_cnn.cfg", "tagger", labels={"tagger": {"n_labels": 5}})
+    ours = pipeline.predict("tagger", [Doc(["The", "fox", "."])])
+    theirs = pipeline.predict("tagger", [spacy.tokens.Doc(nlp.vocab, words=["The", "fox", "."])])
+    assert numpy.array_equal(ours[0], theirs[0])  # same attribute ids, so the very same output
+
+
+# -- every spec architecture builds and runs --------------------------------------------------------
+
+def _inputs(card, model, width: int = 8):
+    docs = [Doc.from_text("Alice met the quick fox in Berlin ."), Doc.from_text("Hello !")]
+    if "List[Floats2d], List[Floats2d]" in card.returns:
+        return [numpy.random.uniform(-1, 1, (len(d), width)).astype("f") for d in docs]
+    if card.returns.startswith("Model[Ragged"):
+        from thinc.api import Ragged
+
+        return Ragged(numpy.random.uniform(-1, 1, (9, width)).astype("f"), numpy.array([7, 2], dtype="i"))
+    return model_input(model, docs)
+
+
+MODEL_CARDS = [c for c in default_registry().cards() if c.in_spec and c.returns.startswith("Model[")
+               and "transformers" not in c.name]
+
+
+@pytest.mark.parametrize("card", MODEL_CARDS, ids=lambda c: c.name)
+def test_every_spec_architecture_builds_and_runs(card) -> None:
+    data = Compilation(card.example).resolved.data
+    block = dict(data["model"])
+    name = block.pop(next(k for k in block if k.startswith("@")))
+    if name == "spacy.StaticVectors.v2":
+        block["nO"] = 8  # spaCy infers it from the output when it is part of a model
+    model = build_architecture(name, labels={"n_labels": 4, "n_actions": 6, "entity_vector_length": 16},
+                               vectors=_table(), **block)
+    width = block.get("width", 8)
+    X = _inputs(card, model, width)
+    model.initialize(X=X)
+    Y = model.predict(X)
+    rows = Y.dataXd if hasattr(Y, "dataXd") else Y if hasattr(Y, "shape") else numpy.concatenate(list(Y))
+    assert numpy.isfinite(rows).all() and rows.size > 0
+    if card.name in ("spacy.Tagger.v1", "spacy.TransitionBasedParser.v2"):
+        assert rows.shape == (10, 4 if "Tagger" in card.name else 6)
+
+
+def test_without_torch_the_bilstm_says_what_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)  # what a missing package looks like to `import`
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.TorchBiLSTMEncoder.v1", width=8, depth=1, dropout=0.0)
+    assert e.value.diagnostics[0].code == "AW501" and "archwright[torch]" in e.value.diagnostics[0].hint
+
+
+def test_transformers_say_what_to_install() -> None:
+    data = Compilation(default_registry().get("architectures", "spacy-transformers.TransformerModel.v1").example)
+    block = dict(data.resolved.data["model"])
+    with pytest.raises(BuildError) as e:
+        build_architecture(block.pop("@architectures"), **block)
+    assert e.value.diagnostics[0].code == "AW501"
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_every_example_builds_and_its_counts_equal_the_static_graph(path: Path) -> None:
+    if "transformer" in path.stem:
+        with pytest.raises(BuildError) as e:
+            build(path)
+        assert {d.code for d in e.value.diagnostics} == {"AW501"}
+        return
+    table = _table()
+    # the entity linker's KB file is not shipped: its entity vector length is given instead
+    pipeline = build(path, vectors=table, labels={"entity_linker": {"entity_vector_length": 64}}
+                     if "entity_linker" in path.stem else None)
+    sizes = {name: {**s, "vectors_width": table.width} for name, s in pipeline.sizes.items()}
+    graph = Compilation(path, labels=sizes).graph
+    for name, model in pipeline.items():
+        expansion = graph.components[name].expansion
+        assert expansion is not None, f"{name}: no static expansion to compare with"
+        assert expansion.layer.count.given(sizes[name]).constant == sum_params(model)
+        assert _param_shapes(model) == _static_shapes(expansion.layer, sizes[name])
+        output = pipeline.predict(name, ["The quick brown fox jumps over the lazy dog."])
+        assert output is not None
+
+
+def _param_shapes(model) -> list:
+    seen, shapes = set(), []
+    for node in model.walk():
+        if id(node) not in seen:
+            seen.add(id(node))
+            shapes += [(p, tuple(node.get_param(p).shape)) for p in node.param_names if node.has_param(p)]
+    return sorted(shapes)
+
+
+def _static_shapes(layer, sizes) -> list:
+    from archwright.compiler.layers import Affine
+
+    def value(dim):
+        if isinstance(dim, Affine):
+            return sizes[dim.symbol] * dim.factor + dim.constant
+        return sizes[dim] if isinstance(dim, str) else dim
+
+    shapes = []
+    for node in layer.walk():
+        for name, shape in node.params.items():
+            shape = tuple(value(d) for d in shape)
+            shapes.append((name, shape) if node.name != "sparse_linear" else (name, (_product(shape),)))
+    return sorted(shapes)
+
+
+def _product(shape) -> int:
+    return int(numpy.prod(shape))
+
+
+def _oracle_cases():
+    for row in oracle_rows():
+        init = row.get("initialize") or {}
+        if init.get("status") == "ok":
+            yield row
+
+
+@needs_shared
+def test_built_counts_equal_the_static_graph_on_the_real_corpus() -> None:
+    """Every real config spaCy initialized: each component's built count is the static count."""
+    checked = 0
+    for row in _oracle_cases():
+        patches = " ".join(row["initialize"].get("patches", []))
+        width = re.search(r"stand-in table, width (\d+)", patches)
+        table = _table(int(width.group(1))) if width else None
+        pipeline = build(REAL / row["file"], labels=_oracle_labels(row), vectors=table)
+        sizes = {n: {**s, **({"vectors_width": table.width} if table else {})} for n, s in pipeline.sizes.items()}
+        graph = Compilation(REAL / row["file"], labels=sizes).graph
+        for name, model in pipeline.items():
+            expansion = graph.components[name].expansion
+            if expansion is not None:
+                assert expansion.layer.count.given(sizes[name]).constant == sum_params(model), (row["file"], name)
+                checked += 1
+    assert checked >= 280
+
+
+def _oracle_labels(row: dict) -> dict:
+    return {c["name"]: {"n_labels": len(c.get("labels") or []), "n_actions": c.get("n_moves") or 0,
+                        "entity_vector_length": c.get("nO") or 0}
+            for c in row["initialize"]["components"] if c.get("param_count") is not None}
+
+
+# -- listeners, label counts, vectors, the size guard -------------------------------------------------
+
+def test_listeners_read_their_upstream_tok2vec() -> None:
+    pipeline = build(ROOT / "examples" / "pipeline_cnn.cfg", labels={"tagger": {"n_labels": 4}})
+    before = pipeline.predict("tagger", ["the quick fox"])[0].copy()
+    softmax = next(n for n in pipeline["tagger"].walk() if n.name == "softmax")
+    softmax.set_param("W", numpy.random.uniform(-1, 1, softmax.get_param("W").shape).astype("f"))
+    changed = pipeline.predict("tagger", ["the quick fox"])[0]
+    table = next(n for n in pipeline["tok2vec"].walk() if n.name == "hashembed")
+    table.set_param("E", table.get_param("E") * 3)  # the upstream's weights change the tagger's output
+    assert not numpy.array_equal(changed, pipeline.predict("tagger", ["the quick fox"])[0])
+    assert not numpy.array_equal(before, changed)
+    assert sum_params(pipeline["tagger"]) == 96 * 4 + 4  # the listener holds no weights
+
+
+def test_label_counts_come_from_the_caller_or_are_assumed_and_reported() -> None:
+    pipeline = build(ROOT / "examples" / "pipeline_cnn.cfg", labels={"tagger": {"n_labels": 17}})
+    assert pipeline.predict("tagger", ["a b"])[0].shape == (2, 17)
+    assumed = {(d.code, d.config_path) for d in pipeline.diagnostics}
+    assert assumed == {("AW551", "components.parser.model"), ("AW551", "components.ner.model")}
+    assert pipeline.sizes["parser"] == {"n_actions": 13}
+
+
+def test_vectors_are_required_read_and_checked(tmp_path: Path) -> None:
+    config = (ROOT / "examples" / "architectures" / "spacy.StaticVectors.v2.cfg")
+    block = dict(Compilation(config).resolved.data["model"])
+    with pytest.raises(BuildError) as e:
+        build_architecture(block.pop("@layers"), **block)
+    assert e.value.diagnostics[0].code == "AW502" and "--vectors" in e.value.diagnostics[0].hint
+    good = tmp_path / "v.txt"
+    good.write_text("2 3\nfox 1 2 3\nBerlin 0.5 0.5 0.5\n", encoding="utf-8")
+    model = build_architecture("spacy.StaticVectors.v2", nO=4, vectors=str(good))
+    docs = [Doc(["fox", "unknown", "Berlin"])]
+    model.initialize(X=docs)
+    out = model.predict(docs).dataXd
+    assert out.shape == (3, 4) and not out[0].any() is False and not out[1].any()  # unknown words: zeros
+    bad = tmp_path / "bad.txt"
+    bad.write_text("fox 1 2 3\nBerlin 1 2\n", encoding="utf-8")
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.StaticVectors.v2", nO=4, vectors=str(bad))
+    assert e.value.diagnostics[0].code == "AW506" and e.value.diagnostics[0].span.line == 2
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.StaticVectors.v2", nO=4, vectors=str(tmp_path / "missing.txt"))
+    assert e.value.diagnostics[0].code == "AW506"
+
+
+def test_the_size_guard_refuses_before_allocating() -> None:
+    """A billion-row hash table would need 384 GB: refused from the static count, instantly."""
+    text = (ROOT / "examples" / "pipeline_cnn.cfg").read_text().replace("rows = [5000, 1000, 2500, 2500]",
+                                                                          "rows = [1000000000, 1000, 2500, 2500]")
+    assert "1000000000" in text
+    with pytest.raises(BuildError) as e:
+        build(text)
+    (d,) = e.value.diagnostics
+    assert d.code == "AW503" and "hashembed {'E': (1000000000, 96)} = 96,000,000,000" in d.message
+    assert "--max-params" in d.hint
+    small = build(ROOT / "examples" / "pipeline_cnn.cfg", "tagger", max_params=2_000_000)
+    assert list(small) == ["tok2vec", "tagger"]  # the tagger with the tok2vec it listens to
+    with pytest.raises(BuildError):
+        build(ROOT / "examples" / "pipeline_cnn.cfg", max_params=1_000_000)
+
+
+def test_config_errors_and_unknown_components_are_diagnostics() -> None:
+    with pytest.raises(BuildError) as e:
+        build("[nlp\nlang = en\n")
+    assert e.value.diagnostics and all(d.is_error for d in e.value.diagnostics)
+    with pytest.raises(BuildError) as e:
+        build(ROOT / "examples" / "pipeline_cnn.cfg", "taggr")
+    assert e.value.diagnostics[0].code == "AW507" and "tagger" in e.value.diagnostics[0].hint
+
+
+def test_public_api() -> None:
+    assert {"build", "build_architecture"} <= set(archwright.__all__)
+    model = archwright.build_architecture("spacy.HashEmbedCNN.v2", width=32, depth=2, embed_size=500, window_size=1,
+                                          maxout_pieces=3, subword_features=True, pretrained_vectors=None)
+    model.initialize(X=[Doc(["a", "b"])])
+    assert model.predict([Doc(["hello", "there", "!"])])[0].shape == (3, 32)
+
+
+# -- the CLI -----------------------------------------------------------------------------------------
+
+def test_cli_build_prints_shapes_counts_and_times(capsys) -> None:
+    code, out, err = run_cli(capsys, "build", str(ROOT / "examples" / "pipeline_cnn.cfg"), "--labels", "tagger=17",
+                             "--labels", "parser=40", "--labels", "ner=14", "--text", "Hello there, General Kenobi.")
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert re.fullmatch(r"tok2vec \(tok2vec\): output \[\(6, 96\)\], 1,500,768 parameters, build\+initialize "
+                        r"[\d.]+ ms, forward [\d.]+ ms", lines[0])
+    assert lines[1].startswith("tagger (tagger): output [(6, 17)], 1,649 parameters")
+    assert lines[2].startswith("parser (parser): output [(6, 40)]")
+    assert lines[-1] == "4 component(s) built; forward pass on 6 words"
+
+
+def test_cli_build_errors(capsys) -> None:
+    path = str(ROOT / "examples" / "pipeline_cnn.cfg")
+    code, out, err = run_cli(capsys, "build", path, "--max-params", "1000")
+    assert code == 1 and "AW503" in err and out == ""
+    code, out, err = run_cli(capsys, "build", path, "--component", "nope")
+    assert code == 1 and "AW507" in err
+    code, out, err = run_cli(capsys, "build", path, "--component", "ner")
+    assert code == 0 and "AW551" in err and out.splitlines()[0].startswith("tok2vec")
