@@ -1,0 +1,16 @@
+"""The archwright explorer, a Streamlit app: `archwright ui [CONFIG]`, or
+`streamlit run archwright/ui/app.py`. It opens the config explorer on the file given on the
+command line, else on the bundled examples; the sidebar switches to the architecture browser."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from archwright.ui import browser, explorer
+
+PAGES = {"Config explorer": explorer.page, "Architecture browser": browser.page}
+
+st.set_page_config(page_title="archwright explorer", page_icon="🧱", layout="wide")
+st.sidebar.markdown("## archwright")
+choice = st.sidebar.radio("Page", list(PAGES), key="page")
+PAGES[choice]()

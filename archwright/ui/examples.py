@@ -1,0 +1,55 @@
+"""The configs the explorer opens: the bundled pipeline examples, every card's example, and the
+file named on `archwright ui CONFIG` (passed in the environment, read once with the size cap)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..compiler.architectures import SPEC_CARDS
+from . import views
+
+CONFIG_VARIABLE = "ARCHWRIGHT_UI_CONFIG"  # set by `archwright ui CONFIG`
+_PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def pipelines_dir() -> Path | None:
+    """`examples/` shipped inside the package, or beside it in a source checkout."""
+    for candidate in (_PACKAGE / "examples", _PACKAGE.parent / "examples"):
+        if candidate.is_dir() and any(candidate.glob("*.cfg")):
+            return candidate
+    return None
+
+
+def bundled() -> dict[str, str]:
+    """Name -> config text: whole pipelines first (when shipped), then each card's example."""
+    out: dict[str, str] = {}
+    folder = pipelines_dir()
+    if folder is not None:
+        for path in sorted(folder.glob("*.cfg")):
+            out[path.name] = path.read_text(encoding="utf-8")
+    for card in SPEC_CARDS:
+        if card.example.strip():
+            out[f"{card.name} (example)"] = card.example
+    return out
+
+
+def default_example(names: list[str]) -> int:
+    """The four-component CNN pipeline when it is there."""
+    return names.index("pipeline_cnn.cfg") if "pipeline_cnn.cfg" in names else 0
+
+
+def startup_config() -> tuple[str, str | None, str] | None:
+    """(path, text or None, problem) of the file given on the command line, or None."""
+    path = os.environ.get(CONFIG_VARIABLE)
+    if not path:
+        return None
+    try:
+        size = os.path.getsize(path)
+        if size > views.MAX_INPUT_BYTES:
+            return path, None, views.size_message(size)
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return path, None, f"Cannot read {path}: {e.strerror or e}"
+    text, problem = views.decode_upload(data)
+    return path, text, problem

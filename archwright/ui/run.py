@@ -1,0 +1,93 @@
+"""Run the pipeline's models on a sentence with real Thinc layers (`archwright.build`, imported
+only when asked). The build checks the static parameter count against a budget before it
+allocates, and components whose initialization would read a file the config names (a
+knowledge base) are left out, so a pasted config can neither exhaust memory nor reach the disk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from . import cached, views
+
+MAX_BUILD_PARAMS = 20_000_000  # 80 MB of float32 weights, several times spaCy's largest CNN pipeline
+SAMPLE = "Thinc builds the models and runs them on this sentence ."
+# what a model's failure to build or run can raise, besides archwright's own BuildError
+RUN_ERRORS = (ValueError, TypeError, KeyError, IndexError, RuntimeError, MemoryError, ImportError)
+
+
+def build_function() -> Callable[..., Any] | None:
+    """`archwright.build`, or None in a version without it."""
+    import archwright
+
+    return getattr(archwright, "build", None)
+
+
+def reads_files(data: dict) -> list[str]:
+    """Components whose [initialize.components.NAME] loads a knowledge base from a path."""
+    init = data.get("initialize") if isinstance(data.get("initialize"), dict) else {}
+    settings = init.get("components") if isinstance(init.get("components"), dict) else {}
+    return [name for name, value in settings.items()
+            if isinstance(value, dict) and isinstance(value.get("kb_loader"), dict)
+            and value["kb_loader"].get("@misc") == "spacy.KBFromFile.v1"]
+
+
+def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each component's output shape on `sentence` (rows), and notes: what was assumed or left
+    out, or why nothing ran."""
+    build = build_function()
+    if build is None:
+        return [], ["This version of archwright cannot build Thinc models (`archwright.build` is missing)."]
+    if explored.bare:
+        return [], ["Running needs a training config ([nlp] and [components]); this is a bare model block."]
+    compilation = explored.compilation
+    from ..compiler.build import BuildError, shape_of  # thinc: only now
+
+    skipped = [name for name in reads_files(compilation.resolved.data) if name in explored.graph.components]
+    wanted = [name for name in explored.graph.components if name not in skipped]
+    notes = [f"`{name}` is not built here: it loads a knowledge base from a file." for name in skipped]
+    rows: list[dict[str, Any]] = []
+    try:
+        pipelines = [build(compilation, labels=compilation.labels, max_params=MAX_BUILD_PARAMS)] if not skipped \
+            else [build(compilation, name, labels=compilation.labels, max_params=MAX_BUILD_PARAMS) for name in wanted]
+        seen: set[str] = set()
+        for pipeline in pipelines:
+            notes += [d.message for d in pipeline.diagnostics if d.message not in notes]
+            for name in pipeline:
+                if name in seen or name not in wanted:
+                    continue
+                seen.add(name)
+                output = pipeline.predict(name, [sentence])
+                rows.append({"component": name, "factory": pipeline.factories.get(name, ""),
+                             "output shape": shape_of(output),
+                             "sizes used": ", ".join(f"{k}={v}" for k, v in pipeline.sizes.get(name, {}).items())})
+    except BuildError as e:
+        return [], notes + [f"Line {d.span.line}: {d.message}" if d.span else d.message for d in e.diagnostics]
+    except RUN_ERRORS as e:
+        return [], notes + [f"Building or running the models failed: {type(e).__name__}: {e}"]
+    return rows, notes
+
+
+def panel(explored: views.Explored) -> None:
+    st.subheader("Run the models")
+    if build_function() is None:
+        st.info("Running the models needs `archwright.build` (real Thinc models), which this version of "
+                "archwright does not have.")
+        return
+    if explored.bare:
+        st.info("Running the models needs a training config with [nlp] and [components].")
+        return
+    sentence = st.text_input("Sentence to run", SAMPLE, key="run_sentence")[:views.MAX_SENTENCE_CHARS]
+    st.caption(f"Thinc builds each component's model (at most {MAX_BUILD_PARAMS:,} parameters), initializes it "
+               "on sample sentences and runs it; label counts not given above are assumed.")
+    if st.button("Build and run the pipeline's models", key="run_models"):
+        with st.spinner("Building the Thinc models ..."):
+            rows, notes = cached.ran(explored, sentence)
+        for note in notes:
+            (st.info if rows else st.error)(note)
+        if rows:
+            from . import widgets
+
+            widgets.table(rows, key="run_outputs")

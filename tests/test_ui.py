@@ -1,0 +1,410 @@
+"""The Streamlit explorer, headless (streamlit.testing AppTest): every page and interaction,
+asserting on what is rendered (the DOT of the graphs, table rows, diagnostics with their lines).
+Expected figures come from archwright's own compiler, not from hard-coded numbers."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+import archwright
+from archwright.compiler.architectures import FAMILIES, SPEC_CARDS
+from archwright.compiler.graph import summary
+from archwright.ui import examples, views
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "archwright" / "ui" / "app.py"
+CNN = ROOT / "examples" / "pipeline_cnn.cfg"
+BROKEN = ROOT / "docs" / "broken_example.cfg"
+FAMILY_OF = {card.name: family.FAMILY for family in FAMILIES for card in family.CARDS}
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)  # 3 s default is too tight on busy CI cores
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def at(monkeypatch) -> AppTest:
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+    return _app()
+
+
+def _dots(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("graphviz_chart")]
+
+
+def _table(at: AppTest, column: str):
+    """The table that has this column (component, path, argument)."""
+    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def _paste(at: AppTest, text: str) -> AppTest:
+    at.sidebar.radio(key="source").set_value("Paste text").run()
+    at.sidebar.text_area(key="paste").input(text).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _cnn_summary(**kwargs) -> dict:
+    return summary(archwright.compile(CNN, **kwargs).graph)["components"]
+
+
+# -- config explorer -------------------------------------------------------------------------------
+
+def test_the_explorer_opens_on_the_four_component_pipeline(at: AppTest) -> None:
+    assert at.title[0].value == "Config explorer"
+    assert at.sidebar.radio(key="page").value == "Config explorer"
+    assert at.sidebar.selectbox(key="example").value == "pipeline_cnn.cfg"
+    assert len(at.error) == 0 and len(at.warning) == 0
+    pipeline, layers = _dots(at)
+    for name in ("tok2vec", "tagger", "parser", "ner"):
+        assert f"\t{name} [label=" in pipeline
+        if name != "tok2vec":  # listener edges carry the width they receive
+            assert f'tok2vec -> {name} [label="width 96" style=dashed]' in pipeline
+    expected = _cnn_summary()
+    components = _table(at, "component")
+    assert list(components["component"]) == list(expected)
+    assert list(components["parameters"]) == [
+        f"{row['params']:,}" if isinstance(row["params"], int) else row["params"] for row in expected.values()]
+    assert list(components["receptive field"]) == ["9 tokens"] * 4
+    # the layer DAG of the first component: its hash tables, edges labelled with widths
+    assert '"tok2vec/0/0" [label="hashembed' in layers and "[label=96]" in layers
+    shapes = _table(at, "path")
+    assert [row.strip("\u2003") for row in shapes["layer"]] == [layer["name"] for layer in expected["tok2vec"]["layers"]]
+    assert shapes["output shape"][0] == "(tokens, 96)"
+    assert shapes["receptive field"][0] == "9 tokens"
+
+
+def test_choosing_a_component_shows_its_layers_shapes_and_parameters(at: AppTest) -> None:
+    at.selectbox(key="component").select("parser").run()
+    assert [s.value for s in at.subheader][1] == "Layers of parser"
+    layers = _dots(at)[1]
+    assert "precomputable_affine" in layers and "hashembed" not in layers
+    expected = _cnn_summary()["parser"]["layers"]
+    shapes = _table(at, "path")
+    assert list(shapes["path"]) == [layer["path"] for layer in expected]
+    chart = at.get("vega_lite_chart")
+    assert len(chart) == 1  # the parameter breakdown
+    assert any("precomputable_affine" in caption.value or "n_actions" in caption.value for caption in at.caption)
+
+
+def test_every_bundled_example_opens_without_error(at: AppTest) -> None:
+    names = at.sidebar.selectbox(key="example").options
+    assert "pipeline_cnn.cfg" in names and len(names) >= len(SPEC_CARDS) + 1
+    for name in names:
+        at.sidebar.selectbox(key="example").select(name).run()
+        assert not at.exception, (name, at.exception)
+        assert [e.value for e in at.error] == [], name
+        assert at.caption[0].value == f"Bundled example `{name}`"
+        assert _dots(at), f"{name}: no graph drawn"
+
+
+def test_overrides_recompute_everything(at: AppTest) -> None:
+    at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(8).run()
+    at.number_input(key="ov:components.tok2vec.model.encode.width").set_value(128).run()
+    expected = _cnn_summary(overrides={"components.tok2vec.model.encode.depth": 8,
+                                       "components.tok2vec.model.encode.width": 128})
+    components = _table(at, "component")
+    assert components["parameters"][0] == f"{expected['tok2vec']['params']:,}"
+    assert list(components["receptive field"]) == ["17 tokens"] * 4  # 2 * 1 * 8 + 1
+    pipeline = _dots(at)[0]
+    assert 'tok2vec -> parser [label="width 128" style=dashed]' in pipeline
+    assert f"{expected['tok2vec']['params']:,} parameters" in pipeline
+
+
+def test_label_counts_make_counts_exact(at: AppTest) -> None:
+    at.number_input(key="size:tagger:n_labels").set_value(17).run()
+    expected = _cnn_summary(labels={"tagger": {"n_labels": 17}})["tagger"]["params"]
+    assert isinstance(expected, int)
+    assert _table(at, "component")["parameters"][1] == f"{expected:,}"
+
+
+def test_opening_another_config_resets_its_fields(at: AppTest) -> None:
+    at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(2).run()
+    at.sidebar.selectbox(key="example").select("spancat.cfg").run()
+    at.sidebar.selectbox(key="example").select("pipeline_cnn.cfg").run()
+    assert at.number_input(key="ov:components.tok2vec.model.encode.depth").value == 4
+
+
+def test_a_broken_config_shows_its_diagnostics_at_their_lines(at: AppTest) -> None:
+    text = BROKEN.read_text(encoding="utf-8")
+    _paste(at, text)
+    expected = sorted(archwright.validate(text), key=lambda d: (d.span.line, d.span.column))
+    shown = [e.value for e in at.error] + [w.value for w in at.warning]
+    assert len(shown) == len(expected)
+    for d in expected:
+        assert any(s.startswith(f"Line {d.span.line}, column {d.span.column} · {d.code}: ") for s in shown), d
+    assert any(s.startswith("Line 11, column 11 · AW201: `${training.dropuot}`") for s in shown)
+    source = at.code[0].value  # the diagnostics drawn under the source lines
+    assert "     11 | dropout = ${training.dropuot}" in source and "^^^^^^^^^^^^^^^^^^^" in source
+    assert _dots(at) == []  # nothing is lowered after an error
+
+
+def test_pasted_text_over_the_cap_is_refused_with_a_message(at: AppTest) -> None:
+    _paste(at, "[a]\nb = 1\n" + "# filler\n" * (views.MAX_INPUT_BYTES // 9 + 1))
+    assert "the explorer reads at most" in at.error[0].value
+    assert _dots(at) == []
+
+
+def test_an_encoder_too_deep_to_expand_is_refused_before_it_is_expanded(at: AppTest) -> None:
+    example = next(c for c in SPEC_CARDS if c.name == "spacy.MaxoutWindowEncoder.v2").example
+    _paste(at, example.replace("depth = 4", "depth = 5000"))  # the compiler allows it; the page does not
+    assert any("expands at most" in w.value for w in at.warning)
+    assert _dots(at) == []
+    _paste(at, example.replace("depth = 4", "depth = 300000000"))  # refused by the compiler itself
+    assert any("AW310" in e.value for e in at.error)
+    assert _dots(at) == []
+
+
+def test_an_uploaded_file_is_explored(at: AppTest) -> None:
+    at.sidebar.radio(key="source").set_value("Upload a file").run()
+    assert "Upload a spaCy config" in at.info[0].value
+    at.sidebar.file_uploader(key="upload").set_value(("mine.cfg", CNN.read_bytes(), "text/plain")).run()
+    assert not at.exception, at.exception
+    assert list(_table(at, "component")["component"]) == ["tok2vec", "tagger", "parser", "ner"]
+    at.sidebar.file_uploader(key="upload").set_value(("bad.cfg", b"[a]\nb = \xff\n", "text/plain")).run()
+    assert "not UTF-8" in at.error[0].value
+
+
+def test_the_receptive_field_view_highlights_what_a_token_sees(at: AppTest) -> None:
+    words = "one two three four five six seven eight nine ten eleven twelve thirteen"
+    at.text_input(key="sentence").input(words).run()
+    at.selectbox(key="token").select(6).run()
+    view = next(m.value for m in at.markdown if "<span" in m.value)
+    assert view.count("background-color") == 9  # 4 on each side and the token itself
+    assert "font-weight:bold;text-decoration:underline;padding:2px 3px;border-radius:3px\">seven<" in view
+    at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(1).run()
+    view = next(m.value for m in at.markdown if "<span" in m.value)
+    assert view.count("background-color") == 3
+
+
+def test_sentence_text_is_escaped(at: AppTest) -> None:
+    at.text_input(key="sentence").input('<img src=x onerror="alert(1)"> hi').run()
+    view = next(m.value for m in at.markdown if "<span" in m.value)
+    assert "<img" not in view and "&lt;" in view and "&quot;" in view
+
+
+def test_the_downloads_are_offered(at: AppTest) -> None:
+    labels = {button.key: button.label for button in at.download_button}
+    assert labels == {"download_dot": "Layer graph (DOT)", "download_svg": "Layer graph (SVG)",
+                      "download_json": "Layer graph (JSON)", "download_cfg": "Formatted config"}
+
+
+def test_the_models_run_on_a_sentence(at: AppTest) -> None:
+    from archwright.compiler.build import shape_of
+
+    sentence = "Models run on this short sentence ."
+    at.text_input(key="run_sentence").input(sentence).run()
+    at.button(key="run_models").click().run()
+    assert not at.exception, at.exception
+    built = archwright.build(archwright.compile(CNN), max_params=20_000_000)
+    outputs = _table(at, "sizes used")
+    assert list(outputs["component"]) == list(built)
+    assert list(outputs["output shape"]) == [shape_of(built.predict(name, [sentence])) for name in built]
+    assert outputs["output shape"][0] == "[(7, 96)]"  # a row per token, as wide as the tok2vec
+    assert any("no n_labels for component 'tagger'" in i.value for i in at.info)  # assumed, and said so
+
+
+def test_a_model_over_the_budget_is_not_built(at: AppTest) -> None:
+    at.number_input(key="ov:components.tok2vec.model.encode.width").set_value(2000).run()
+    at.button(key="run_models").click().run()
+    assert not at.exception, at.exception
+    assert any("over the budget" in e.value for e in at.error)
+
+
+def test_a_knowledge_base_file_is_never_loaded(at: AppTest) -> None:
+    at.sidebar.selectbox(key="example").select("entity_linker.cfg").run()
+    at.button(key="run_models").click().run()
+    assert any("`entity_linker` is not built here" in i.value for i in at.info)
+    assert "entity_linker" not in list(_table(at, "sizes used")["component"])
+
+
+def test_a_rerun_of_the_four_component_page_takes_well_under_a_second(at: AppTest) -> None:
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        at.run()
+        timings.append(time.perf_counter() - start)
+    assert len(_table(at, "component")) == 4
+    assert min(timings) < 1.0, timings
+
+
+def test_a_config_never_opens_files_or_imports_what_it_names(at: AppTest, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    seen: list[tuple[str, str]] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event in ("open", "import"):
+            seen.append((event, str(args[0])))
+
+    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
+    try:
+        text = CNN.read_text(encoding="utf-8").replace("train = null", f'train = "{secret}"', 1)
+        text += f'\n[custom]\n@misc = "aw_never_imported_module.thing"\npath = "{secret}"\n'
+        _paste(at, text)
+        assert any("aw_never_imported_module" in w.value for w in at.warning)  # named, never imported
+        at.sidebar.text_area(key="paste").input(text.split("\n[custom]")[0]).run()  # clean: lowered, drawn
+        assert not at.exception and _dots(at)
+    finally:
+        watching[0] = False
+    assert not [s for s in seen if str(secret) in s[1] or "aw_never_imported_module" in s[1]]
+
+
+def test_the_file_given_on_the_command_line_opens_first(monkeypatch, tmp_path) -> None:
+    config = tmp_path / "mine.cfg"
+    config.write_bytes(CNN.read_bytes())
+    monkeypatch.setenv(examples.CONFIG_VARIABLE, str(config))
+    at = _app()
+    assert at.sidebar.radio(key="source").value == "File from the command line"
+    assert at.caption[0].value == f"`{config}`"
+    assert len(_table(at, "component")) == 4
+    monkeypatch.setenv(examples.CONFIG_VARIABLE, str(tmp_path / "missing.cfg"))
+    at = _app()
+    assert "Cannot read" in at.error[0].value
+
+
+# -- architecture browser ----------------------------------------------------------------------
+
+def _browse(at: AppTest, name: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value("Architecture browser").run()
+    family = FAMILY_OF[name]
+    at.sidebar.selectbox(key="family").select(family).run()
+    at.sidebar.selectbox(key=f"arch:{family}").select(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("card", SPEC_CARDS, ids=lambda c: c.name)
+def test_every_architecture_has_a_page(at: AppTest, card) -> None:
+    _browse(at, card.name)
+    assert at.title[0].value == card.name
+    assert [e.value for e in at.error] == []
+    if card.args:
+        assert list(_table(at, "argument")["argument"]) == [a.name for a in card.args]
+    assert at.text_area(key=f"example:{card.name}").value == card.example
+    dots = _dots(at)
+    assert dots and f"{card.name}" in dots[0]  # the blocks graph names the card's block
+    compiled = archwright.compile(card.example)
+    assert compiled.ok
+    metrics = {m.label: m.value for m in at.metric}
+    top = [k for k, v in compiled.resolved.data.items()
+           if isinstance(v, dict) and ("@architectures" in v or "@layers" in v)]
+    if not top:  # a section of a training config, or a block that is not a model: only its blocks
+        assert "no model block" in at.info[0].value
+        return
+    model = views.explore(card.example).graph.components[top[0]]
+    if model.expansion is None:
+        assert "not available" in metrics["Parameters"]
+        assert any("not available yet" in i.value for i in at.info)
+    else:
+        assert metrics["Parameters"] == str(model.params)
+        assert metrics["Receptive field"] == views.field_text(
+            archwright.compiler.layers.receptive_field_tokens(model.expansion))
+        assert len(dots) == 2 and "parameters" in dots[1]
+        assert _table(at, "path")["layer"][0] == model.expansion.layer.name
+
+
+def test_editing_an_example_redraws_it(at: AppTest) -> None:
+    _browse(at, "spacy.HashEmbedCNN.v2")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Receptive field"] == "9 tokens"
+    area = at.text_area(key="example:spacy.HashEmbedCNN.v2")
+    area.input(area.value.replace("depth = 4", "depth = 2")).run()
+    assert {m.label: m.value for m in at.metric}["Receptive field"] == "5 tokens"
+    assert _dots(at)[1].count("expand_window") == 2
+    area = at.text_area(key="example:spacy.HashEmbedCNN.v2")
+    area.input(area.value.replace("depth = 2", "depth = -1")).run()
+    line = 1 + area.value.split("\n").index("depth = -1")
+    assert any(e.value.startswith(f"Line {line}, column 9 · AW307") for e in at.error)
+
+
+def test_each_family_keeps_its_own_choice(at: AppTest) -> None:
+    _browse(at, "spacy.TextCatBOW.v2")
+    at.sidebar.selectbox(key="family").select("tok2vec").run()
+    at.sidebar.selectbox(key="family").select("textcat").run()
+    assert at.title[0].value == "spacy.TextCatBOW.v2"
+
+
+# -- the CLI command -----------------------------------------------------------------------------
+
+def test_archwright_ui_serves_the_packaged_app_on_loopback(capsys, monkeypatch) -> None:
+    import subprocess
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    code, out, _ = run_cli(capsys, "ui", str(CNN), "--port", "8765")
+    assert code == 0 and "http://127.0.0.1:8765/" in out
+    command, env = calls[0]
+    assert command[:4] == [sys.executable, "-m", "streamlit", "run"] and Path(command[4]) == APP
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--server.port") + 1] == "8765"
+    assert command[command.index("--server.headless") + 1] == "true"
+    assert env[examples.CONFIG_VARIABLE] == os.path.abspath(CNN)
+    calls.clear()
+    assert run_cli(capsys, "ui")[0] == 0 and examples.CONFIG_VARIABLE not in calls[0][1]
+    code, _, err = run_cli(capsys, "ui", "no/such.cfg")
+    assert code == 1 and "is not a file" in err
+
+
+# -- the views, directly ------------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 60), index=st.integers(0, 59), depth=st.integers(0, 10))
+def test_a_token_sees_its_window_clipped_to_the_sentence(n: int, index: int, depth: int) -> None:
+    index %= n
+    flags = views.seen(n, index, 2 * depth + 1)
+    assert flags[index]
+    assert sum(flags) == min(index, depth) + min(n - 1 - index, depth) + 1
+    assert views.seen(n, index, "the whole document") == [True] * n
+
+
+def test_tokens_are_words_and_punctuation() -> None:
+    assert views.tokenize("Don't stop, 2 go!") == ["Don", "'", "t", "stop", ",", "2", "go", "!"]
+    assert len(views.tokenize("a " * 10_000)) == views.MAX_SENTENCE_CHARS // 2
+
+
+def test_svg_and_formatted_config_downloads() -> None:
+    text = CNN.read_text(encoding="utf-8")
+    graph = archwright.compile(text).graph
+    from archwright.render import to_dot
+
+    image, problem = views.svg(to_dot(graph, "layers"))
+    if image is None:
+        assert "dot" in problem
+    else:
+        assert b"<svg" in image and b"hashembed" in image
+    formatted = views.formatted(text)
+    assert archwright.resolve(formatted) == archwright.resolve(text)
+    assert "${components.tok2vec.model.encode.width}" in formatted  # references kept
+    assert views.formatted("[a\n") is None
+
+
+def test_size_guards() -> None:
+    assert views.too_large("x" * views.MAX_INPUT_BYTES) == ""
+    assert "at most" in views.too_large("é" * (views.MAX_INPUT_BYTES // 2 + 1))
+    assert views.size_problem({"a": {"depth": views.MAX_DEPTH}}) == ""
+    assert "`a.b.depth`" in views.size_problem({"a": {"b": {"depth": views.MAX_DEPTH + 1}}})
+    assert "tables" in views.size_problem({"e": {"rows": [1] * (views.MAX_TABLES + 1)}})
+    text, problem = views.decode_upload(b"\xef\xbb\xbf" * (views.MAX_INPUT_BYTES // 3 + 1))
+    assert text is None and "at most" in problem
+
+
+def test_override_fields_are_the_plain_numbers_as_written() -> None:
+    fields = dict(views.override_fields(CNN.read_text(encoding="utf-8")))
+    assert fields["components.tok2vec.model.encode.width"] == 96
+    assert "components.tok2vec.model.embed.width" not in fields  # a reference: overridden at its target
+    assert not any(re.search(r"\.(nO|upstream)$", path) for path in fields)  # nO = null is not a number
