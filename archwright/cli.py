@@ -75,6 +75,40 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--labels", metavar="NAME=N", action="append", default=[],
                        help="a component's label count, as for `summary`")
 
+    build = commands.add_parser("build", help="build the Thinc models, initialize them and run a forward pass")
+    build.add_argument("config", help="a .cfg file, or - for standard input")
+    build.add_argument("--component", metavar="NAME", help="only this component (and the tok2vec it listens to)")
+    build.add_argument("--text", default="The quick brown fox jumps over the lazy dog.",
+                       help="the text of the forward pass")
+    build.add_argument("--labels", metavar="NAME=N", action="append", default=[],
+                       help="a component's label count (actions for a parser or ner, entity vector length for "
+                            "an entity linker); assumed and reported when not given")
+    build.add_argument("--vectors", metavar="FILE", help="static vectors: one word and its numbers per line")
+    build.add_argument("--max-params", type=int, default=None, metavar="N",
+                       help="refuse models with more parameters (default: 100,000,000)")
+
+    fmt = commands.add_parser("fmt", help="rewrite configs in the canonical layout, comments kept")
+    fmt.add_argument("paths", nargs="+", help=".cfg files or directories (searched for *.cfg), or - for standard input")
+    fmt.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file would change")
+    fmt.add_argument("--diff", action="store_true", help="write nothing; print what would change as a unified diff")
+
+    diff = commands.add_parser("diff", help="semantic diff of two configs: sections and keys added, removed, changed")
+    diff.add_argument("old", help="a .cfg file")
+    diff.add_argument("new", help="a .cfg file")
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.add_argument("--resolved", action="store_true",
+                      help="compare after interpolation (a changed variable shows every key it reaches)")
+
+    fill = commands.add_parser("fill", help="add every missing argument and section with its default")
+    fill.add_argument("config", help="a .cfg file, or - for standard input")
+    fill.add_argument("-o", "--output", metavar="OUT", help="write here (atomically; may be CONFIG itself) "
+                                                             "instead of printing")
+
+    ui = commands.add_parser("ui", help="open the explorer (Streamlit, on this machine only): browse the "
+                             "architectures, explore a config")
+    ui.add_argument("config", nargs="?", help="a .cfg file to open (default: the bundled examples)")
+    ui.add_argument("--port", type=int, default=8501, help="the local port to serve on (default: 8501)")
+
     for command in (validate, listing, explain, summary, graph):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="import this Python file first, to add your own cards with "
@@ -114,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems:
             sys.stderr.write(render_human([("<command line>", None, problems)], use_colour(sys.stderr)) + "\n")
             return EXIT_PROBLEMS
-        if overrides and args.command in ("list", "explain"):
+        if overrides and args.command in ("list", "explain", "fmt", "diff", "fill", "ui"):
             sys.stderr.write(f"archwright: error: config overrides ({', '.join(sorted(overrides))}) only "
                              f"apply to `validate` and `resolve`, not to `{args.command}`\n")
             return EXIT_PROBLEMS
@@ -129,10 +163,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _summary(args, overrides)
         if args.command == "graph":
             return _graph(args, overrides)
+        if args.command == "build":
+            return _build(args, overrides)
         if args.command == "list":
             return _list(args)
+        if args.command == "fmt":
+            return _fmt(args)
+        if args.command == "diff":
+            return _diff(args)
+        if args.command == "fill":
+            return _fill(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "ui":
+            return _ui(args)
         return _validate(args, overrides)
     except BrokenPipeError:
         return EXIT_OK
@@ -141,6 +185,33 @@ def main(argv: Sequence[str] | None = None) -> int:
                          "config; please report it with the config and this traceback.\n")
         traceback.print_exc()
         return EXIT_BUG
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """`streamlit run` on the packaged app, served on loopback only; the config's path is passed in
+    the environment (the app reads that one file, with its size cap)."""
+    if importlib.util.find_spec("streamlit") is None:
+        sys.stderr.write("archwright: error: the explorer needs Streamlit: pip install 'archwright[ui]'\n")
+        return EXIT_PROBLEMS
+    env = dict(os.environ)
+    env.pop("ARCHWRIGHT_UI_CONFIG", None)
+    if args.config:
+        if not os.path.isfile(args.config):
+            sys.stderr.write(f"archwright: error: {args.config} is not a file\n")
+            return EXIT_PROBLEMS
+        env["ARCHWRIGHT_UI_CONFIG"] = os.path.abspath(args.config)
+    app = Path(__file__).resolve().parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
+               "--server.address", "127.0.0.1", "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1"]
+    sys.stdout.write(f"archwright explorer: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)\n")
+    sys.stdout.flush()
+    import subprocess
+
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
 
 
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True) -> Compilation:
@@ -271,7 +342,8 @@ def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], st
         if not number.isdigit() or name not in components:
             return {}, f"--labels {word}: write COMPONENT=N with a component of the config ({', '.join(components)})"
         factory = components[name].get("factory") if isinstance(components[name], dict) else None
-        symbol = symbol or ("n_actions" if factory in _ACTION_FACTORIES else "n_labels")
+        symbol = symbol or ("n_actions" if factory in _ACTION_FACTORIES else
+                            "entity_vector_length" if factory == "entity_linker" else "n_labels")
         labels.setdefault(name, {})[symbol] = int(number)
     return labels, ""
 
@@ -288,6 +360,40 @@ def _compiled(args: argparse.Namespace, overrides: dict[str, Any]) -> Compilatio
         sys.stderr.write(f"archwright: error: {problem}\n")
         return None
     return compilation
+
+
+def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
+    import time
+
+    from .compiler.build import DEFAULT_MAX_PARAMS, BuildError, build, model_input, shape_of, sum_params
+
+    compilation = _compiled(args, overrides)
+    if compilation is None:
+        return EXIT_PROBLEMS
+    try:
+        pipeline = build(compilation, args.component, labels=compilation.labels, vectors=args.vectors,
+                         max_params=args.max_params or DEFAULT_MAX_PARAMS)
+    except BuildError as e:
+        sys.stderr.write(render_human([(compilation.path, compilation.text, e.diagnostics)],
+                                      use_colour(sys.stderr)) + "\n")
+        return EXIT_PROBLEMS
+    if pipeline.diagnostics:
+        sys.stderr.write(render_human([(compilation.path, compilation.text, pipeline.diagnostics)],
+                                      use_colour(sys.stderr)) + "\n")
+    words = None
+    for name, model in pipeline.items():
+        inputs = model_input(model, [args.text])
+        started = time.perf_counter()
+        output = model.predict(inputs)
+        seconds = time.perf_counter() - started
+        docs = inputs[0] if isinstance(inputs, tuple) else inputs
+        words = sum(len(doc) for doc in docs)
+        sizes = ", ".join(f"{k}={v}" for k, v in pipeline.sizes[name].items())
+        sys.stdout.write(f"{name} ({pipeline.factories[name]}): output {shape_of(output)}, "
+                         f"{sum_params(model):,} parameters, build+initialize {pipeline.seconds[name] * 1000:.1f} ms, "
+                         f"forward {seconds * 1000:.1f} ms{f' ({sizes})' if sizes else ''}\n")
+    sys.stdout.write(f"{len(pipeline)} component(s) built; forward pass on {words or 0} words\n")
+    return EXIT_OK
 
 
 def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
@@ -332,23 +438,29 @@ def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def _summary_table(report: dict) -> str:
     lines = []
     for name, component in report["components"].items():
-        field = component["receptive_field"]
         lines.append(f"{name} ({component['architecture']}): {_shown_count(component['params'])} parameters, "
                      f"output width {component['output_width']}, receptive field "
-                     f"{'the whole document' if field is None else f'{field} tokens'}")
+                     f"{_shown_field(component['receptive_field'])}")
         if not component["layers"]:
             lines.append("  (the layers of this architecture are not modelled yet)")
-        rows = [("layer", "dims", "parameters")]
+            lines.append("")
+            continue
+        rows = [("layer", "dims", "output", "parameters", "receptive field")]
         for layer in component["layers"]:
             depth = layer["path"].count("/")
             dims = ", ".join(f"{k}={v}" for k, v in layer["dims"].items())
-            rows.append(("  " * depth + layer["name"], dims, _shown_count(layer["params"])))
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        if component["layers"]:
-            lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+            field = layer["receptive_field"]
+            rows.append(("  " * depth + layer["name"], dims, layer["output"] or "", _shown_count(layer["params"]),
+                         "" if field is None else _shown_field(field)))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
         lines.append("")
     lines.append(f"total: {_shown_count(report['total_params'])} parameters")
     return "\n".join(lines) + "\n"
+
+
+def _shown_field(field: int | str) -> str:
+    return (f"{field} token" + "s" * (field != 1)) if isinstance(field, int) else field
 
 
 def _shown_count(value: int | str | None) -> str:
@@ -627,3 +739,106 @@ def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:
         "rules": [list(rule.args) for rule in card.rules],
         "returns": card.returns, "example": card.example,
     }
+
+
+# -- fmt, diff and fill ------------------------------------------------------------------------
+
+def _config_paths(paths: Sequence[str]) -> list[str]:
+    """Files as given; directories searched for *.cfg (a directory without any is an error later)."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found.extend(sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file()) or [path])
+        else:
+            found.append(path)
+    return found
+
+
+def _errors_only(path: str, text: str | None, diagnostics: list[Diagnostic]) -> None:
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        sys.stderr.write(render_human([(path, text, errors)], use_colour(sys.stderr)) + "\n")
+
+
+def _stdin_text() -> tuple[str | None, list[Diagnostic]]:
+    from .compiler.compilation import decode_config
+
+    return decode_config(sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode())
+
+
+def _fmt(args: argparse.Namespace) -> int:
+    from .grammar.format import FileResult, format_file, format_text, unified_diff
+
+    write = not (args.check or args.diff)
+    results: list[FileResult] = []
+    for path in _config_paths(args.paths):
+        if path == "-":
+            text, problems = _stdin_text()
+            if text is None:
+                result = FileResult("<stdin>", None, None, problems)
+            else:
+                formatted = format_text(text)
+                result = FileResult("<stdin>", text, formatted.text, formatted.diagnostics)
+                if write and formatted.text is not None:
+                    sys.stdout.write(formatted.text)
+        elif os.path.isdir(path):
+            result = FileResult(path, None, None, [Diagnostic(
+                "AW108", "the directory holds no .cfg file", hint="name the config files, or the directory "
+                "that holds them")])
+        else:
+            result = format_file(path, write=write)
+        results.append(result)
+        _errors_only(result.path, result.original, result.diagnostics)
+        if args.diff and result.changed:
+            sys.stdout.write(unified_diff(result.original, result.formatted, result.path))
+        if result.changed and result.path != "<stdin>":
+            verb = "reformatted" if result.written else "would reformat"
+            if write and not result.written:
+                verb = "could not reformat"
+            sys.stderr.write(f"{verb} {result.path}\n")
+    failed = [r for r in results if r.formatted is None or has_errors(r.diagnostics)]
+    changed = [r for r in results if r.changed and r not in failed]
+    unchanged = len(results) - len(failed) - len(changed)
+    parts = []
+    if changed:
+        verb = "reformatted" if write else "would be reformatted"
+        parts.append(f"{len(changed)} file{'s' * (len(changed) != 1)} {verb}")
+    if unchanged:
+        parts.append(f"{unchanged} file{'s' * (unchanged != 1)} already formatted")
+    if failed:
+        parts.append(f"{len(failed)} file{'s' * (len(failed) != 1)} with errors left unchanged")
+    if not (len(results) == 1 and results[0].path == "<stdin>" and write):
+        sys.stderr.write(", ".join(parts) + "\n")
+    return EXIT_PROBLEMS if failed or (args.check and changed) else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from .compiler.diff import diff, render_json, render_text
+
+    sources = [Path(p) for p in (args.old, args.new)]
+    changes, reports = diff(*sources, resolved=args.resolved)
+    for name, text, diagnostics in reports:
+        _errors_only(name, text, diagnostics)
+    if changes is None:
+        return EXIT_PROBLEMS
+    if args.format == "json":
+        sys.stdout.write(render_json(changes, args.old, args.new, args.resolved) + "\n")
+    else:
+        sys.stdout.write(render_text(changes, args.old, args.new, use_colour(sys.stdout)))
+    return EXIT_PROBLEMS if changes else EXIT_OK
+
+
+def _fill(args: argparse.Namespace) -> int:
+    from .compiler.fill import fill_file
+
+    text, problems = _stdin_text() if args.config == "-" else (None, [])
+    result = fill_file(args.config, text=text, problems=problems, output=args.output)
+    # errors left after filling point into the filled text
+    _errors_only(result.path, result.original if result.filled is None else result.filled, result.diagnostics)
+    if result.filled is None:
+        return EXIT_PROBLEMS
+    if args.output is None:
+        sys.stdout.write(result.filled)
+    else:
+        sys.stderr.write(f"wrote {args.output}: {result.summary}\n")
+    return EXIT_PROBLEMS if has_errors(result.diagnostics) else EXIT_OK

@@ -33,13 +33,14 @@ def _field(tokens: int | str) -> str:
     return (f"{tokens} token" + "s" * (tokens != 1)) if isinstance(tokens, int) else tokens
 
 
-def _selected(graph: nx.DiGraph, component: str | None, level: str) -> nx.DiGraph:
+def _selected(graph: nx.DiGraph, component: str | None, level: str, model_path: tuple[str, ...]) -> nx.DiGraph:
     if component is None:
         return graph
     if level == "pipeline":
         return graph.subgraph([component]).copy()
-    prefix = f"components.{component}" if level == "blocks" else component
-    nodes = [n for n in graph if n == prefix or n.startswith(prefix + ("." if level == "blocks" else "/"))]
+    # blocks: the component's section and everything under it; layers: the component's layer tree
+    prefix, separator = (".".join(model_path[:2]), ".") if level == "blocks" else (component, "/")
+    nodes = [n for n in graph if n == prefix or n.startswith(prefix + separator)]
     return graph.subgraph(nodes).copy()
 
 
@@ -48,7 +49,8 @@ def level_graph(graph: LayerGraph, level: str, component: str | None = None) -> 
         raise RenderError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
     if component is not None and component not in graph.components:
         raise RenderError(f"no component `{component}` (components: {', '.join(graph.components)})")
-    return _selected(getattr(graph, level), component, level)
+    model_path = graph.components[component].model_path if component is not None else ()
+    return _selected(getattr(graph, level), component, level, model_path)
 
 
 def to_dot(graph: LayerGraph, level: str = "layers", component: str | None = None) -> str:

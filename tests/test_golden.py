@@ -89,6 +89,11 @@ def test_input_too_large(tmp_path: Path, capsys) -> None:
     _check(GOLDEN / "err" / "AW109-input-too-large.expected", _run(["validate", "huge.cfg"], tmp_path, capsys))
 
 
+# codes whose cause a config file cannot carry (tests/test_fmt.py provokes each): fmt's guard
+# against changing a config's meaning, and a file changed or unwritable while it is written
+NOT_FROM_A_CONFIG = {"AW111", "AW112", "AW113"}
+
+
 def test_every_code_has_a_golden_file() -> None:
-    covered = {p.stem.split("-", 1)[0] for p in ERR_FILES} | {"AW109"}
+    covered = {p.stem.split("-", 1)[0] for p in ERR_FILES} | {"AW109"} | NOT_FROM_A_CONFIG
     assert covered == set(CODES)

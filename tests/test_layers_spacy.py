@@ -106,3 +106,25 @@ def test_pretraining_objectives_count_as_spacys() -> None:
     vectors = {"@architectures": "spacy.PretrainVectors.v1", "maxout_pieces": 3, "hidden_size": 40, "loss": "L2"}
     ours = Expander({"tok2vec_width": 32, "vectors_width": 20}).block(vectors).layer.count
     assert ours == Count(_objective_count(create_pretrain_vectors(3, 40, "L2"), 32, vectors_width=20))
+
+
+def test_a_bilstm_counts_as_the_pytorch_lstm_spacy_builds() -> None:
+    """spaCy's BiLSTM keeps its weights in PyTorch (a shim): count those."""
+    block = {"@architectures": "spacy.TorchBiLSTMEncoder.v1", "width": 24, "depth": 3, "dropout": 0.1}
+    model = registry.resolve({"model": block})["model"]
+    model.initialize(X=[numpy.zeros((5, 24), dtype="f")])
+    in_pytorch = sum(p.numel() for node in model.walk() for shim in node.shims for p in shim._model.parameters())
+    assert in_pytorch > 0 and Expander().block(block).layer.count == Count(in_pytorch)
+
+
+def test_a_hash_embed_cnn_with_one_maxout_piece_builds_maxout_not_mish() -> None:
+    """The spec says maxout_pieces = 1 gives Mish; spaCy 3.8 builds one-piece maxout layers."""
+    block = dict(CNN, maxout_pieces=1)
+    nlp = spacy.blank("en")
+    model = registry.resolve({"model": block})["model"]
+    model.initialize(X=[nlp("A few words")])
+    theirs = sorted((node.name, name, node.get_param(name).shape) for node in model.walk()
+                    for name in node.param_names if node.has_param(name))
+    ours = sorted((layer.name, name, shape) for layer in Expander().block(block).layer.walk()
+                  for name, shape in layer.params.items())
+    assert ours == theirs and "mish" not in {name for name, _, _ in ours}

@@ -220,7 +220,11 @@ class _Checker:
         if not _number(value):
             return
         bound = _bound_problem(arg, value)
-        if bound:
+        if arg.name in STACKING and value > MAX_STACKED:
+            self.report("AW310", f"`{arg.name}` = {value:,} would stack {value:,} layers in {card.name}; "
+                        f"archwright lays out at most {MAX_STACKED:,}", where,
+                        hint="use a depth of a few layers")
+        elif bound:
             self.report("AW307", f"`{arg.name}` of {card.name} {bound}, not {value!r}", where,
                         hint=arg.doc or "change the value")
         elif arg.recommended and not (arg.recommended[0] <= value <= arg.recommended[1]):
@@ -236,6 +240,12 @@ class _Checker:
         self.report("AW401", f"`{arg.name}` of {card.name} expects {arg.type}, but {child.name} "
                     f"gives {child.returns_type}", where, related=related,
                     hint=f"use an architecture that gives {arg.annotation} here")
+
+
+# arguments that repeat a layer, and how many repeats the layer graph holds: a depth of millions
+# would make millions of nodes (spaCy itself would take hours to build such a model)
+STACKING = ("depth", "conv_depth")
+MAX_STACKED = 10_000
 
 
 def _legacy_names(name: str) -> tuple[str, ...]:

@@ -26,6 +26,11 @@ class ComponentModel(NamedTuple):
     expansion: Expansion | None  # None: an architecture archwright does not model (a plugin's)
     # the expansion of each block of the model, by its path below the component's `model`
     blocks: dict[tuple[str, ...], Expansion] = {}
+    path: tuple[str, ...] = ()  # the config path of the model block
+
+    @property
+    def model_path(self) -> tuple[str, ...]:
+        return self.path or ("components", self.name, "model")
 
     @property
     def params(self) -> Count | None:
@@ -49,6 +54,8 @@ class LayerGraph(NamedTuple):
 
 
 def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
+    if not isinstance(data.get("components"), dict) and not isinstance(data.get("nlp"), dict):
+        return _bare_blocks(data, labels)
     components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
     order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
@@ -70,6 +77,20 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         architecture = str(model[keys[0]]) if keys else ""
         models[name] = ComponentModel(name, factory, architecture, expansion,
                                       dict(_block_expansions(model, (), expander.expanded)))
+    return models
+
+
+def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
+    """A config of bare blocks (the spec's examples, `[model]` and its sub-blocks): each top-level
+    block stands in for a component."""
+    models = {}
+    for name, block in data.items():
+        keys = registry_keys(block) if isinstance(block, dict) else []
+        if keys and keys[0] in ("@architectures", "@layers"):  # models, not readers or callbacks
+            expander = Expander(labels.get(name, {}))
+            expansion = expander.block(block)
+            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion,
+                                          dict(_block_expansions(block, (), expander.expanded)), (name,))
     return models
 
 
@@ -108,9 +129,11 @@ def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str
 
 
 def _block_expansion(path: tuple[str, ...], models: dict[str, ComponentModel]) -> Expansion | None:
-    if len(path) < 3 or path[0] != "components" or path[2] != "model" or path[1] not in models:
-        return None
-    return models[path[1]].blocks.get(path[3:])
+    for model in models.values():
+        root = model.model_path
+        if path[:len(root)] == root:
+            return model.blocks.get(path[len(root):])
+    return None
 
 
 def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig, models: dict[str, ComponentModel]) -> nx.DiGraph:
@@ -157,8 +180,8 @@ def _layers_graph(models: dict[str, ComponentModel]) -> nx.DiGraph:
 
     for name, model in models.items():
         if model.expansion is not None:
-            roots = {id(e.layer): ".".join(("components", name, "model") + path) for path, e in model.blocks.items()}
-            add(model.expansion.layer, name, name, f"components.{name}.model", roots, False)
+            roots = {id(e.layer): ".".join(model.model_path + path) for path, e in model.blocks.items()}
+            add(model.expansion.layer, name, name, ".".join(model.model_path), roots, False)
     return graph
 
 

@@ -292,11 +292,8 @@ def hash_embed_cnn(block: dict, expander: Expander) -> Expansion:
     size = block["embed_size"]
     rows = [size, size // 2, size // 2, size // 2] if block["subword_features"] else [size]
     embed = _multi_hash_embed(block["width"], rows, expander, bool(block.get("pretrained_vectors")))
-    pieces = block["maxout_pieces"]
-    if pieces == 1:  # spaCy uses Mish instead of maxout
-        encode = mish_window_encoder(block, expander)
-    else:
-        encode = maxout_window_encoder(block, expander)
+    # the spec says maxout_pieces = 1 means Mish; spaCy 3.8 builds a one-piece maxout (same count)
+    encode = maxout_window_encoder(block, expander)
     return Expansion(Layer("tok2vec", {"nO": block["width"]}, children=(embed.layer, encode.layer),
                            field=encode.receptive_field), block["width"], encode.receptive_field)
 
@@ -587,6 +584,41 @@ def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
     return Expansion(Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW), n_out, TOK2VEC_VIEW)
 
 
+
+# -- layers that are blocks of their own (their input width is a symbol: the block does not say)
+
+def static_vectors(block: dict, expander: Expander) -> Expansion:
+    """Each token's static vector (`vectors_width` wide, from the vectors table) projected to `nO`."""
+    n_out = block["nO"] if isinstance(block.get("nO"), int) else expander.symbol("nO")
+    n_in = expander.symbol("vectors_width")
+    return Expansion(Layer("static_vectors", {"nM": n_in, "nO": n_out}, {"W": (n_out, n_in)}, field=0), n_out, 0)
+
+
+def feature_extractor(block: dict, _: Expander) -> Expansion:
+    """A column of attribute ids per attribute: integers for the hash tables, no weights."""
+    columns = len(block["columns"])
+    return Expansion(Layer("extract_features", {"nO": columns}, field=0), columns, 0)
+
+
+def standalone_mean_max_reducer(block: dict, expander: Expander) -> Expansion:
+    reducer = mean_max_reducer(block, expander, expander.symbol("tok2vec_width"))
+    reducer = reducer._replace(field="the whole span", rows="spans")
+    return Expansion(reducer, block["hidden_size"], "the whole span")
+
+
+def linear_logistic(block: dict, expander: Expander) -> Expansion:
+    """A linear layer and a logistic activation: independent scores per label."""
+    n_out = block["nO"] if isinstance(block.get("nO"), int) else expander.symbol("n_labels")
+    n_in = block["nI"] if isinstance(block.get("nI"), int) else expander.symbol("tok2vec_width")
+    return Expansion(Layer("linear_logistic", {"nO": n_out}, children=(_dense("linear", n_out, n_in),
+                                                                         Layer("logistic", {}))), n_out, 0)
+
+
+def reduce_mean(_: dict, expander: Expander) -> Expansion:
+    width = expander.symbol("tok2vec_width")
+    return Expansion(Layer("reduce_mean", {"nO": width}, field=WHOLE_DOC, rows="docs"), width, WHOLE_DOC)
+
+
 EXPANSIONS: dict[str, Expand] = {
     "spacy.SpanCategorizer.v1": span_categorizer,
     "spacy.EntityLinker.v1": entity_linker,
@@ -619,6 +651,11 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.SpanFinder.v1": span_finder,
     "spacy.PretrainCharacters.v1": pretrain_characters,
     "spacy.PretrainVectors.v1": pretrain_vectors,
+    "spacy.StaticVectors.v2": static_vectors,
+    "spacy.FeatureExtractor.v1": feature_extractor,
+    "spacy.mean_max_reducer.v1": standalone_mean_max_reducer,
+    "spacy.LinearLogistic.v1": linear_logistic,
+    "reduce_mean.v1": reduce_mean,
     "spacy-transformers.TransformerModel.v1": transformer_model,
     "spacy-transformers.TransformerModel.v2": transformer_model,
     "spacy-transformers.TransformerModel.v3": transformer_model,
