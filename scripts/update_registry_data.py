@@ -1,7 +1,7 @@
 """Refresh archwright/compiler/data/spacy_registry.json from ../shared/corpus/spacy-registry.json.
 
 The data are facts about spaCy 3.8's API (registered names, parameters, annotations, defaults,
-factory default configs, the default training config), kept compact: one entry per name, the
+factory default configs and score weights, the default training config), kept compact: one entry per name, the
 first paragraph of its docstring. Run it with spaCy installed (the `parity` extra).
 """
 
@@ -43,6 +43,23 @@ def _factory_params(factories: dict) -> dict:
     return params
 
 
+def _factory_score_weights(factories: dict) -> dict:
+    """Each factory's default score weights, from which spaCy fills [training.score_weights]."""
+    import spacy
+    from spacy.language import Language
+
+    spacy.blank("en")
+    weights = {}
+    for name in factories:
+        try:
+            meta = Language.get_factory_meta(name)
+        except ValueError:  # a language-specific factory whose language needs extra packages
+            continue
+        if meta.default_score_weights:
+            weights[name] = dict(meta.default_score_weights)
+    return weights
+
+
 def _training_defaults() -> dict:
     """spaCy's default_config.cfg and default_config_pretraining.cfg (needs spaCy installed)."""
     import spacy
@@ -72,7 +89,8 @@ def main() -> int:
         }
     factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
-           "factory_params": _factory_params(factories), "training_defaults": _training_defaults()}
+           "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
+           "training_defaults": _training_defaults()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

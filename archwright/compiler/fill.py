@@ -9,10 +9,12 @@ What is filled (spaCy's `load_model_from_config(auto_fill=True)` then `nlp.confi
 - each component gets its factory's default config (settings and default model) the same way;
 - every `@registry` block gets the missing arguments that have a default on its card.
 
-Not filled: [training.score_weights] (spaCy derives it from the components' score weights, which
-archwright's registry data does not hold), arguments without a default (validation reports them),
-blocks whose function archwright has no card for. Components that the pipeline does not list are
-kept and filled (spaCy drops them).
+- [training.score_weights] gets each component's default score weights, and all weights are
+  normalized to sum to 1 (rounded to 2 places) as spaCy does, so existing weights may change.
+
+Not filled: arguments without a default (validation reports them), blocks whose function
+archwright has no card for, the score weights of a component sourced from another pipeline.
+Components that the pipeline does not list are kept and filled (spaCy drops them).
 
 New keys go after the last key of their section; new sections after their parent's subtree
 (top-level sections in spaCy's section order), each written as confection writes values.
@@ -29,7 +31,7 @@ from ..grammar.format import same, write_atomic
 from ..grammar.parser import parse
 from ..grammar.syntax import ConfigFile, Entry, Section
 from . import values
-from .registry import Registry, default_registry, factories, registry_keys, training_defaults
+from .registry import Registry, default_registry, factories, factory_score_weights, registry_keys, training_defaults
 
 # spaCy's CONFIG_SECTION_ORDER
 SECTION_ORDER = ("paths", "variables", "system", "nlp", "components", "corpora", "training", "pretraining",
@@ -46,11 +48,16 @@ class Filled(NamedTuple):
     text: str | None
     added: list[str]
     diagnostics: list[Diagnostic]
+    changed: list[str] = []  # score weights that spaCy would normalize
 
     @property
     def summary(self) -> str:
-        n = len(self.added)
-        return f"{n} setting{'s' * (n != 1)} added" if n else "nothing to fill: the config is complete"
+        n, m = len(self.added), len(self.changed)
+        if not n and not m:
+            return "nothing to fill: the config is complete"
+        parts = [f"{n} setting{'s' * (n != 1)} added"] if n else []
+        parts += [f"{m} score weight{'s' * (m != 1)} normalized"] if m else []
+        return ", ".join(parts)
 
 
 # -- what the filled config holds -------------------------------------------------------------
@@ -115,8 +122,32 @@ def filled_data(data: dict, registry: Registry | None = None) -> dict:
             factory = block.get("factory") if isinstance(block, dict) else None
             if isinstance(factory, str) and "source" not in block and factory in factories():
                 merge(block, factories()[factory])
+        _fill_score_weights(out)
     fill_blocks(out, registry)
     return out
+
+
+def _fill_score_weights(config: dict) -> None:
+    """[training.score_weights] as spaCy writes it: every component's default weights (in
+    pipeline order), the config's own on top, each weight divided by their sum (2 places)."""
+    training, nlp, components = config.get("training"), config.get("nlp"), config.get("components")
+    if not all(isinstance(x, dict) for x in (training, nlp, components)) or \
+            not isinstance(training.get("score_weights", {}), dict):
+        return
+    names = [n for n in nlp.get("pipeline", []) if isinstance(n, str)] if isinstance(nlp.get("pipeline"), list) else []
+    weights: dict[str, Any] = {}
+    for name in names:
+        block = components.get(name)
+        if isinstance(block, dict) and isinstance(block.get("factory"), str):
+            weights.update(factory_score_weights(block["factory"]))
+    weights.update(training.get("score_weights", {}))
+    total = sum(v for v in weights.values() if _number(v) and v)
+    training["score_weights"] = {k: round(v / total, 2) if _number(v) and v and total > 0 else v
+                                 for k, v in weights.items()}
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # -- writing it into the user's text ----------------------------------------------------------
@@ -154,6 +185,7 @@ class _Writer:
         self.inserts: list[_Insert] = []
         self.replaced: dict[int, tuple[int, list[str]]] = {}  # first line -> (last line, new lines)
         self.added: list[str] = []
+        self.changed: list[str] = []
 
     @staticmethod
     def _ends(tree: ConfigFile) -> dict[str, int]:
@@ -193,6 +225,8 @@ class _Writer:
                         self.rewrite(entry, child, value, mine)
                     else:
                         self.walk(child, value, mine)
+                elif not same(value, mine):  # a score weight normalized
+                    self.change(child, value)
                 continue
             self.added.append(".".join(child))
             if isinstance(value, dict):
@@ -205,6 +239,14 @@ class _Writer:
         if values.interpret(values.dump(value)) == mine:
             return
         self.added.extend(".".join(path + (k,)) for k in value if k not in mine)
+        lines = [c.text for c in entry.value.comments] + [_line(entry.key, value)]
+        self.replaced[entry.key_span.line] = (max(entry.key_span.line, entry.value.span.end_line), lines)
+
+    def change(self, path: tuple[str, ...], value: Any) -> None:
+        entry = self.inline_entry(path)
+        if entry is None:
+            return
+        self.changed.append(".".join(path))
         lines = [c.text for c in entry.value.comments] + [_line(entry.key, value)]
         self.replaced[entry.key_span.line] = (max(entry.key_span.line, entry.value.span.end_line), lines)
 
@@ -299,7 +341,7 @@ def fill_text(text: str, registry: Registry | None = None) -> Filled:
                      "settings mean, so it wrote nothing",
             hint="this is a bug in archwright: please report it with the config")])
     later = [d for d in Compilation(new).diagnostics if d.is_error]
-    return Filled(new, writer.added, [d for d in diagnostics if not d.is_error] + later)
+    return Filled(new, writer.added, [d for d in diagnostics if not d.is_error] + later, writer.changed)
 
 
 class FileFilled(NamedTuple):
@@ -308,10 +350,11 @@ class FileFilled(NamedTuple):
     filled: str | None
     added: list[str]
     diagnostics: list[Diagnostic]
+    changed: list[str] = []
 
     @property
     def summary(self) -> str:
-        return Filled(self.filled, self.added, self.diagnostics).summary
+        return Filled(self.filled, self.added, self.diagnostics, self.changed).summary
 
 
 def fill_file(path: str, text: str | None = None, problems: list[Diagnostic] | None = None,
@@ -333,5 +376,5 @@ def fill_file(path: str, text: str | None = None, problems: list[Diagnostic] | N
     if result.text is not None and output is not None:
         problem = write_atomic(os.fspath(output), result.text)
         if problem is not None:
-            return FileFilled(path, text, None, result.added, diagnostics + [problem])
-    return FileFilled(path, text, result.text, result.added, diagnostics)
+            return FileFilled(path, text, None, result.added, diagnostics + [problem], result.changed)
+    return FileFilled(path, text, result.text, result.added, diagnostics, result.changed)

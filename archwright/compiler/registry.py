@@ -162,6 +162,11 @@ def factory_settings(factory: str) -> dict[str, str]:
     return _data()["factory_params"].get(factory, {})
 
 
+def factory_score_weights(factory: str) -> dict[str, float | None]:
+    """A factory's default score weights (what it adds to [training.score_weights])."""
+    return _data()["factory_score_weights"].get(factory, {})
+
+
 def training_defaults() -> dict[str, Any]:
     """spaCy 3.8's default training config (and pretraining section), uninterpolated."""
     return _data()["training_defaults"]
