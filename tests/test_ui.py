@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -231,14 +230,16 @@ def test_a_knowledge_base_file_is_never_loaded(at: AppTest) -> None:
     assert "entity_linker" not in list(_table(at, "sizes used")["component"])
 
 
-def test_a_rerun_of_the_four_component_page_takes_well_under_a_second(at: AppTest) -> None:
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        at.run()
-        timings.append(time.perf_counter() - start)
+def test_a_rerun_of_the_four_component_page_compiles_nothing_again(at: AppTest, monkeypatch) -> None:
+    """The Compilation is cached per text: a rerun draws the page from the cache (the time it
+    takes is in benchmarks/ui.py)."""
+    calls = []
+    explore = views.explore
+    monkeypatch.setattr(views, "explore", lambda *args, **kwargs: calls.append(args) or explore(*args, **kwargs))
+    at.run()
+    at.run()
     assert len(_table(at, "component")) == 4
-    assert min(timings) < 1.0, timings
+    assert calls == []
 
 
 def test_a_config_never_opens_files_or_imports_what_it_names(at: AppTest, tmp_path) -> None:
