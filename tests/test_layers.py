@@ -134,13 +134,13 @@ def test_receptive_fields_by_family() -> None:
                 "get_spans": get_spans, "tokenizer_config": {}}
 
     strided = {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 128, "stride": 96}
-    assert field(transformer(strided)) == "its 128-wordpiece window"
+    assert field(transformer(strided)) == "its 128-token window (windows overlap: stride 96)"
     assert field(transformer({"@span_getters": "spacy-transformers.sent_spans.v1"})) == "its sentence"
     assert field(transformer({"@span_getters": "spacy-transformers.doc_spans.v1"})) == "the whole document"
     upstream = Expander().block(transformer(strided))
     listening = {"@architectures": "spacy-transformers.TransformerListener.v1", "grad_factor": 1.0,
                  "pooling": {"@layers": "reduce_mean.v1"}, "upstream": "*"}
-    assert field(listening, upstreams={"transformer": ("transformer", upstream)}) == "its 128-wordpiece window"
+    assert field(listening, upstreams={"transformer": ("transformer", upstream)}) == "its 128-token window (windows overlap: stride 96)"
 
     pooled = {"the whole document": [
         {"@architectures": "spacy.TextCatCNN.v2", "tok2vec": cnn, "exclusive_classes": True, "nO": 2},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy
 import pytest
 
-from archwright.compiler.build import BuildError, build_architecture
+from archwright.compiler.build import build_architecture
 from archwright.compiler.doc import Doc
 from archwright.compiler.layers import Expander
 
@@ -76,3 +76,48 @@ def test_the_bilstm_sees_the_whole_document() -> None:
     changed_words[15] = "Zebra"
     out = model.predict([Doc(changed_words)])[0]
     assert all(not numpy.allclose(out[j], base[j]) for j in range(len(WORDS)))
+
+
+# -- transformers (the `transformers` extra): a tiny BERT saved in a temporary directory --------------
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    from test_build_transformers import _save_tiny_bert
+
+    return _save_tiny_bert(tmp_path_factory.mktemp("models") / "tiny-bert")
+
+
+def _transformer_outputs(block: dict, words: list[str]):
+    model = build_architecture(block.pop("@architectures"), **block)
+    model.initialize(X=[Doc(words)])
+    return model.predict([Doc(words)])[0]
+
+
+def test_a_transformer_sees_exactly_its_window_of_tokens(tiny_bert) -> None:
+    """strided_spans with window = stride = 8: non-overlapping windows of 8 tokens (Doc positions,
+    not wordpieces); a token's change reaches every output in its window and none outside."""
+    block = {"@architectures": "spacy-transformers.Tok2VecTransformer.v1", "name": str(tiny_bert),
+             "get_spans": {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 8, "stride": 8},
+             "tokenizer_config": {}, "pooling": {"@layers": "reduce_mean.v1"}, "grad_factor": 1.0}
+    assert Expander().block(block).receptive_field.startswith("its 8-")
+    base = _transformer_outputs(dict(block), WORDS)
+    assert base.shape == (30, 32)
+    for i in (0, 7, 8, 15, 29):
+        changed_words = list(WORDS)
+        changed_words[i] = "hello" if WORDS[i] != "hello" else "world"
+        out = _transformer_outputs(dict(block), changed_words)
+        # other windows may be padded to another length: equal up to float rounding
+        changed = {j for j in range(len(WORDS)) if not numpy.allclose(out[j], base[j], atol=1e-5)}
+        assert changed == set(range(i - i % 8, min(len(WORDS), i - i % 8 + 8))), i
+
+
+def test_a_transformer_over_the_whole_doc_sees_the_whole_doc(tiny_bert) -> None:
+    block = {"@architectures": "spacy-transformers.Tok2VecTransformer.v1", "name": str(tiny_bert),
+             "get_spans": {"@span_getters": "spacy-transformers.doc_spans.v1"},
+             "tokenizer_config": {}, "pooling": {"@layers": "reduce_mean.v1"}, "grad_factor": 1.0}
+    assert Expander().block(block).receptive_field == "the whole document"
+    base = _transformer_outputs(dict(block), WORDS)
+    changed_words = list(WORDS)
+    changed_words[15] = "hello"
+    out = _transformer_outputs(dict(block), changed_words)
+    assert all(not numpy.allclose(out[j], base[j], atol=1e-5) for j in range(len(WORDS)))

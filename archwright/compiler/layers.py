@@ -521,10 +521,11 @@ def span_finder(block: dict, expander: Expander) -> Expansion | None:
 
 
 def _transformer_field(get_spans: Any) -> Field:
-    """A transformer sees the span its span getter cuts: a strided window, the sentence or the doc."""
+    """A transformer sees the span its span getter cuts: a window of tokens, the sentence or the doc."""
     name = get_spans.get("@span_getters", "") if isinstance(get_spans, dict) else ""
-    if name.endswith("strided_spans.v1"):
-        return f"its {get_spans.get('window', 128)}-wordpiece window"
+    if name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces); overlaps see both
+        window, stride = get_spans.get("window", 128), get_spans.get("stride", 96)
+        return f"its {window}-token window" + (f" (windows overlap: stride {stride})" if stride < window else "")
     if name.endswith("sent_spans.v1"):
         return "its sentence"
     return WHOLE_DOC

@@ -16,11 +16,11 @@ from typing import Any
 from ...diagnostics import Diagnostic, render_human
 from ..compilation import Compilation
 from ..registry import factories, registry_keys
-from . import heads, optional, tok2vec
+from . import _layers, heads, optional, tok2vec, transformers
 from ._context import ASSUMED, Context, Unbuildable
 from .vectors import load_vectors
 
-BUILDERS = {**tok2vec.BUILDERS, **heads.BUILDERS, **optional.BUILDERS}
+BUILDERS = {**tok2vec.BUILDERS, **heads.BUILDERS, **optional.BUILDERS, **transformers.BUILDERS}
 # 100 million parameters: 400 MB of float32 weights (800 MB with their gradients), over 30 times
 # the largest CNN pipeline spaCy ships; a transformer base model (~125M) needs --max-params.
 DEFAULT_MAX_PARAMS = 100_000_000
@@ -94,10 +94,12 @@ def shape_of(output: Any) -> str:
 
 
 def sum_params(model: Any) -> int:
-    """The parameters of a built model, each node once."""
+    """The parameters of a built model, each node once, with those PyTorch holds (a BiLSTM's,
+    a transformer's) counted once per shim."""
     from ._layers import sum_pieces
 
-    return sum_pieces(model)
+    shims = {id(shim): shim for node in model.walk() for shim in node.shims}
+    return sum_pieces(model) + sum(p.numel() for shim in shims.values() for p in shim._model.parameters())
 
 
 def _components(data: dict) -> list[tuple[str, str, dict]]:
@@ -189,13 +191,15 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
             "AW507", f"label counts given for {unknown[0]!r}, which has no model", config_path="components",
             hint=f"components with a model: {', '.join(names) or 'none'}")])
     sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
+    for name, _, block in components:  # a transformer's width and weights, from its local directory
+        sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
     wanted = _wanted(components, component)
     static = Compilation(compilation.text, path=compilation.path, overrides=compilation.overrides,
                          labels={n: {**ASSUMED, **s} for n, s in sizes.items()}) if compilation.text else compilation
     _guard(static, wanted, max_params, sizes, text)
     pipeline = Pipeline()
     errors: list[Diagnostic] = []
-    upstreams: dict[str, Any] = {}
+    upstreams: dict[str, dict[str, Any]] = {}  # "tok2vec" or "transformer" -> name -> model
     for name, factory, block in components:
         if name not in wanted:
             continue
@@ -207,11 +211,14 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
             errors.append(_located(e.diagnostic, compilation))
             continue
         for listener in ctx.listeners:
-            upstream = _upstream(listener.attrs["upstream_name"], upstreams)
-            if upstream is not None:
-                listener.attrs["upstream"] = upstream
-        if factory == "tok2vec":
-            upstreams[name] = model
+            kind = listener.attrs.get("upstream_kind", "tok2vec")
+            upstream = _upstream(listener.attrs["upstream_name"], upstreams.get(kind, {}))
+            if upstream is not None and kind == "transformer":
+                transformers.connect(listener, upstream)
+            elif upstream is not None:
+                _layers.with_upstream(listener, upstream)
+        if factory in ("tok2vec", "transformer"):
+            upstreams.setdefault(factory, {})[name] = model
         pipeline[name] = model
         pipeline.factories[name] = factory
         pipeline.sizes[name] = {**sizes[name], **ctx.assumed}
@@ -258,20 +265,25 @@ def _wanted(components: list[tuple[str, str, dict]], component: str | None) -> l
     names = [name for name, _, _ in components]
     if component is None:
         return names
-    # a listener needs its upstream tok2vec: keep the tok2vec components before it
+    # a listener needs its upstream: keep the tok2vec (transformer) components before it
     keep = {component}
-    if _listens({n: b for n, _, b in components}[component]):
-        keep |= {n for n, f, _ in components if f == "tok2vec"}
+    kind = _listens({n: b for n, _, b in components}[component])
+    if kind:
+        keep |= {n for n, f, _ in components if f == kind}
     return [n for n in names if n in keep]
 
 
-def _listens(block: Any) -> bool:
+LISTENERS = {"spacy.Tok2VecListener.v1": "tok2vec", "spacy-transformers.TransformerListener.v1": "transformer"}
+
+
+def _listens(block: Any) -> str | None:
+    """The kind of upstream component a block listens to, if it does."""
     if isinstance(block, dict):
         keys = registry_keys(block)
-        if keys and block[keys[0]] == "spacy.Tok2VecListener.v1":
-            return True
-        return any(_listens(v) for v in block.values())
-    return False
+        if keys and block[keys[0]] in LISTENERS:
+            return LISTENERS[block[keys[0]]]
+        return next((kind for kind in map(_listens, block.values()) if kind), None)
+    return None
 
 
 def _upstream(wanted: str, upstreams: dict[str, Any]) -> Any:

@@ -1,6 +1,6 @@
-"""Builders that need more than Thinc: transformers (spacy-transformers), pretraining objectives
-(the tok2vec they train, and vectors for PretrainVectors) and knowledge bases (a file, read only
-when the user builds)."""
+"""Builders that need more than Thinc: pretraining objectives (the tok2vec they train, and
+vectors for PretrainVectors) and knowledge bases (a file, read only when the user builds).
+Transformers are in transformers.py."""
 
 from __future__ import annotations
 
@@ -12,16 +12,6 @@ from thinc.api import LayerNorm, Linear, Maxout, Model, MultiSoftmax, chain, lis
 from ...diagnostics import Diagnostic
 from ._context import Context, Unbuildable
 from .tok2vec import require
-
-
-def transformer(block: dict, ctx: Context) -> Model:
-    """spacy-transformers' models wrap a Hugging Face model; archwright does not build them itself."""
-    name = block.get("@architectures", "spacy-transformers")
-    require("spacy_transformers", name, "transformers", ctx)
-    raise Unbuildable(Diagnostic(
-        "AW501", f"{name}: building transformer models is not supported yet (spacy-transformers is installed, "
-        "but archwright has no builder for its models)", config_path=ctx.path,
-        hint="validate and inspect the config with `archwright check`/`graph`; build it with spaCy"))
 
 
 def _masked_language_model(wrapped: Model) -> Model:
@@ -107,13 +97,6 @@ def candidate_generator(block: dict, ctx: Context) -> Any:
 
 
 BUILDERS = {
-    "spacy-transformers.TransformerModel.v1": transformer,
-    "spacy-transformers.TransformerModel.v2": transformer,
-    "spacy-transformers.TransformerModel.v3": transformer,
-    "spacy-transformers.TransformerListener.v1": transformer,
-    "spacy-transformers.Tok2VecTransformer.v1": transformer,
-    "spacy-transformers.Tok2VecTransformer.v2": transformer,
-    "spacy-transformers.Tok2VecTransformer.v3": transformer,
     "spacy.PretrainVectors.v1": pretrain_vectors,
     "spacy.PretrainCharacters.v1": pretrain_characters,
     "spacy.EmptyKB.v1": empty_kb,
