@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from pathlib import Path
 
 import numpy
@@ -17,7 +18,7 @@ import archwright
 from archwright.compiler.build import BuildError, build, build_architecture, model_input, sum_params
 from archwright.compiler.build._layers import VectorsTable
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.doc import Doc, hash_string, tokenize, word_shape
+from archwright.compiler.doc import ATTRIBUTES, Doc, hash_string, tokenize, word_shape
 from archwright.compiler.registry import default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +57,38 @@ def test_hash_and_shape_equal_spacys_for_any_text(text: str) -> None:
         return  # lone surrogates cannot be encoded as UTF-8 (by spaCy either)
     assert hash_string(text) == spacy_hash(text)
     assert word_shape(text) == spacy_shape(text)
+
+
+FLAGS = [a for a in ATTRIBUTES if a.startswith(("IS_", "LIKE_")) or a == "LENGTH"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["42", "3.5", "-7", "1/2", "(", "»", "''", "$", "€", "a@b.co", "Title",
+                                            "UPPER", "  ", "!?", "naïve", "٣"]),
+                          st.text(min_size=1, max_size=12).filter(lambda w: not any("\ud800" <= c <= "\udfff"
+                                                                                     for c in w))),
+                min_size=1, max_size=8))
+def test_lexical_flags_equal_spacys_language_independent_ones(words: list[str]) -> None:
+    """IS_DIGIT, IS_PUNCT, LIKE_NUM ... as spaCy's multi-language pipeline computes them (a
+    language may add number words or a stop list)."""
+    from spacy.tokens import Doc as SpacyDoc
+
+    theirs = SpacyDoc(_multi_language().vocab, words=words)
+    assert (Doc(words).to_array(FLAGS) == theirs.to_array(FLAGS)).all()
+
+
+@lru_cache(maxsize=1)
+def _multi_language():
+    import spacy
+
+    return spacy.blank("xx")
+
+
+def test_a_token_attribute_archwright_does_not_compute_is_a_diagnostic() -> None:
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.MultiHashEmbed.v2", width=8, attrs=["NORM", "LIKE_URL"], rows=[10, 10],
+                           include_static_vectors=False)
+    assert e.value.diagnostics[0].code == "AW505" and "'LIKE_URL'" in e.value.diagnostics[0].message
 
 
 def test_tokenizer_splits_words_and_punctuation() -> None:
@@ -310,3 +343,26 @@ def test_cli_build_errors(capsys) -> None:
     assert code == 1 and "AW507" in err
     code, out, err = run_cli(capsys, "build", path, "--component", "ner")
     assert code == 0 and "AW551" in err and out.splitlines()[0].startswith("tok2vec")
+
+
+ACCEPTED = [p.name for p in sorted(REAL.glob("*.cfg")) if Compilation(p).ok] if REAL.is_dir() else []
+# what a config may need that is not in it: vectors, a knowledge base, a downloaded transformer;
+# or nothing to build (an empty pipeline)
+EXTERNAL = {"AW502", "AW504", "AW507", "AW508"}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_every_accepted_real_config_builds_with_its_static_counts_or_says_what_it_needs(name: str) -> None:
+    try:
+        pipeline = build(REAL / name)
+    except BuildError as e:
+        errors = [d for d in e.diagnostics if d.is_error]
+        # a plugin's architecture (spacy-experimental, spacy-llm ...) has no builder
+        assert all(d.code in EXTERNAL or d.code == "AW505" and "has no builder for" in d.message for d in errors), \
+            [(d.code, d.message) for d in errors]
+        return
+    graph = Compilation(REAL / name, labels=pipeline.sizes).graph
+    for component, model in pipeline.items():
+        expansion = graph.components[component].expansion
+        assert expansion.layer.count.given(pipeline.sizes[component]).constant == sum_params(model), component

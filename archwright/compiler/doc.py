@@ -10,6 +10,7 @@ standard library and numpy are used here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -87,9 +88,38 @@ _STRINGS = {
     "SUFFIX": lambda t: t[-3:],
     "SHAPE": word_shape,
 }
+
+
+def _punct(text: str) -> bool:
+    return all(unicodedata.category(c).startswith("P") for c in text)
+
+
+def _like_num(text: str) -> bool:
+    """spaCy's language-independent rule (a language may add its number words)."""
+    text = (text[1:] if text.startswith(("+", "-", "±", "~")) else text).replace(",", "").replace(".", "")
+    if text.isdigit():
+        return True
+    num, _, denom = text.partition("/")
+    return text.count("/") == 1 and num.isdigit() and denom.isdigit()
+
+
+_QUOTES = ('"', "'", "`", "«", "»", "‘", "’", "‚", "‛", "“", "”", "„", "‟", "‹", "›", "❮", "❯", "''", "``")
+_LEFT = ("(", "[", "{", "<", '"', "'", "«", "‘", "‚", "‛", "“", "„", "‟", "‹", "❮", "``")
+_RIGHT = (")", "]", "}", ">", '"', "'", "»", "’", "”", "›", "❯", "''")
+_EMAIL = re.compile(r"([a-zA-Z0-9_.+-]+@[a-zA-Z0-9-]+\.[a-zA-Z0-9-.]+)")
+# spaCy's lexical flags (its default getters; 1 or 0) and LENGTH. IS_STOP is 0: the stop list
+# belongs to a language, which a Doc of ours does not have.
+_NUMBERS = {
+    "IS_ALPHA": str.isalpha, "IS_ASCII": lambda t: all(ord(c) < 128 for c in t), "IS_DIGIT": str.isdigit,
+    "IS_LOWER": str.islower, "IS_UPPER": str.isupper, "IS_TITLE": str.istitle, "IS_SPACE": str.isspace,
+    "IS_PUNCT": _punct, "IS_BRACKET": lambda t: t in ("(", ")", "[", "]", "{", "}", "<", ">"),
+    "IS_QUOTE": lambda t: t in _QUOTES, "IS_LEFT_PUNCT": lambda t: t in _LEFT, "IS_RIGHT_PUNCT": lambda t: t in _RIGHT,
+    "IS_CURRENCY": lambda t: all(unicodedata.category(c) == "Sc" for c in t), "LIKE_NUM": _like_num,
+    "LIKE_EMAIL": lambda t: bool(_EMAIL.match(t)), "IS_STOP": lambda t: False, "LENGTH": len,
+}
 # annotations a Doc of ours never has: unset, as in a spaCy Doc no component annotated (id 0)
 _UNSET = ("TAG", "POS", "DEP", "LEMMA", "ENT_TYPE", "ENT_IOB", "ENT_KB_ID", "HEAD", "MORPH", "SENT_START")
-ATTRIBUTES = tuple(_STRINGS) + ("ID",) + _UNSET
+ATTRIBUTES = tuple(_STRINGS) + ("ID",) + tuple(_NUMBERS) + _UNSET
 
 
 class Token(NamedTuple):
@@ -181,6 +211,8 @@ class Doc:
             return string_id(_STRINGS[attr](word))
         if attr == "ID":  # spaCy's is the word's row in its vocab; a stable stand-in: the ORTH id
             return string_id(word)
+        if attr in _NUMBERS:
+            return int(_NUMBERS[attr](word))
         return 0
 
     def to_utf8_array(self, nr_char: int) -> Any:

@@ -23,6 +23,7 @@ from thinc.api import (
 )
 
 from ...diagnostics import Diagnostic
+from ..doc import ATTRIBUTES
 from . import _layers
 from ._context import Context, Unbuildable
 
@@ -39,6 +40,7 @@ def _multi_hash_embed(width: int, attrs: list[str], rows: list[int], ctx: Contex
     if len(rows) != len(attrs):
         raise Unbuildable(Diagnostic("AW505", f"`attrs` has {len(attrs)} entries but `rows` has {len(rows)}",
                                      config_path=ctx.path, hint="give one row count per attribute"))
+    _known_attributes(attrs, ctx)
     tables = [HashEmbed(width, n, column=i, seed=8 + i, dropout=0.0) for i, n in enumerate(rows)]
     mix = with_array(_normalized_maxout(width, width * (len(tables) + static)))
     features = [_layers.extract_features(list(attrs)), list2ragged(), with_array(concatenate(*tables))]
@@ -160,7 +162,17 @@ def static_vectors(block: dict, ctx: Context) -> Model:
 
 
 def feature_extractor(block: dict, ctx: Context) -> Model:
-    return _layers.extract_features([str(c) for c in block["columns"]])
+    columns = [str(c) for c in block["columns"]]
+    _known_attributes(columns, ctx)
+    return _layers.extract_features(columns)
+
+
+def _known_attributes(names: list[str], ctx: Context) -> None:
+    unknown = [name for name in names if name not in ATTRIBUTES]
+    if unknown:
+        raise Unbuildable(Diagnostic(
+            "AW505", f"archwright's Doc does not compute the token attribute {unknown[0]!r}",
+            config_path=ctx.path, hint=f"use one of {', '.join(ATTRIBUTES)}"))
 
 
 def require(module: str, architecture: str, extra: str, ctx: Context) -> None:
