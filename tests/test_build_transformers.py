@@ -428,3 +428,24 @@ def test_without_the_transformers_package_it_says_what_to_install(tiny: Path, mo
         build_architecture("spacy-transformers.TransformerModel.v1", name=str(tiny), get_spans=SPANS)
     (d,) = e.value.diagnostics
     assert d.code == "AW501" and d.hint == "pip install 'archwright[transformers]'"
+
+
+def test_with_read_files_off_nothing_the_config_names_is_read(tiny: Path, monkeypatch) -> None:
+    """What the explorer does for pasted configs: the model directory exists, but is not opened."""
+    import sys
+
+    opened = []
+    hook_on = [True]
+
+    def audit(event: str, args: tuple) -> None:
+        if hook_on[0] and event in ("open", "os.listdir", "os.scandir") and str(tiny) in str(args[0]):
+            opened.append(args[0])
+
+    sys.addaudithook(audit)
+    try:
+        with pytest.raises(BuildError) as e:
+            build(_pipeline_config(tiny), read_files=False)
+    finally:
+        hook_on[0] = False
+    assert {d.code for d in e.value.diagnostics if d.is_error} == {"AW509"}
+    assert opened == []

@@ -409,3 +409,27 @@ def test_override_fields_are_the_plain_numbers_as_written() -> None:
     assert fields["components.tok2vec.model.encode.width"] == 96
     assert "components.tok2vec.model.embed.width" not in fields  # a reference: overridden at its target
     assert not any(re.search(r"\.(nO|upstream)$", path) for path in fields)  # nO = null is not a number
+
+
+def test_running_a_transformer_pipeline_never_opens_the_model_directory_it_names(at: AppTest, tmp_path) -> None:
+    model = tmp_path / "tiny-model"
+    model.mkdir()
+    (model / "config.json").write_text('{"model_type": "bert"}')
+    text = (ROOT / "examples" / "transformer.cfg").read_text(encoding="utf-8").replace('"roberta-base"', f'"{model}"')
+    assert str(model) in text
+    seen: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event in ("open", "os.listdir", "os.scandir", "os.stat"):
+            seen.append(str(args[0]))
+
+    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
+    try:
+        _paste(at, text)
+        at.button(key="run_models").click().run()
+    finally:
+        watching[0] = False
+    assert not at.exception, at.exception
+    assert any("reading such files is turned off" in e.value for e in at.error)
+    assert not [s for s in seen if str(model) in s]

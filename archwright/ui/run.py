@@ -1,7 +1,8 @@
 """Run the pipeline's models on a sentence with real Thinc layers (`archwright.build`, imported
 only when asked). The build checks the static parameter count against a budget before it
-allocates, and components whose initialization would read a file the config names (a
-knowledge base) are left out, so a pasted config can neither exhaust memory nor reach the disk."""
+allocates; it reads no file the config names (a transformer's model directory is refused,
+AW509), and components that would load a knowledge base from a file are left out, so a pasted
+config can neither exhaust memory nor reach the disk."""
 
 from __future__ import annotations
 
@@ -50,8 +51,9 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     notes = [f"`{name}` is not built here: it loads a knowledge base from a file." for name in skipped]
     rows: list[dict[str, Any]] = []
     try:
-        pipelines = [build(compilation, labels=compilation.labels, max_params=MAX_BUILD_PARAMS)] if not skipped \
-            else [build(compilation, name, labels=compilation.labels, max_params=MAX_BUILD_PARAMS) for name in wanted]
+        settings = {"labels": compilation.labels, "max_params": MAX_BUILD_PARAMS, "read_files": False}
+        pipelines = [build(compilation, **settings)] if not skipped \
+            else [build(compilation, name, **settings) for name in wanted]
         seen: set[str] = set()
         for pipeline in pipelines:
             notes += [d.message for d in pipeline.diagnostics if d.message not in notes]

@@ -17,7 +17,7 @@ from ...diagnostics import Diagnostic, render_human
 from ..compilation import Compilation
 from ..registry import factories, registry_keys
 from . import _layers, heads, optional, tok2vec, transformers
-from ._context import ASSUMED, Context, Unbuildable
+from ._context import ASSUMED, Context, Unbuildable, files_not_read
 from .vectors import load_vectors
 
 BUILDERS = {**tok2vec.BUILDERS, **heads.BUILDERS, **optional.BUILDERS, **transformers.BUILDERS}
@@ -160,14 +160,16 @@ def _guard(compilation: Compilation, wanted: list[str], budget: int, sizes: dict
 def build(source: str | os.PathLike | Compilation, component: str | None = None, *,
           labels: dict[str, dict[str, int]] | None = None, vectors: Any = None,
           max_params: int = DEFAULT_MAX_PARAMS, initialize: bool = True,
-          sample: Iterable[Any] | None = None) -> Pipeline:
+          sample: Iterable[Any] | None = None, read_files: bool = True) -> Pipeline:
     """One Thinc model per component (only `component` and what it listens to, when named),
     initialized on sample docs unless `initialize=False`.
 
     `labels` gives data-dependent sizes per component ({"tagger": {"n_labels": 17}}; for parsers
     "n_actions", for the entity linker "entity_vector_length"); a size neither there nor in the
     config is assumed and reported. `vectors` is a vectors table: {word: vector}, a path to a text
-    file of vectors, or a VectorsTable. Raises BuildError with diagnostics."""
+    file of vectors, or a VectorsTable. With `read_files=False` nothing the config names is read
+    (a transformer's model directory, a knowledge base): such a component is refused (AW509), as
+    the explorer does for pasted configs. Raises BuildError with diagnostics."""
     compilation = source if isinstance(source, Compilation) else Compilation(source)
     text = compilation.text
     if not compilation.ok or compilation.resolved is None:
@@ -192,7 +194,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
             "AW507", f"label counts given for {unknown[0]!r}, which has no model", config_path="components",
             hint=f"components with a model: {', '.join(names) or 'none'}")])
     sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
-    for name, _, block in components:  # a transformer's width and weights, from its local directory
+    for name, _, block in components if read_files else ():  # a transformer's sizes, from its directory
         sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
     wanted = _wanted(components, component)
     static = Compilation(compilation.text, path=compilation.path, overrides=compilation.overrides,
@@ -204,7 +206,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     for name, factory, block in components:
         if name not in wanted:
             continue
-        ctx = Context(BUILDERS, sizes[name], table, path=f"components.{name}.model")
+        ctx = Context(BUILDERS, sizes[name], table, path=f"components.{name}.model", read_files=read_files)
         started = time.perf_counter()
         try:
             model = ctx.block(block)
@@ -230,7 +232,8 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
                 hint=f"give it with --labels {name}=N (labels={{{name!r}: {{{symbol!r}: N}}}} in Python)"),
                 compilation))
         pipeline.seconds[name] = time.perf_counter() - started
-    errors += _knowledge_bases(compilation, [n for n in wanted if "entity_vector_length" not in sizes[n]])
+    errors += _knowledge_bases(compilation, [n for n in wanted if "entity_vector_length" not in sizes[n]],
+                               read_files)
     if errors:
         raise BuildError(compilation.path, text, errors + pipeline.diagnostics)
     if initialize:
@@ -242,7 +245,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     return pipeline
 
 
-def _knowledge_bases(compilation: Compilation, wanted: list[str]) -> list[Diagnostic]:
+def _knowledge_bases(compilation: Compilation, wanted: list[str], read_files: bool) -> list[Diagnostic]:
     """A KBFromFile loader in [initialize] gives the entity vector length when the caller did not:
     its file must then exist. (Reading its length needs spaCy's KB format: not done yet, the
     length is assumed and reported.)"""
@@ -254,7 +257,10 @@ def _knowledge_bases(compilation: Compilation, wanted: list[str]) -> list[Diagno
         loader = components.get(name, {}).get("kb_loader") if isinstance(components.get(name), dict) else None
         if isinstance(loader, dict) and loader.get("@misc") == "spacy.KBFromFile.v1":
             path = loader.get("kb_path")
-            if not isinstance(path, str) or not os.path.exists(path):
+            if not read_files:
+                problems.append(_located(files_not_read(f"initialize.components.{name}.kb_loader.kb_path",
+                                                        "a knowledge base"), compilation))
+            elif not isinstance(path, str) or not os.path.exists(path):
                 problems.append(_located(Diagnostic(
                     "AW504", f"the knowledge base file {path!r} of component {name!r} does not exist",
                     config_path=f"initialize.components.{name}.kb_loader.kb_path",

@@ -23,12 +23,12 @@ class Unbuildable(Exception):
 
 class Context:
     def __init__(self, builders: dict[str, Callable], sizes: dict[str, int] | None = None, vectors: Any = None,
-                 path: str = "", allow_files: bool = False) -> None:
+                 path: str = "", read_files: bool = True) -> None:
         self.builders = builders
         self.sizes = dict(sizes or {})  # n_labels, n_actions, entity_vector_length for this component
         self.vectors = vectors  # a VectorsTable, or None
         self.path = path  # config path of the block being built, for diagnostics
-        self.allow_files = allow_files
+        self.read_files = read_files  # may a builder read a file the config names?
         self.assumed: dict[str, int] = {}
         self.listeners: list = []
 
@@ -68,3 +68,10 @@ class Context:
                 hint="pass `--vectors FILE` (a text file: one word and its numbers per line) or "
                      "`vectors={word: vector}` in the Python API"))
         return self.vectors
+
+
+def files_not_read(config_path: str, what: str) -> Diagnostic:
+    """A block that needs a file the config names, built where such files are not read."""
+    return Diagnostic("AW509", f"{what} is read from a file the config names, and reading such files is "
+                      "turned off here", config_path=config_path,
+                      hint="build it with the archwright command or build() on your own machine")

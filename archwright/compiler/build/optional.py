@@ -10,7 +10,7 @@ from typing import Any
 from thinc.api import LayerNorm, Linear, Maxout, Model, MultiSoftmax, chain, list2array, zero_init
 
 from ...diagnostics import Diagnostic
-from ._context import Context, Unbuildable
+from ._context import Context, Unbuildable, files_not_read
 from .tok2vec import require
 
 
@@ -75,8 +75,11 @@ def kb_from_file(block: dict, ctx: Context) -> Any:
     """The KB in `kb_path` (spaCy's binary format, read with spaCy) when the returned loader is
     called, never before."""
     path = block["kb_path"]
+    read_files = ctx.read_files
 
     def load(vocab=None) -> Any:
+        if not read_files:
+            raise Unbuildable(files_not_read(f"{ctx.path}.kb_path", "a knowledge base"))
         if not os.path.exists(path):
             raise Unbuildable(Diagnostic("AW504", f"the knowledge base file {path} does not exist",
                                          config_path=f"{ctx.path}.kb_path", hint="point kb_path at a KB "

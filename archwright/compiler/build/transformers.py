@@ -22,7 +22,7 @@ from thinc.api import Model, Ragged, chain, reduce_first, reduce_last, reduce_ma
 
 from ...diagnostics import Diagnostic
 from . import _layers
-from ._context import Context, Unbuildable
+from ._context import Context, Unbuildable, files_not_read
 from .tok2vec import require
 
 # settings that would let a model directory run its own Python code: a config never may
@@ -350,6 +350,8 @@ def hf_wrapper(hf_model: Any) -> Model:
 
 def transformer_model(block: dict, ctx: Context) -> Model:
     name = block.get("@architectures", "spacy-transformers.TransformerModel")
+    if not ctx.read_files:
+        raise Unbuildable(files_not_read(f"{ctx.path}.name", "a transformer's model"))
     directory = model_directory(block.get("name"), ctx.path)
     require("transformers", name, "transformers", ctx)
     require("torch", name, "transformers", ctx)
