@@ -85,3 +85,12 @@ def test_summary_table_and_errors(capsys) -> None:
     broken = ROOT / "docs" / "broken_example.cfg"
     assert main(["summary", str(broken)]) == 1
     assert "AW208" in capsys.readouterr().err
+
+
+def test_a_transformers_width_is_one_symbol_across_its_listeners(capsys) -> None:
+    transformer = ROOT / "examples" / "transformer.cfg"
+    report = summary(archwright.compile(transformer).graph)
+    assert "hidden_width(transformer)·n_labels(tagger)" in report["total_params"]
+    assert "hidden_width(tagger)" not in report["total_params"]
+    given = summary(archwright.compile(transformer, labels={"transformer": {"hidden_width": 768}}).graph)
+    assert given["components"]["tagger"]["params"] == "769·n_labels"

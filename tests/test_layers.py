@@ -189,8 +189,10 @@ def test_a_transformers_width_and_weights_stay_symbols_until_given() -> None:
     tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
     upstream = Expander().block(transformer)
     assert str(upstream.layer.count) == "transformer_params" and upstream.width == "hidden_width"
+    # the listener's width is the transformer's: its symbol keeps its owner's name in every total
     count = Expander(upstreams={"transformer": ("transformer", upstream)}).block(tagger).layer.count
-    assert str(count) == "hidden_width·n_labels + n_labels"
-    assert count.given({"hidden_width": 768, "n_labels": 17}) == Count(768 * 17 + 17)
+    assert str(count) == "hidden_width(transformer)·n_labels + n_labels"
+    assert str(count.qualified("tagger")) == "hidden_width(transformer)·n_labels(tagger) + n_labels(tagger)"
+    assert count.given({"hidden_width(transformer)": 768, "n_labels": 17}) == Count(768 * 17 + 17)
     known = Expander({"hidden_width": 768, "transformer_params": 124_645_632}).block(transformer)
     assert known.layer.count == Count(124_645_632) and known.width == 768

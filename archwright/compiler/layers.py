@@ -102,7 +102,8 @@ class Count(NamedTuple):
 
     def qualified(self, owner: str) -> "Count":
         """The same count with its symbols named after their owner (`n_labels(tagger)`)."""
-        return Count(self.constant, tuple((tuple(f"{s}({owner})" for s in m), c) for m, c in self.terms))
+        return Count(self.constant, tuple((tuple(s if "(" in s else f"{s}({owner})" for s in m), c)
+                                          for m, c in self.terms))
 
     def __str__(self) -> str:
         parts = [f"{self.constant:,}"] if self.constant or not self.terms else []
@@ -176,12 +177,14 @@ class Expander:
         """A data-dependent size: its value when given, else the symbol itself."""
         return self.labels.get(name, name)
 
-    def upstream(self, wanted: str, kind: str) -> "Expansion | None":
-        """The expansion of a listener's upstream: the component named `wanted`, or with "*" the
-        first one of `kind` ("tok2vec" or "transformer")."""
+    def upstream(self, wanted: str, kind: str) -> "tuple[str, Expansion] | None":
+        """A listener's upstream, (name, expansion): the component named `wanted`, or with "*"
+        the first one of `kind` ("tok2vec" or "transformer")."""
         if wanted in self.upstreams:
-            return self.upstreams[wanted][1]
-        return next((e for factory, e in self.upstreams.values() if factory == kind), None) if wanted == "*" else None
+            return wanted, self.upstreams[wanted][1]
+        found = (name for name, (factory, _) in self.upstreams.items() if factory == kind)
+        name = next(found, None) if wanted == "*" else None
+        return (name, self.upstreams[name][1]) if name is not None else None
 
     def block(self, block: dict[str, Any]) -> Expansion | None:
         keys = registry_keys(block)
@@ -302,7 +305,7 @@ def listener(block: dict, expander: Expander) -> Expansion:
     """A listener holds no weights (its upstream component's are counted once, there) and sees
     what its upstream sees."""
     upstream = expander.upstream(block.get("upstream", "*"), "tok2vec")
-    field = upstream.receptive_field if upstream else expander.upstream_field
+    field = upstream[1].receptive_field if upstream else expander.upstream_field
     if field is None:
         field = "what its upstream sees"
     return Expansion(Layer("tok2vec_listener", {"nO": block["width"]}, field=field), block["width"], field)
@@ -543,8 +546,13 @@ def transformer_model(block: dict, expander: Expander) -> Expansion:
 def transformer_listener(block: dict, expander: Expander) -> Expansion:
     """Wordpiece vectors of the upstream transformer, pooled per token; no weights of its own."""
     upstream = expander.upstream(block.get("upstream", "*"), "transformer")
-    width = upstream.width if upstream else expander.symbol("hidden_width")
-    field = upstream.receptive_field if upstream else "what its upstream sees"
+    if upstream is None:
+        width, field = expander.symbol("hidden_width"), "what its upstream sees"
+    else:  # the upstream's width; while unknown, its symbol, named after the transformer that owns it
+        name, expansion = upstream
+        width, field = expansion.width, expansion.receptive_field
+        if isinstance(width, str):
+            width = f"{width}({name})"
     return Expansion(Layer("transformer_listener", {"nO": width}, children=(Layer("pooling", {}),), field=field),
                      width, field)
 
