@@ -8,7 +8,7 @@ import pytest
 
 from archwright.compiler.build import build_architecture
 from archwright.compiler.doc import Doc
-from archwright.compiler.layers import Expander
+from archwright.compiler.layers import Expander, Window
 
 EMBED = {"@architectures": "spacy.MultiHashEmbed.v2", "width": 16, "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
          "rows": [500, 200, 200, 200], "include_static_vectors": False}
@@ -93,13 +93,16 @@ def _transformer_outputs(block: dict, words: list[str]):
     return model.predict([Doc(words)])[0]
 
 
-def test_a_transformer_sees_exactly_its_window_of_tokens(tiny_bert) -> None:
-    """strided_spans with window = stride = 8: non-overlapping windows of 8 tokens (Doc positions,
-    not wordpieces); a token's change reaches every output in its window and none outside."""
+@pytest.mark.parametrize("window, stride", [(8, 8), (8, 4), (6, 5)])
+def test_a_transformer_sees_exactly_the_windows_that_hold_the_token(tiny_bert, window: int, stride: int) -> None:
+    """strided_spans cuts windows of tokens (Doc positions, not wordpieces); a token's change
+    reaches every output in the windows that hold it and none outside, as the static field says."""
     block = {"@architectures": "spacy-transformers.Tok2VecTransformer.v1", "name": str(tiny_bert),
-             "get_spans": {"@span_getters": "spacy-transformers.strided_spans.v1", "window": 8, "stride": 8},
+             "get_spans": {"@span_getters": "spacy-transformers.strided_spans.v1", "window": window,
+                           "stride": stride},
              "tokenizer_config": {}, "pooling": {"@layers": "reduce_mean.v1"}, "grad_factor": 1.0}
-    assert Expander().block(block).receptive_field.startswith("its 8-")
+    field = Expander().block(block).receptive_field
+    assert field == Window(window, stride)
     base = _transformer_outputs(dict(block), WORDS)
     assert base.shape == (30, 32)
     for i in (0, 7, 8, 15, 29):
@@ -108,7 +111,8 @@ def test_a_transformer_sees_exactly_its_window_of_tokens(tiny_bert) -> None:
         out = _transformer_outputs(dict(block), changed_words)
         # other windows may be padded to another length: equal up to float rounding
         changed = {j for j in range(len(WORDS)) if not numpy.allclose(out[j], base[j], atol=1e-5)}
-        assert changed == set(range(i - i % 8, min(len(WORDS), i - i % 8 + 8))), i
+        holding = [(a, b) for a, b in field.spans(len(WORDS)) if a <= i < b]
+        assert changed == {j for a, b in holding for j in range(a, b)}, i
 
 
 def test_a_transformer_over_the_whole_doc_sees_the_whole_doc(tiny_bert) -> None:

@@ -373,6 +373,15 @@ def test_a_token_sees_its_window_clipped_to_the_sentence(n: int, index: int, dep
     assert views.seen(n, index, "the whole document") == [True] * n
 
 
+def test_a_token_under_a_transformer_sees_the_windows_that_hold_it() -> None:
+    from archwright.compiler.layers import Window
+
+    # windows of 4 tokens, one every 2: [0, 4) [2, 6) [4, 8) [6, 9)
+    assert views.seen(9, 3, Window(4, 2)) == [True] * 6 + [False] * 3
+    assert views.seen(9, 0, Window(4, 2)) == [True] * 4 + [False] * 5
+    assert views.seen(9, 8, Window(4, 4)) == [False] * 8 + [True]  # the last window holds what is left
+
+
 def test_tokens_are_words_and_punctuation() -> None:
     assert views.tokenize("Don't stop, 2 go!") == ["Don", "'", "t", "stop", ",", "2", "go", "!"]
     assert len(views.tokenize("a " * 10_000)) == views.MAX_SENTENCE_CHARS // 2

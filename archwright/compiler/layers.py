@@ -120,9 +120,34 @@ def _product(shape: tuple[Dim, ...]) -> Count:
     return Count.of(polynomial)
 
 
-# A receptive field: tokens seen on each side of a token (an int), or a description of a larger
-# view: the whole document (pooled outputs, a BiLSTM) or a transformer's span.
-Field = Union[int, str]
+class Window(NamedTuple):
+    """A transformer's view through strided spans: windows of `size` tokens, one starting every
+    `stride` tokens; a token sees the windows it is in."""
+
+    size: int
+    stride: int
+
+    def __str__(self) -> str:
+        overlap = f" (windows overlap: stride {self.stride})" if self.stride < self.size else ""
+        return f"its {self.size}-token window{overlap}"
+
+    def spans(self, n_tokens: int) -> list[tuple[int, int]]:
+        """The (start, end) token spans of a doc, cut as spacy-transformers cuts them: the last
+        window holds what is left."""
+        spans, start = [], 0
+        for _ in range(n_tokens // self.stride):
+            spans.append((start, min(start + self.size, n_tokens)))
+            if start + self.size >= n_tokens:
+                return spans
+            start += self.stride
+        if start < n_tokens:  # the windows ran out before the end (or none started: a short doc)
+            spans.append((start, n_tokens))
+        return spans
+
+
+# A receptive field: tokens seen on each side of a token (an int), a transformer's windows, or a
+# description of a larger view: the whole document (pooled outputs, a BiLSTM), span or entity.
+Field = Union[int, str, Window]
 WHOLE_DOC = "the whole document"
 
 
@@ -526,9 +551,8 @@ def span_finder(block: dict, expander: Expander) -> Expansion | None:
 def _transformer_field(get_spans: Any) -> Field:
     """A transformer sees the span its span getter cuts: a window of tokens, the sentence or the doc."""
     name = get_spans.get("@span_getters", "") if isinstance(get_spans, dict) else ""
-    if name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces); overlaps see both
-        window, stride = get_spans.get("window", 128), get_spans.get("stride", 96)
-        return f"its {window}-token window" + (f" (windows overlap: stride {stride})" if stride < window else "")
+    if name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces)
+        return Window(get_spans.get("window", 128), get_spans.get("stride", 96))
     if name.endswith("sent_spans.v1"):
         return "its sentence"
     return WHOLE_DOC
@@ -676,8 +700,9 @@ EXPANSIONS: dict[str, Expand] = {
 
 
 def field_tokens(field: Field) -> int | str:
-    """Tokens one output vector sees in all: `2 * window_size * depth + 1` for a window encoder."""
-    return 2 * field + 1 if isinstance(field, int) else field
+    """Tokens one output vector sees in all (`2 * window_size * depth + 1` for a window
+    encoder), or a description of what it sees."""
+    return 2 * field + 1 if isinstance(field, int) else str(field)
 
 
 def receptive_field_tokens(expansion: Expansion) -> int | str:

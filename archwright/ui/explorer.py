@@ -159,7 +159,7 @@ def _parameters(graph, component: str) -> None:
 
 
 def _receptive_field(graph, component: str) -> None:
-    from ..compiler.layers import receptive_field_tokens
+    from ..compiler.layers import Window, receptive_field_tokens
 
     expansion = graph.components[component].expansion
     field = receptive_field_tokens(expansion)
@@ -171,7 +171,8 @@ def _receptive_field(graph, component: str) -> None:
         return
     index = st.selectbox("Token", range(len(tokens)), format_func=lambda i: f"{i}: {tokens[i]}",
                          index=min(len(tokens) // 2, len(tokens) - 1), key="token")
-    flags = views.seen(len(tokens), index, field)
+    windows = expansion.receptive_field  # a transformer's windows: which ones hold the token
+    flags = views.seen(len(tokens), index, windows if isinstance(windows, Window) else field)
     st.markdown(widgets.sentence_view(tokens, flags, index), unsafe_allow_html=True)
     st.caption(f"The output of `{component}` for “{tokens[index]}” sees {sum(flags)} of {len(tokens)} tokens "
                f"(receptive field: {views.field_text(field)}).")

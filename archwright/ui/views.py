@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compiler.compilation import Compilation, decode_config
+from ..compiler.layers import Window
 from ..compiler.registry import Card
 from ..diagnostics import Diagnostic, has_errors, sort_key
 
@@ -219,9 +220,13 @@ def tokenize(sentence: str) -> list[str]:
     return _TOKEN.findall(sentence[:MAX_SENTENCE_CHARS])
 
 
-def seen(n_tokens: int, index: int, field: int | str | None) -> list[bool]:
-    """Which tokens the vector of token `index` sees, for a field of `field` tokens (a
-    description such as "the whole document" or None: all of them)."""
+def seen(n_tokens: int, index: int, field: int | str | Window | None) -> list[bool]:
+    """Which tokens the vector of token `index` sees, for a field of `field` tokens, a
+    transformer's windows (those that hold the token), or a description such as "the whole
+    document" or None (all of them)."""
+    if isinstance(field, Window):
+        windows = [(start, end) for start, end in field.spans(n_tokens) if start <= index < end]
+        return [any(start <= i < end for start, end in windows) for i in range(n_tokens)]
     if not isinstance(field, int):
         return [True] * n_tokens
     side = (field - 1) // 2

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from thinc.api import Model, Ragged, chain, reduce_first, reduce_last, reduce_max, reduce_mean, reduce_sum
 
 from ...diagnostics import Diagnostic
+from ..layers import Window
 from . import _layers
 from ._context import Context, Unbuildable, files_not_read
 from .tok2vec import require
@@ -43,20 +44,10 @@ def strided_spans(block: dict, ctx: Context) -> Any:
                                      f"{window!r} and {stride!r}", config_path=ctx.path,
                                      hint="e.g. window = 128, stride = 96"))
 
+    windows = Window(window, stride)  # the same cutting the static receptive field describes
+
     def get_spans(docs: list) -> list[list[tuple[int, int]]]:
-        out = []
-        for doc in docs:
-            n, start, spans = len(doc), 0, []
-            for _ in range(n // stride):
-                spans.append((start, min(start + window, n)))
-                if start + window >= n:
-                    break
-                start += stride
-            else:  # the loop ran out before a window reached the end (or never ran: n < stride)
-                if start < n:
-                    spans.append((start, n))
-            out.append(spans)
-        return out
+        return [windows.spans(len(doc)) for doc in docs]
 
     return get_spans
 
