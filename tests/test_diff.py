@@ -154,3 +154,16 @@ def test_the_readme_example_is_what_archwright_prints(capsys, monkeypatch) -> No
     monkeypatch.chdir(ROOT)
     code, out, err = run_cli(capsys, *block.group(1).split())
     assert code == 1 and out + err == block.group(2)
+
+
+def test_a_resolved_diff_of_shared_sections_stops_and_says_so(tmp_path: Path, capsys) -> None:
+    """30 levels of sections that each reference the one below twice: 2^30 keys once resolved."""
+    lines = ["[s0]", "x = 1"]
+    for i in range(1, 31):
+        lines += [f"[s{i}]", f"p = ${{s{i - 1}}}", f"q = ${{s{i - 1}}}"]
+    (tmp_path / "a.cfg").write_text("\n".join(lines) + "\n")
+    (tmp_path / "b.cfg").write_text("\n".join(lines).replace("x = 1", "x = 2") + "\n")
+    code, out, _ = run_cli(capsys, "diff", str(tmp_path / "a.cfg"), str(tmp_path / "b.cfg"), "--resolved")
+    assert code == 1 and out.rstrip().endswith("compare without --resolved)")
+    code, out, _ = run_cli(capsys, "diff", str(tmp_path / "a.cfg"), str(tmp_path / "b.cfg"))
+    assert code == 1 and out.rstrip().endswith("0 added, 0 removed, 1 changed")

@@ -23,6 +23,7 @@ import copy
 import json
 import sys
 import re
+import reprlib
 import signal
 import warnings
 from contextlib import contextmanager
@@ -102,10 +103,17 @@ def same_graph(a, b, _seen: set | None = None) -> bool:
     return same_value(a, b)
 
 
+_REPR = reprlib.Repr()
+# at most 10 entries a level, 5 levels deep: a bounded walk whatever the config shares
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxlong = 5, 10, 10, 300, 100
+
+
 def _short(value, limit: int = 2000) -> str:
+    """A bounded repr: a config that shares sections (`p = ${s1}`, `q = ${s1}` at each of 30
+    levels) is small in memory but exponential when written out, as repr would."""
     try:
-        text = repr(value)
-    except (RecursionError, ValueError):  # deep nesting; ints over 4,300 digits
+        text = _REPR.repr(value)
+    except (RecursionError, ValueError):  # deep nesting
         text = "<unprintable>"
     return text if len(text) <= limit else text[:limit] + "..."
 

@@ -383,3 +383,32 @@ def test_self_containing_config_with_overrides_answers():
     """
     result = run_isolated(script, timeout=60, memory_bytes=2 * 1024 ** 3)
     assert not result["resolved"] and result["errors"]
+
+
+def test_shared_sections_stay_small_through_every_phase_and_the_explorer():
+    """30 levels of sections that each reference the one below twice: a few hundred lines, but
+    2^30 leaves written out as a tree. Compiling to the layer graph, the summary and the
+    explorer's view visit each section once (bounded time and memory)."""
+    script = """
+    import json, resource
+    from archwright.compiler.compilation import Compilation
+    from archwright.compiler.graph import summary
+    from archwright.ui import views
+    lines = ["[s0]", "x = 1"]
+    for i in range(1, 31):
+        lines += [f"[s{i}]", f"p = ${{s{i - 1}}}", f"q = ${{s{i - 1}}}"]
+    lines += ["[model]", '@architectures = "spacy-transformers.TransformerModel.v3"', 'name = "local-dir"',
+              "tokenizer_config = ${s30}", "[model.get_spans]", '@span_getters = "spacy-transformers.doc_spans.v1"']
+    text = "\\n".join(lines) + "\\n"
+    compilation = Compilation(text)
+    graph = compilation.graph
+    report = summary(graph) if graph is not None else None
+    explored = views.explore(text)
+    print(json.dumps({"codes": sorted({d.code for d in compilation.diagnostics}), "graph": graph is not None,
+                      "params": report["components"]["model"]["params"] if report else None,
+                      "explored": explored.problem == "" and explored.graph is not None,
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+    """
+    result = run_isolated(script, timeout=120, memory_bytes=2 * 1024 ** 3)
+    assert result["graph"] and result["explored"], result
+    assert result["params"] == "transformer_params"

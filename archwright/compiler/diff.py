@@ -256,12 +256,20 @@ def render_text(changes: list[Change], old_name: str, new_name: str, colour: boo
     if not changes:
         out.append("no differences")
     else:
-        out.append(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed")
+        out.append(f"{counts['added']} added, {counts['removed']} removed, {counts['changed']} changed"
+                   + (f" (stopped after {MAX_CHANGES:,}: shared sections repeat whole sections; compare "
+                      "without --resolved)" if truncated(changes) else ""))
     return "\n".join(out) + "\n"
+
+
+def truncated(changes: list[Change]) -> bool:
+    """Whether the comparison stopped at MAX_CHANGES before it was complete."""
+    return len(changes) > MAX_CHANGES
 
 
 def render_json(changes: list[Change], old_name: str, new_name: str, resolved: bool) -> str:
     data = {"old": old_name, "new": new_name, "resolved": resolved,
             "changes": [c.to_dict() for c in changes],
-            "summary": {kind: sum(c.change == kind for c in changes) for kind in ("added", "removed", "changed")}}
+            "summary": {kind: sum(c.change == kind for c in changes) for kind in ("added", "removed", "changed")},
+            "truncated": truncated(changes)}
     return json.dumps(data, indent=2, ensure_ascii=False, default=repr)

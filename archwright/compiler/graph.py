@@ -94,14 +94,17 @@ def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dic
     return models
 
 
-def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Expansion]):
-    """(path, expansion) of `block` and each block inside it that was expanded."""
-    if not isinstance(block, dict):
+def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Expansion], seen: set | None = None):
+    """(path, expansion) of `block` and each block inside it that was expanded. Each dict is
+    visited once: shared sections can make a small config exponentially large as a tree."""
+    seen = set() if seen is None else seen
+    if not isinstance(block, dict) or id(block) in seen:
         return
+    seen.add(id(block))
     if id(block) in expanded:
         yield path, expanded[id(block)]
     for key, value in block.items():
-        yield from _block_expansions(value, path + (key,), expanded)
+        yield from _block_expansions(value, path + (key,), expanded, seen)
 
 
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:

@@ -67,9 +67,13 @@ def decode_upload(data: bytes) -> tuple[str | None, str]:
 
 def size_problem(data: Any, path: str = "") -> str:
     """Why expanding this resolved config into layers would take too much memory, or ""."""
-    stack = [(path, data)]
+    stack, seen = [(path, data)], set()
     while stack:
         where, node = stack.pop()
+        if isinstance(node, (dict, list)):  # each once: shared sections repeat a dict many times
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
         if isinstance(node, dict):
             for key, value in node.items():
                 here = f"{where}.{key}" if where else str(key)
