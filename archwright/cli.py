@@ -214,11 +214,30 @@ def _ui(args: argparse.Namespace) -> int:
         return EXIT_OK
 
 
+def _stdin() -> bytes | str:
+    return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+
+
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True) -> Compilation:
     if path == "-":
-        stdin = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
-        return Compilation(stdin, path="<stdin>", overrides=overrides, interpolate=interpolate)
+        return Compilation(_stdin(), path="<stdin>", overrides=overrides, interpolate=interpolate)
     return Compilation(Path(path), overrides=overrides, interpolate=interpolate)
+
+
+def _config_paths(paths: Sequence[str]) -> list[str]:
+    """Files as given; directories searched for *.cfg. A directory without any is kept, for the
+    caller to report (_NO_CONFIGS)."""
+    found: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found.extend(sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file()) or [path])
+        else:
+            found.append(path)
+    return found
+
+
+_NO_CONFIGS = Diagnostic("AW108", "the directory holds no .cfg file",
+                         hint="name the config files, or the directory that holds them")
 
 
 def _resolve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
@@ -301,18 +320,12 @@ _CONTAINS_ITSELF = -1
 
 def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     reports: list[FileReport] = []
-    for path in args.paths:
-        if not os.path.isdir(path):
-            compilation = _compilation(path, overrides)
-            reports.append((compilation.path, compilation.text, compilation.diagnostics))
+    for path in _config_paths(args.paths):
+        if os.path.isdir(path):
+            reports.append((path, None, [_NO_CONFIGS]))
             continue
-        found = sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file())
-        if not found:
-            reports.append((path, None, [Diagnostic("AW108", "the directory holds no .cfg file",
-                                                    hint="name the config files, or the directory that holds them")]))
-        for config in found:
-            compilation = _compilation(config, overrides)
-            reports.append((compilation.path, compilation.text, compilation.diagnostics))
+        compilation = _compilation(path, overrides)
+        reports.append((compilation.path, compilation.text, compilation.diagnostics))
     if args.format == "json":
         text = render_json(reports)
     elif args.format == "github":
@@ -743,17 +756,6 @@ def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:
 
 # -- fmt, diff and fill ------------------------------------------------------------------------
 
-def _config_paths(paths: Sequence[str]) -> list[str]:
-    """Files as given; directories searched for *.cfg (a directory without any is an error later)."""
-    found: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found.extend(sorted(str(p) for p in Path(path).rglob("*.cfg") if p.is_file()) or [path])
-        else:
-            found.append(path)
-    return found
-
-
 def _errors_only(path: str, text: str | None, diagnostics: list[Diagnostic]) -> None:
     errors = [d for d in diagnostics if d.is_error]
     if errors:
@@ -763,7 +765,8 @@ def _errors_only(path: str, text: str | None, diagnostics: list[Diagnostic]) -> 
 def _stdin_text() -> tuple[str | None, list[Diagnostic]]:
     from .compiler.compilation import decode_config
 
-    return decode_config(sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode())
+    data = _stdin()
+    return decode_config(data.encode() if isinstance(data, str) else data)
 
 
 def _fmt(args: argparse.Namespace) -> int:
@@ -782,9 +785,7 @@ def _fmt(args: argparse.Namespace) -> int:
                 if write and formatted.text is not None:
                     sys.stdout.write(formatted.text)
         elif os.path.isdir(path):
-            result = FileResult(path, None, None, [Diagnostic(
-                "AW108", "the directory holds no .cfg file", hint="name the config files, or the directory "
-                "that holds them")])
+            result = FileResult(path, None, None, [_NO_CONFIGS])
         else:
             result = format_file(path, write=write)
         results.append(result)

@@ -606,7 +606,8 @@ def pretrain_characters(block: dict, expander: Expander) -> Expansion:
     hidden, _, maxout = _pretraining_head(block, expander)
     n_out = 256 * block["n_characters"]
     layers = (maxout, _layernorm(hidden), _dense("multisoftmax", n_out, hidden))
-    return Expansion(Layer("pretrain_characters", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW), n_out, TOK2VEC_VIEW)
+    layer = Layer("pretrain_characters", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW)
+    return Expansion(layer, n_out, TOK2VEC_VIEW)
 
 
 def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
@@ -614,7 +615,8 @@ def pretrain_vectors(block: dict, expander: Expander) -> Expansion:
     hidden, _, maxout = _pretraining_head(block, expander)
     n_out = expander.symbol("vectors_width")
     layers = (maxout, _layernorm(hidden), _dense("linear", n_out, hidden))
-    return Expansion(Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW), n_out, TOK2VEC_VIEW)
+    layer = Layer("pretrain_vectors", {"nO": n_out}, children=layers, field=TOK2VEC_VIEW)
+    return Expansion(layer, n_out, TOK2VEC_VIEW)
 
 
 

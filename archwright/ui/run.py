@@ -26,15 +26,6 @@ def build_function() -> Callable[..., Any] | None:
     return getattr(archwright, "build", None)
 
 
-def reads_files(data: dict) -> list[str]:
-    """Components whose [initialize.components.NAME] loads a knowledge base from a path."""
-    init = data.get("initialize") if isinstance(data.get("initialize"), dict) else {}
-    settings = init.get("components") if isinstance(init.get("components"), dict) else {}
-    return [name for name, value in settings.items()
-            if isinstance(value, dict) and isinstance(value.get("kb_loader"), dict)
-            and value["kb_loader"].get("@misc") == "spacy.KBFromFile.v1"]
-
-
 def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, Any]], list[str]]:
     """Each component's output shape on `sentence` (rows), and notes: what was assumed or left
     out, or why nothing ran."""
@@ -44,9 +35,9 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     if explored.bare:
         return [], ["Running needs a training config ([nlp] and [components]); this is a bare model block."]
     compilation = explored.compilation
-    from ..compiler.build import BuildError, shape_of  # thinc: only now
+    from ..compiler.build import BuildError, knowledge_base_files, shape_of  # thinc: only now
 
-    skipped = [name for name in reads_files(compilation.resolved.data) if name in explored.graph.components]
+    skipped = [name for name in knowledge_base_files(compilation.resolved.data) if name in explored.graph.components]
     wanted = [name for name in explored.graph.components if name not in skipped]
     notes = [f"`{name}` is not built here: it loads a knowledge base from a file." for name in skipped]
     rows: list[dict[str, Any]] = []

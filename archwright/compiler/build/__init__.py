@@ -245,26 +245,32 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     return pipeline
 
 
+def knowledge_base_files(data: dict) -> dict[str, Any]:
+    """Component -> the `kb_path` its [initialize.components.NAME] loader (spacy.KBFromFile.v1)
+    reads a knowledge base from."""
+    init = data.get("initialize") if isinstance(data.get("initialize"), dict) else {}
+    components = init.get("components") if isinstance(init.get("components"), dict) else {}
+    loaders = {name: value.get("kb_loader") for name, value in components.items() if isinstance(value, dict)}
+    return {name: loader.get("kb_path") for name, loader in loaders.items()
+            if isinstance(loader, dict) and loader.get("@misc") == "spacy.KBFromFile.v1"}
+
+
 def _knowledge_bases(compilation: Compilation, wanted: list[str], read_files: bool) -> list[Diagnostic]:
     """A KBFromFile loader in [initialize] gives the entity vector length when the caller did not:
     its file must then exist. (Reading its length needs spaCy's KB format: not done yet, the
     length is assumed and reported.)"""
-    data = compilation.resolved.data
-    init = data.get("initialize") if isinstance(data.get("initialize"), dict) else {}
-    components = init.get("components") if isinstance(init.get("components"), dict) else {}
     problems = []
-    for name in wanted:
-        loader = components.get(name, {}).get("kb_loader") if isinstance(components.get(name), dict) else None
-        if isinstance(loader, dict) and loader.get("@misc") == "spacy.KBFromFile.v1":
-            path = loader.get("kb_path")
-            if not read_files:
-                problems.append(_located(files_not_read(f"initialize.components.{name}.kb_loader.kb_path",
-                                                        "a knowledge base"), compilation))
-            elif not isinstance(path, str) or not os.path.exists(path):
-                problems.append(_located(Diagnostic(
-                    "AW504", f"the knowledge base file {path!r} of component {name!r} does not exist",
-                    config_path=f"initialize.components.{name}.kb_loader.kb_path",
-                    hint="point kb_path at a knowledge base written by spaCy, or use spacy.EmptyKB.v1"), compilation))
+    for name, path in knowledge_base_files(compilation.resolved.data).items():
+        if name not in wanted:
+            continue
+        if not read_files:
+            problems.append(_located(files_not_read(f"initialize.components.{name}.kb_loader.kb_path",
+                                                    "a knowledge base"), compilation))
+        elif not isinstance(path, str) or not os.path.exists(path):
+            problems.append(_located(Diagnostic(
+                "AW504", f"the knowledge base file {path!r} of component {name!r} does not exist",
+                config_path=f"initialize.components.{name}.kb_loader.kb_path",
+                hint="point kb_path at a knowledge base written by spaCy, or use spacy.EmptyKB.v1"), compilation))
     return problems
 
 

@@ -130,6 +130,19 @@ def textcat_bow_v3(block: dict, ctx: Context) -> Model:
     return _bow(block, ctx, SparseLinear_v2(nO=_given(block), length=length), resizable_output=True)
 
 
+def _classifier(model: Model, n_out: int, exclusive: bool, tok2vec: Model | None = None,
+                output: Model | None = None) -> Model:
+    """What spaCy's text classifiers carry: `nO`, the `multi_label` attribute and, where spaCy
+    sets them, refs to the tok2vec and the output layer."""
+    if tok2vec is not None:
+        model.set_ref("tok2vec", tok2vec)
+    if output is not None:
+        model.set_ref("output_layer", output)
+    model.set_dim("nO", n_out)
+    model.attrs["multi_label"] = not exclusive
+    return model
+
+
 def _reduce_classifier(inner: Model, reductions: list[Model], exclusive: bool, n_out: int) -> Model:
     width = _width(inner)
     n_in = width * len(reductions) if width is not None else None
@@ -139,11 +152,7 @@ def _reduce_classifier(inner: Model, reductions: list[Model], exclusive: bool, n
                   resizable(output, resize_layer=partial(resize_linear_weighted, fill_defaults=fill)))
     if not exclusive:
         model = _pipe(model, Logistic())
-    model.set_ref("tok2vec", inner)
-    model.set_ref("output_layer", output)
-    model.set_dim("nO", n_out)
-    model.attrs["multi_label"] = not exclusive
-    return model
+    return _classifier(model, n_out, exclusive, inner, output)
 
 
 def textcat_cnn(block: dict, ctx: Context) -> Model:
@@ -172,11 +181,7 @@ def textcat_cnn_v1(block: dict, ctx: Context) -> Model:
     else:
         output = Linear(nO=n_out, nI=_width(inner))
         model = _pipe(inner, list2ragged(), reduce_mean(), output, Logistic())
-    model.set_ref("tok2vec", inner)
-    model.set_ref("output_layer", output)
-    model.set_dim("nO", n_out)
-    model.attrs["multi_label"] = not exclusive
-    return model
+    return _classifier(model, n_out, exclusive, inner, output)
 
 
 def textcat_ensemble(block: dict, ctx: Context) -> Model:
@@ -191,11 +196,7 @@ def textcat_ensemble(block: dict, ctx: Context) -> Model:
     cnn = _pipe(inner, list2ragged(), attention, reduce_sum(),
                 residual(_pipe(Maxout(nO=width, nI=width), LayerNorm(nI=width), Dropout(0.0))))
     output = Softmax(nO=n_out, nI=None) if exclusive else _pipe(Linear(nO=n_out, nI=None), Logistic())
-    model = _pipe(concatenate(linear_model, cnn), output)
-    model.set_dim("nO", n_out)
-    model.set_ref("tok2vec", inner)
-    model.attrs["multi_label"] = not exclusive
-    return model
+    return _classifier(_pipe(concatenate(linear_model, cnn), output), n_out, exclusive, inner)
 
 
 def textcat_ensemble_v1(block: dict, ctx: Context) -> Model:
@@ -227,11 +228,7 @@ def textcat_ensemble_v1(block: dict, ctx: Context) -> Model:
                                    "no_output_layer": False, "nO": _given(block)}, ctx)
     output = Softmax(nO=n_out, nI=n_out * 2) if exclusive else \
         _pipe(Linear(nO=n_out, nI=n_out * 2), Dropout(0.0), Logistic())
-    model = _pipe(concatenate(linear_model, cnn), output)
-    model.set_dim("nO", n_out)
-    model.set_ref("tok2vec", inner)
-    model.attrs["multi_label"] = not exclusive
-    return model
+    return _classifier(_pipe(concatenate(linear_model, cnn), output), n_out, exclusive, inner)
 
 
 def textcat_parametric_attention(block: dict, ctx: Context) -> Model:
@@ -241,10 +238,7 @@ def textcat_parametric_attention(block: dict, ctx: Context) -> Model:
     pooled = _pipe(inner, list2ragged(), attention, reduce_sum(),
                    residual(_pipe(Maxout(nI=width, nO=width), LayerNorm(nI=width), Dropout(0.0))))
     output = Softmax(nO=n_out) if exclusive else _pipe(Linear(nO=n_out), Logistic())
-    model = _pipe(pooled, output)
-    model.set_dim("nO", n_out)
-    model.attrs["multi_label"] = not exclusive
-    return model
+    return _classifier(_pipe(pooled, output), n_out, exclusive)
 
 
 def linear_logistic(block: dict, ctx: Context) -> Model:
