@@ -23,7 +23,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "diff"
 UPDATE = os.environ.get("ARCHWRIGHT_UPDATE_GOLDEN") == "1"
 PAIRS = sorted(p.name[:-len(".old.cfg")] for p in GOLDEN.glob("*.old.cfg"))
-README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _check(path: Path, actual: str) -> None:
@@ -147,13 +146,6 @@ def test_one_changed_value_is_found_at_its_line_on_the_corpus() -> None:
             ("changed", match.group(1), 12345, line, line)], path.name
         checked += 1
     assert checked > 20
-
-
-def test_the_readme_example_is_what_archwright_prints(capsys, monkeypatch) -> None:
-    block = re.search(r"```console\n\$ archwright (diff [^\n]+)\n(.*?)```", README, re.DOTALL)
-    monkeypatch.chdir(ROOT)
-    code, out, err = run_cli(capsys, *block.group(1).split())
-    assert code == 1 and out + err == block.group(2)
 
 
 def test_a_resolved_diff_of_shared_sections_stops_and_says_so(tmp_path: Path, capsys) -> None:

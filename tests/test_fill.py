@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import warnings
 from pathlib import Path
 
@@ -26,7 +25,6 @@ ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fill"
 UPDATE = os.environ.get("ARCHWRIGHT_UPDATE_GOLDEN") == "1"
 EXAMPLES = sorted((ROOT / "examples" / "architectures").glob("*.cfg"))
-README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _check(path: Path, actual: str) -> None:
@@ -188,13 +186,6 @@ def test_stripped_real_configs_fill_as_spacy_fills_them() -> None:
         assert _unordered(theirs, ours), name
         compared += 1
     assert compared > 50
-
-
-def test_the_readme_example_is_what_archwright_prints(capsys, monkeypatch) -> None:
-    block = re.search(r"```console\n\$ archwright (fill [^\n]+)\n(.*?)```", README, re.DOTALL)
-    monkeypatch.chdir(ROOT)
-    code, out, err = run_cli(capsys, *block.group(1).split())
-    assert code == 0 and out + err == block.group(2)
 
 
 def test_score_weights_are_normalized_as_spacy_does() -> None:

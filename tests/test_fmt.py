@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from archwright.grammar.format import format_file, format_text, normalise_json, 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fmt"
 UPDATE = os.environ.get("ARCHWRIGHT_UPDATE_GOLDEN") == "1"
-README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def _check(path: Path, actual: str | None) -> None:
@@ -224,14 +222,6 @@ def test_the_python_api(tmp_path: Path) -> None:
     with pytest.raises(archwright.ConfigError) as error:
         archwright.fmt("x = 1\n")
     assert error.value.diagnostics[0].code == "AW101"
-
-
-def test_the_readme_example_is_what_archwright_prints(capsys, monkeypatch) -> None:
-    block = re.search(r"```console\n\$ archwright (fmt [^\n]+)\n(.*?)```", README, re.DOTALL)
-    monkeypatch.chdir(ROOT)
-    code, out, err = run_cli(capsys, *block.group(1).split())
-    assert code == 1
-    assert out + err == block.group(2)
 
 
 # -- property: random layouts of random configs -----------------------------------------------------

@@ -7,6 +7,9 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+from conftest import run_cli
+
 from archwright.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +45,9 @@ def test_the_python_example_runs_as_shown(monkeypatch) -> None:
     assert runner.failures == 0 and runner.tries > 0
 
 
-def test_the_summary_example_is_what_archwright_prints(capsys, monkeypatch) -> None:
-    block = re.search(r"```console\n\$ archwright (summary [^\n]+)\n(.*?)```", README, re.S)
+@pytest.mark.parametrize("command, exit_code", [("summary", 0), ("fmt", 1), ("diff", 1), ("fill", 0)])
+def test_each_commands_example_is_what_archwright_prints(command: str, exit_code: int, capsys, monkeypatch) -> None:
+    block = re.search(rf"```console\n\$ archwright ({command} [^\n]+)\n(.*?)```", README, re.S)
     monkeypatch.chdir(ROOT)
-    assert main(block.group(1).split()) == 0
-    assert capsys.readouterr().out == block.group(2)
+    code, out, err = run_cli(capsys, *block.group(1).split())
+    assert code == exit_code and out + err == block.group(2)
