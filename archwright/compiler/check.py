@@ -16,6 +16,7 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .registry import LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
+from .values import is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
 # spaCy's own namespaces: an unknown name there is a mistake, not someone's custom function
@@ -37,10 +38,6 @@ class Blueprint(NamedTuple):
 
 def _join(path: tuple[str, ...]) -> str:
     return ".".join(path)
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class _Checker:
@@ -217,7 +214,7 @@ class _Checker:
                     "write true or false" if t.name == "bool" else f"give a value of type {arg.annotation}")
             self.report("AW305", message, where, hint=hint)
             return
-        if not _number(value):
+        if not is_number(value):
             return
         bound = _bound_problem(arg, value)
         if arg.name in STACKING and value > MAX_STACKED:

@@ -141,13 +141,10 @@ def _fill_score_weights(config: dict) -> None:
         if isinstance(block, dict) and isinstance(block.get("factory"), str):
             weights.update(factory_score_weights(block["factory"]))
     weights.update(training.get("score_weights", {}))
-    total = sum(v for v in weights.values() if _number(v) and v)
-    training["score_weights"] = {k: round(v / total, 2) if _number(v) and v and total > 0 else v
+    total = sum(v for v in weights.values() if values.is_number(v) and v)
+    training["score_weights"] = {k: round(v / total, 2) if values.is_number(v) and v and total > 0 else v
                                  for k, v in weights.items()}
 
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 # -- writing it into the user's text ----------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from .check import Blueprint
-from .layers import Count, Expander, Expansion, Layer, field_tokens, filled, receptive_field_tokens
+from .layers import Count, Expander, Expansion, Layer, dim_value, field_tokens, filled, receptive_field_tokens
 from .registry import factories, registry_keys
 from .resolve import ResolvedConfig
 
@@ -126,7 +126,7 @@ def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str
             upstreams = [n for n, m in models.items() if m.factory == kind and wanted in ("*", n)]
             if upstreams and path[1] in graph:
                 expansion = models[upstreams[0]].expansion
-                width = block.args.get("width") or (_dim(expansion.width) if expansion else None)
+                width = block.args.get("width") or (dim_value(expansion.width) if expansion else None)
                 graph.add_edge(upstreams[0], path[1], kind="listener", width=width)
     return graph
 
@@ -149,7 +149,7 @@ def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig, models: dict[s
         expansion = _block_expansion(path, models)
         graph.add_node(".".join(path), architecture=block.card.name, returns=str(block.card.returns_type),
                        line=span.line if span else None, column=span.column if span else None,
-                       width=_dim(expansion.width) if expansion else None,
+                       width=dim_value(expansion.width) if expansion else None,
                        params=str(expansion.layer.count) if expansion else None,
                        receptive_field=receptive_field_tokens(expansion) if expansion else None)
     for path, block in blueprint.blocks.items():
@@ -158,7 +158,7 @@ def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig, models: dict[s
             if parent in blueprint.blocks:
                 expansion = _block_expansion(path, models)
                 graph.add_edge(".".join(parent), ".".join(path), argument=path[end], type=str(block.card.returns_type),
-                               width=_dim(expansion.width) if expansion else None)
+                               width=dim_value(expansion.width) if expansion else None)
                 break
     return graph
 
@@ -178,7 +178,7 @@ def _layers_graph(models: dict[str, ComponentModel]) -> nx.DiGraph:
         for i, child in enumerate(layer.children):
             child_id = f"{node_id}/{i}"
             add(child, child_id, component, block, roots, inside)
-            graph.add_edge(node_id, child_id, kind="contains", width=_dim(child.dims["nO"]) if "nO" in child.dims
+            graph.add_edge(node_id, child_id, kind="contains", width=dim_value(child.dims["nO"]) if "nO" in child.dims
                            else None)
 
     for name, model in models.items():
@@ -204,9 +204,9 @@ def summary(graph: LayerGraph) -> dict[str, Any]:
         components[name] = {
             "architecture": model.architecture,
             "params": _number(model.params),
-            "output_width": _dim(expansion.width) if expansion else None,
+            "output_width": dim_value(expansion.width) if expansion else None,
             "receptive_field": receptive_field_tokens(expansion) if expansion else None,
-            "layers": [{"name": layer.name, "path": path, "dims": {k: _dim(v) for k, v in layer.dims.items()},
+            "layers": [{"name": layer.name, "path": path, "dims": {k: dim_value(v) for k, v in layer.dims.items()},
                         "params": _number(layer.count), "output": _output(layer, token_level),
                         "receptive_field": field_tokens(layer.field) if layer.field is not None else None}
                        for path, layer, token_level in _walk(expansion.layer, name)] if expansion else [],
@@ -219,7 +219,7 @@ def _output(layer: Layer, token_level: bool) -> str | None:
     row is, or inside a layer whose rows are tokens."""
     if "nO" not in layer.dims or (layer.field is None and not token_level):
         return None
-    return f"({layer.rows}, {_dim(layer.dims['nO'])})"
+    return f"({layer.rows}, {dim_value(layer.dims['nO'])})"
 
 
 def _token_level(layer: Layer, token_level: bool) -> bool:
@@ -238,8 +238,3 @@ def _number(count: Count | None) -> int | str | None:
         return None
     return count.constant if count.exact else str(count)
 
-
-def _dim(value: Any) -> int | str:
-    if isinstance(value, (int, str)):
-        return value
-    return str(value if isinstance(value, Count) else Count.of({(value.symbol,): value.factor, (): value.constant}))

@@ -113,6 +113,11 @@ class Count(NamedTuple):
         return " + ".join(parts)
 
 
+def dim_value(dim: Dim) -> int | str:
+    """A dim as a number, a symbol, or its formula (`2·n_labels`, `hidden_width + n_labels`)."""
+    return dim if isinstance(dim, (int, str)) else str(Count.of(_polynomial(dim)))
+
+
 def _product(shape: tuple[Dim, ...]) -> Count:
     polynomial: dict[Monomial, int] = {(): 1}
     for dim in shape:

@@ -13,6 +13,7 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
 from .registry import factories, factory_settings, registry_keys, training_defaults
 from .types import accepts, parse_type
+from .values import is_number
 from .resolve import SpanIndex
 
 TRAINING_SECTIONS = ("nlp", "components", "training")
@@ -231,7 +232,7 @@ class _PipelineChecker:
         for section in ("training", "pretraining"):
             values = self.data.get(section)
             rate = values.get("dropout") if isinstance(values, dict) else None
-            if isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate < 1:
+            if is_number(rate) and not 0 <= rate < 1:
                 self.report("AW307", f"`dropout` of [{section}] is a rate and must be at least 0 and less than "
                             f"1, not {rate!r}", (section, "dropout"), hint="a typical value is 0.1")
 

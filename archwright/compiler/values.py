@@ -20,6 +20,11 @@ _PLAIN_STRING = re.compile(r'"[^"\\\x00-\x1f]*"')
 _SMALL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 
 
+def is_number(value: Any) -> bool:
+    """An int or a float, not a bool (which JSON and Python both let pass as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def load(text: str) -> Any:
     """Strict JSON, else the Python spellings True/False/None, else the text itself."""
     if _PLAIN_STRING.fullmatch(text):

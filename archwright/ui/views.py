@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compiler.compilation import Compilation, decode_config
-from ..compiler.layers import Window
+from ..compiler.layers import Window, dim_value, receptive_field_tokens
 from ..compiler.registry import Card
 from ..diagnostics import Diagnostic, has_errors, sort_key
 
@@ -117,8 +117,6 @@ def field_text(tokens: int | str | None) -> str:
 
 
 def component_rows(graph) -> list[dict[str, Any]]:
-    from ..compiler.layers import receptive_field_tokens
-
     rows = []
     for name, model in graph.components.items():
         expansion = model.expansion
@@ -131,9 +129,8 @@ def component_rows(graph) -> list[dict[str, Any]]:
 
 
 def _dim(value: Any) -> str:
-    if isinstance(value, (int, str)):
-        return f"{value:,}" if isinstance(value, int) else value
-    return f"{value.factor}·{value.symbol} + {value.constant}" if value.constant else f"{value.factor}·{value.symbol}"
+    shown = dim_value(value)
+    return f"{shown:,}" if isinstance(shown, int) else shown
 
 
 def shapes_rows(graph, component: str) -> list[dict[str, Any]]:
