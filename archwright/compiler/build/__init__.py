@@ -28,9 +28,6 @@ DEFAULT_MAX_PARAMS = 100_000_000
 SAMPLE_TEXTS = ("Alice Smith visited Berlin in May 2024 to meet the Acme team.",
                 "The quick brown fox jumps over the lazy dog!",
                 "Ünïcode words, numbers like 3.14 and e-mail: a@b.c")
-# what a component's --labels N means: the size it sets
-PRIMARY_SIZE = {"ner": "n_actions", "parser": "n_actions", "beam_ner": "n_actions", "beam_parser": "n_actions",
-                "entity_linker": "entity_vector_length"}
 FIXED_LABELS = {"senter": 2}  # components whose labels do not come from data
 
 
