@@ -15,6 +15,7 @@ from typing import Any
 
 from ...diagnostics import Diagnostic, render_human
 from ..compilation import Compilation
+from ..graph import LayerGraph, lower
 from ..registry import factories, registry_keys
 from . import _layers, heads, optional, tok2vec, transformers
 from ._context import ASSUMED, Context, Unbuildable, files_not_read
@@ -128,13 +129,12 @@ def _sizes(name: str, factory: str, labels: dict[str, dict[str, int]], vectors: 
     return sizes
 
 
-def _guard(compilation: Compilation, wanted: list[str], budget: int, sizes: dict[str, dict[str, int]],
+def _guard(graph: LayerGraph, path: str, wanted: list[str], budget: int, sizes: dict[str, dict[str, int]],
            text: str | None) -> None:
     """Refuse, before allocating, a model whose static parameter count exceeds the budget."""
-    graph = compilation.graph
     total, layers = 0, []
     for name in wanted:
-        model = graph.components.get(name) if graph is not None else None
+        model = graph.components.get(name)
         if model is None or model.expansion is None:
             continue
         values = {**ASSUMED, "vectors_width": 300, **sizes[name]}
@@ -147,7 +147,7 @@ def _guard(compilation: Compilation, wanted: list[str], budget: int, sizes: dict
     if total > budget:
         layers.sort(key=lambda item: -item[0])
         largest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(path, text, [Diagnostic(
             "AW503", f"the model would have {total:,} parameters, over the budget of {budget:,}; "
             f"largest layers: {largest}", config_path="components",
             hint="make the largest layers smaller (rows, width, length), or raise the budget with "
@@ -194,9 +194,9 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     for name, _, block in components if read_files else ():  # a transformer's sizes, from its directory
         sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
     wanted = _wanted(components, component)
-    static = Compilation(compilation.text, path=compilation.path, overrides=compilation.overrides,
-                         labels={n: {**ASSUMED, **s} for n, s in sizes.items()}) if compilation.text else compilation
-    _guard(static, wanted, max_params, sizes, text)
+    # lowered again with the sizes, so that a listener's width is its upstream's number
+    static = lower(compilation.checked, compilation.resolved, {n: {**ASSUMED, **s} for n, s in sizes.items()})
+    _guard(static, compilation.path, wanted, max_params, sizes, text)
     pipeline = Pipeline()
     errors: list[Diagnostic] = []
     upstreams: dict[str, dict[str, Any]] = {}  # "tok2vec" or "transformer" -> name -> model
