@@ -101,6 +101,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW411": (Severity.ERROR, "listener width differs from its upstream's"),
     "AW412": (Severity.ERROR, "embedding width differs from the encoder's"),
     "AW413": (Severity.ERROR, "frozen or annotating component that does not exist"),
+    "AW420": (Severity.ERROR, "unknown initialize setting of a component"),
     "AW451": (Severity.WARNING, "component outside the pipeline"),
     "AW452": (Severity.WARNING, "factory from the user's code or a plugin"),
     "AW453": (Severity.WARNING, "pretraining component that does not exist"),
@@ -187,6 +188,11 @@ def nearest(word: str, candidates, cutoff: float = 0.6) -> str:
 def sort_key(d: Diagnostic) -> tuple:
     span = d.span
     return (span.line, span.column) if span else (0, 0)
+
+
+# Errors where spaCy runs the config but it certainly does not do what it says (a setting spaCy
+# drops without a word): archwright is stricter than spaCy on purpose (docs/diagnostics.md).
+STRICTER_THAN_SPACY = frozenset({"AW410"})
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

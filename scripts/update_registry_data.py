@@ -74,6 +74,83 @@ def _training_defaults() -> dict:
     return merged
 
 
+def _spell(annotation) -> str:
+    """A schema field's annotation in the spelling archwright's type parser reads."""
+    import collections.abc
+    import typing
+    from pathlib import Path as PathType
+
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        base, *marks = args
+        if any(getattr(m, "strict", False) for m in marks) and base in (str, int, float, bool):
+            return "Strict" + base.__name__.title()
+        return _spell(base)
+    if origin is typing.Union:
+        rest = [a for a in args if a is not type(None)]
+        inner = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]
+        spelled = _spell(inner) if len(rest) == 1 else "Union[" + ", ".join(_spell(a) for a in rest) + "]"
+        return f"Optional[{spelled}]" if len(rest) < len(args) else spelled
+    if origin in (list, typing.List):
+        return f"List[{_spell(args[0]) if args else 'Any'}]"
+    if origin in (dict, typing.Dict):
+        return f"Dict[{_spell(args[0])}, {_spell(args[1])}]" if args else "Dict[Any, Any]"
+    if origin is collections.abc.Callable or annotation is typing.Callable:
+        return "Callable"
+    if annotation is typing.Any or isinstance(annotation, (str, typing.ForwardRef)):
+        return "Any"
+    if annotation is PathType:
+        return "Path"
+    if isinstance(annotation, type):
+        return annotation.__name__
+    return "Any"
+
+
+def _section_schemas() -> dict:
+    """spaCy's pydantic schemas of the top-level sections: field -> annotation, and which the
+    default config fills (all of them: spaCy fills missing settings before validating)."""
+    from spacy import schemas
+
+    out = {}
+    for section, model in (("nlp", schemas.ConfigSchemaNlp), ("training", schemas.ConfigSchemaTraining),
+                           ("pretraining", schemas.ConfigSchemaPretrain), ("initialize", schemas.ConfigSchemaInit)):
+        out[section] = {}
+        for name, field in model.model_fields.items():
+            spelled = _spell(field.annotation)
+            # pydantic keeps a field's own Strict marker in its metadata, not in its annotation
+            if spelled in ("str", "int", "float", "bool") and any(getattr(m, "strict", False) for m in field.metadata):
+                spelled = "Strict" + spelled.title()
+            out[section][name] = spelled
+    return out
+
+
+def _initialize_settings(factories: dict) -> dict:
+    """Each factory's component `initialize` settings (what [initialize.components.NAME] may
+    set), and the tokenizer's: {"factories": {name: {setting: annotation}}, "tokenizer": {...}}."""
+    import inspect
+
+    import spacy
+
+    def settings(method) -> dict:
+        return {p.name: _spell(p.annotation) if p.annotation is not inspect.Parameter.empty else "Any"
+                for p in inspect.signature(method).parameters.values()
+                if p.name not in ("self", "get_examples", "nlp") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+    out: dict = {"factories": {}}
+    for name in factories:
+        nlp = spacy.blank("en")
+        try:
+            component = nlp.add_pipe(name)
+        except Exception:  # needs settings, another language or a plugin
+            continue
+        method = getattr(component, "initialize", None)
+        if method is not None:
+            out["factories"][name] = settings(method)
+    tokenizer = spacy.blank("en").tokenizer
+    out["tokenizer"] = settings(tokenizer.initialize) if hasattr(tokenizer, "initialize") else None
+    return out
+
+
 def main() -> int:
     data = json.loads(SOURCE.read_text(encoding="utf-8"))
     registries = {}
@@ -90,7 +167,8 @@ def main() -> int:
     factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
            "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
-           "training_defaults": _training_defaults()}
+           "training_defaults": _training_defaults(), "section_schemas": _section_schemas(),
+           "initialize_settings": _initialize_settings(factories)}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

@@ -16,7 +16,7 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .registry import LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
-from .values import is_number
+from .values import UNKNOWN, is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
 # spaCy's own namespaces: an unknown name there is a mistake, not someone's custom function
@@ -34,6 +34,8 @@ class Block(NamedTuple):
 class Blueprint(NamedTuple):
     blocks: dict[tuple[str, ...], Block]
     data: dict[str, Any]
+    # sections not read whole (see compilation.incomplete_sections): no key is missing there
+    incomplete: frozenset[str] = frozenset()
 
 
 def _join(path: tuple[str, ...]) -> str:
@@ -41,8 +43,9 @@ def _join(path: tuple[str, ...]) -> str:
 
 
 class _Checker:
-    def __init__(self, resolved: ResolvedConfig, registry: Registry) -> None:
+    def __init__(self, resolved: ResolvedConfig, registry: Registry, incomplete: frozenset[str]) -> None:
         self.data = resolved.data
+        self.incomplete = incomplete
         self.spans = resolved.spans
         self.registry = registry
         self.blocks: dict[tuple[str, ...], Block] = {}
@@ -95,6 +98,8 @@ class _Checker:
         at_key = keys[0]
         registry, name = at_key[1:], node[at_key]
         span = self.spans.values.get(path + (at_key,)) or self.block_span(path, at_key)
+        if name is UNKNOWN:  # its reference is reported; what the block is stays unknown
+            return None
         if not isinstance(name, str):
             self.report("AW302", f"`{at_key}` must name a registered function as a string, not "
                         f"{name!r}", path + (at_key,), span, hint=f'write {at_key} = "name.v1"')
@@ -166,7 +171,7 @@ class _Checker:
                 continue
             self.check_value(card, arg, value, where)
         filled = self.factory_default(path, card)
-        for arg in card.args:
+        for arg in card.args if _join(path) not in self.incomplete else ():
             if arg.required and arg.kind == "keyword" and arg.name not in node and arg.name not in filled:
                 self.report("AW308", f"{card.name} needs the argument `{arg.name}` ({arg.annotation})",
                             path, self.block_span(path, at_key),
@@ -272,11 +277,13 @@ def _bound_problem(arg: Arg, value: float) -> str:
     return ""
 
 
-def check(resolved: ResolvedConfig, registry: Registry | None = None) -> tuple[Blueprint, list[Diagnostic]]:
-    """IR-2 -> IR-3: bind promises to cards and check their arguments."""
+def check(resolved: ResolvedConfig, registry: Registry | None = None,
+          incomplete: frozenset[str] = frozenset()) -> tuple[Blueprint, list[Diagnostic]]:
+    """IR-2 -> IR-3: bind promises to cards and check their arguments. `incomplete` names the
+    sections the parse could not read whole, where no key is reported missing."""
     from .pipeline import check_pipeline
 
-    checker = _Checker(resolved, registry or default_registry())
+    checker = _Checker(resolved, registry or default_registry(), incomplete)
     checker.walk(resolved.data, (), frozenset())
-    blueprint = Blueprint(checker.blocks, resolved.data)
+    blueprint = Blueprint(checker.blocks, resolved.data, incomplete)
     return blueprint, checker.diagnostics + check_pipeline(blueprint, resolved.spans)

@@ -47,6 +47,19 @@ def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+def incomplete_sections(tree: ConfigFile | None) -> frozenset[str]:
+    """Sections whose entries the parse could not all read (a bad line, a second header of the
+    same name) or that are only implied by a child's header: a key missing there may only be
+    unreadable or undeclared, which is reported already, so it is not reported as missing."""
+    if tree is None:
+        return frozenset()
+    names = [s.name for s in tree.sections]
+    declared = set(names)
+    repeated = {n for n in names if names.count(n) > 1} if len(declared) < len(names) else set()
+    implied = {".".join(n.split(".")[:i]) for n in declared for i in range(1, n.count(".") + 1)} - declared
+    return frozenset({s.name for s in tree.sections if s.bad_lines} | repeated | implied)
+
+
 class Compilation:
     """A config with overrides; `.diagnostics` holds every phase's. The source is config text
     (str), the bytes of a config file, or a path to read (both read as spaCy reads files)."""
@@ -81,27 +94,32 @@ class Compilation:
 
     @cached_property
     def _resolved(self) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
-        tree, diagnostics = self._syntax
-        if tree is None or has_errors(diagnostics) or has_errors(self._read_diagnostics):
+        """IR-2 as far as it could be made: after a syntax or reference error it holds every value
+        that resolved, and UNKNOWN for those that did not (see `partial` of resolve)."""
+        tree, _ = self._syntax
+        if tree is None or has_errors(self._read_diagnostics):
             return None, []
-        return resolve(tree, self.overrides, self.interpolate)
+        return resolve(tree, self.overrides, self.interpolate, partial=True)
 
     @property
     def resolved(self) -> ResolvedConfig | None:
         """IR-2 (the config as confection gives it, with spans), or None after an error."""
+        if has_errors(self.resolution_diagnostics):
+            return None
         return self._resolved[0]
 
     @cached_property
     def _checked(self) -> tuple[Blueprint | None, list[Diagnostic]]:
-        resolved, diagnostics = self._resolved
-        if resolved is None or has_errors(diagnostics):
+        resolved, _ = self._resolved
+        if resolved is None:
             return None, []
-        return check(resolved)
+        return check(resolved, incomplete=incomplete_sections(self.syntax))
 
     @property
     def checked(self) -> Blueprint | None:
-        """IR-3: every registry reference bound to its card, arguments checked."""
-        return self._checked[0]
+        """IR-3: every registry reference bound to its card, arguments checked (None after an
+        error of an earlier phase)."""
+        return self._checked[0] if self.resolved is not None else None
 
     @cached_property
     def graph(self):

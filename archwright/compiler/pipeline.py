@@ -13,8 +13,9 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
 from .registry import factories, factory_settings, registry_keys, training_defaults
 from .types import accepts, parse_type
-from .values import is_number
+from .values import UNKNOWN, is_number
 from .resolve import SpanIndex
+from .sections import check_sections
 
 TRAINING_SECTIONS = ("nlp", "components", "training")
 # keys with a schema in spaCy (ConfigSchemaNlp, ConfigSchemaTraining, ...), taken from spaCy's
@@ -32,6 +33,7 @@ class _PipelineChecker:
     def __init__(self, blueprint: Blueprint, spans: SpanIndex) -> None:
         self.data = blueprint.data
         self.blocks = blueprint.blocks
+        self.incomplete = blueprint.incomplete
         self.spans = spans
         self.out: list[Diagnostic] = []
         components = self.data.get("components")
@@ -53,12 +55,15 @@ class _PipelineChecker:
             return []
         nlp = self.data.get("nlp")
         if not isinstance(nlp, dict):
-            first = next(iter(self.data), "")
+            declared = sorted(self.spans.sections.items(), key=lambda item: item[1])
             self.report("AW402", "a training config needs an [nlp] section (spaCy: no [nlp] section found)",
-                        (first,), hint='add [nlp] with lang = "en" and pipeline = [...]')
+                        declared[0][0] if declared else ("nlp",), hint='add [nlp] with lang = "en" and pipeline = [...]')
         else:
             self.check_nlp(nlp)
         self.check_unknown_keys()
+        self.out += check_sections(self.data, self.spans, {
+            name: settings.get("factory") for name, settings in self.components.items() if isinstance(settings, dict)},
+            self.incomplete)
         self.check_components()
         self.check_listeners()
         self.check_component_models()
@@ -68,7 +73,7 @@ class _PipelineChecker:
         return self.out
 
     def check_nlp(self, nlp: dict) -> None:
-        if not isinstance(nlp.get("lang"), str):
+        if not isinstance(nlp.get("lang"), str) and "nlp" not in self.incomplete and nlp.get("lang") is not UNKNOWN:
             self.report("AW403", "[nlp] needs `lang`, the language code (spaCy: E993)", ("nlp",),
                         hint='add lang = "en" (or another language code)')
         pipeline = nlp.get("pipeline", [])
@@ -92,7 +97,7 @@ class _PipelineChecker:
             if not isinstance(settings, dict):
                 continue
             factory, source = settings.get("factory"), settings.get("source")
-            if factory is None and source is None:
+            if factory is None and source is None and ".".join(path) not in self.incomplete:
                 self.report("AW406", f"[components.{name}] needs `factory` (or `source` to copy it from a "
                             "trained pipeline)", path, hint='add factory = "..." (e.g. "tagger")')
                 continue
@@ -219,13 +224,6 @@ class _PipelineChecker:
                                 (section, key), hint=f"did you mean `{near}`?" if near else
                                 f"the settings of [{section}] are: {', '.join(allowed)}")
                     continue
-                default = allowed[key]
-                if isinstance(default, dict) and registry_keys(default) and not isinstance(value, dict):
-                    registry = registry_keys(default)[0]
-                    self.report("AW305", f"`{key}` of [{section}] must be a registered function block "
-                                f"({registry} = ...), not {'null' if value is None else repr(value)}",
-                                (section, key), hint=f'write {key} = {{"{registry}": "{default[registry]}"}} '
-                                "(JSON: a colon after each key), or a [" + f"{section}.{key}] section")
 
     def check_rates(self) -> None:
         """Dropout rates: spaCy's schema only asks for a float, and training then misbehaves."""

@@ -172,6 +172,16 @@ def training_defaults() -> dict[str, Any]:
     return _data()["training_defaults"]
 
 
+def section_schemas() -> dict[str, dict[str, str]]:
+    """spaCy 3.8's schemas of [nlp], [training], [pretraining], [initialize]: field -> annotation."""
+    return _data()["section_schemas"]
+
+
+def initialize_settings() -> dict[str, dict[str, str]]:
+    """What [initialize.components.NAME] may set for each factory: setting -> annotation."""
+    return _data()["initialize_settings"]["factories"]
+
+
 def _generated_cards() -> list[Card]:
     cards = []
     for registry, functions in _data()["registries"].items():

@@ -372,15 +372,24 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
     dotted = ref.path.replace(":", ".")
     path = f"{section}.{key}"
     parts = dotted.rsplit(".", 1)
+
+    def suggest(candidates: list[tuple[str, str]], fallback: str, by_key: bool = False) -> str:
+        """The nearest candidate reference that would resolve without a new error (compared by
+        key alone when all candidates are in the section the reference names)."""
+        usable = {(k if by_key else f"{s}.{k}" if s else k): f"{s}.{k}" if s else k for s, k in candidates
+                  if _usable_target(table, s or section, k, section, key)}
+        near = nearest(parts[-1] if by_key else dotted, list(usable))
+        return f"did you mean ${{{usable[near]}}}?" if near else fallback
+
     if len(parts) == 1:
         name = parts[0]
-        elsewhere = [f"{s}.{name}" for s, entries in table.raw.items() if name in entries and s != section]
+        elsewhere = [f"{s}.{name}" for s, entries in table.raw.items()
+                     if name in entries and s != section and _usable_target(table, s, name, section, key)]
         message = f"`{ref.text}`: [{section}] has no key `{name}` and there is no section [{name}]"
         if elsewhere:
             hint = f"a reference without a section only looks in its own section: write ${{{elsewhere[0]}}}"
         else:
-            near = nearest(name, [k for k in table.raw.get(section, {}) if k != key] + list(table.sections))
-            hint = f"did you mean ${{{near}}}?" if near else "check the spelling"
+            hint = suggest([("", k) for k in table.raw.get(section, {})], "check the spelling", by_key=True)
         return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
     target_section, name = parts
     if target_section not in table.sections:
@@ -391,24 +400,65 @@ def _undefined(table: _Table, ref: Reference, section: str, key: str) -> Diagnos
             if _join(pieces[:i]) in table.sections:
                 known = _join(pieces[:i])
                 break
-        candidates = [s for s in table.sections if s.count(".") == target_section.count(".")]
-        near = nearest(target_section, candidates)
+        same_depth = [s for s in table.sections if s.count(".") == target_section.count(".")]
+        candidates = [(s, k) for s in same_depth for k in _members(table, s)]
         if known:
             message = f"`{ref.text}`: [{known}] exists, but there is no section [{target_section}]"
             dotted_key = table.raw[known].get(dotted[len(known) + 1:]) is not None
             hint = ("keys with a '.' in their name cannot be referenced" if dotted_key
-                    else f"did you mean ${{{near}.{name}}}?" if near else f"declare [{target_section}]")
+                    else suggest(candidates, f"declare [{target_section}]"))
         else:
             message = f"`{ref.text}`: there is no section [{target_section}]"
-            hint = f"did you mean ${{{near}.{name}}}?" if near else f"declare [{target_section}]"
+            hint = suggest(candidates, f"declare [{target_section}]")
         return Diagnostic("AW201", message, ref.span, config_path=path, hint=hint)
-    keys = list(table.raw[target_section]) + [s.rsplit(".", 1)[1] for s in table.sections
-                                              if s.startswith(target_section + ".") and s.count(".") == target_section.count(".") + 1]
-    near = nearest(name, keys)
+    keys = [k for k in _members(table, target_section) if _usable_target(table, target_section, k, section, key)]
     return Diagnostic(
         "AW201", f"`{ref.text}`: [{target_section}] has no key or subsection `{name}`", ref.span,
-        config_path=path, hint=f"did you mean ${{{target_section}.{near}}}?" if near else
-        f"[{target_section}] has: {', '.join(keys[:12]) or 'nothing'}")
+        config_path=path, hint=suggest([(target_section, k) for k in keys],
+                                       f"[{target_section}] has: {', '.join(keys[:12]) or 'nothing'}", by_key=True))
+
+
+def _members(table: _Table, section: str) -> list[str]:
+    """The keys and direct subsections of a section: what `${section.name}` can name."""
+    depth = section.count(".") + 1
+    return list(table.raw.get(section, {})) + [s.rsplit(".", 1)[1] for s in table.sections
+                                               if s.startswith(section + ".") and s.count(".") == depth]
+
+
+def _usable_target(table: _Table, section: str, name: str, from_section: str, from_key: str) -> bool:
+    """Whether `${section.name}`, written in from_section.from_key, would resolve: it exists, is
+    not the key itself, does not enclose it, and does not lead back to it (a cycle)."""
+    child = f"{section}.{name}"
+    if name in table.raw.get(section, {}):
+        if (section, name) == (from_section, from_key):
+            return False
+    elif child in table.sections:
+        if from_section == child or from_section.startswith(child + "."):
+            return False
+    else:
+        return False
+    goal = (from_section, from_key)
+    todo, seen = [(section, name)], set()
+    while todo and len(seen) < 10_000:  # the references reachable from the candidate
+        at = todo.pop()
+        if at in seen:
+            continue
+        seen.add(at)
+        s, k = at
+        raws = ([table.raw[s][k]] if k in table.raw.get(s, {}) else
+                [v for n, entries in table.raw.items() if n == f"{s}.{k}" or n.startswith(f"{s}.{k}.")
+                 for v in entries.values()])
+        for raw in raws:
+            for match in lexer.PIECE.finditer(raw):
+                text = match.group(0)
+                if not text.startswith("${"):
+                    continue
+                ref = text[2:-1].replace(":", ".")
+                target = tuple(ref.rsplit(".", 1)) if "." in ref else (s, ref)
+                if target == goal:
+                    return False
+                todo.append(target)
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -506,8 +556,11 @@ def _apply_overrides(result: dict, overrides: dict[str, Any], table: _Table) -> 
 
 
 def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
-            interpolate: bool = True) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
-    """IR-1 -> the resolved config. Never raises on user input; None when confection would fail."""
+            interpolate: bool = True, partial: bool = False) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+    """IR-1 -> the resolved config. Never raises on user input; None when confection would fail.
+
+    `partial` gives, where interpolation failed, what could be resolved instead of None: each
+    value that failed is UNKNOWN, so that the later phases check everything else."""
     table = _Table(tree)
     diagnostics = _check_structure(table)
     if overrides:
@@ -532,6 +585,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
                     if failure.key not in seen:
                         seen.add(failure.key)
                         diagnostics.append(failure.diagnostic)
+                    node[key] = values.UNKNOWN
                     continue
                 value = values.interpret(text)
                 if isinstance(value, str) and '\\"' in value and '\\"' not in table.raw[name][key]:
@@ -540,7 +594,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
             else:
                 node[key] = values.interpret(table.raw[name][key])
     if has_errors(diagnostics):
-        return None, diagnostics
+        return (_partial(result, table, overrides) if partial else None), diagnostics
     if overrides:
         diagnostics += _apply_overrides(result, overrides, table)
         if has_errors(diagnostics):
@@ -569,6 +623,35 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
             if result is None:
                 return None, diagnostics
     return ResolvedConfig(result, table.spans), diagnostics
+
+
+def _partial(result: dict, table: _Table, overrides: dict[str, Any] | None) -> ResolvedConfig | None:
+    """What could be resolved after an error, for the checks that do not depend on it: the
+    overrides applied and whole-section references put in where they can be (their problems are
+    already reported or are consequences), every other placeholder UNKNOWN."""
+    ignored: list[Diagnostic] = []
+    try:
+        if overrides:
+            _apply_overrides(result, overrides, table)
+        _replace_section_refs(result, table, ignored)
+    except (RecursionError, _Failed, KeyError, TypeError):
+        return None
+    stack = [result]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for key, value in node.items():
+            if isinstance(value, str) and value.startswith(values.SECTION_PREFIX):
+                node[key] = values.UNKNOWN
+            elif isinstance(value, dict):
+                stack.append(value)
+            elif isinstance(value, list):
+                if any(isinstance(v, str) and v.startswith(values.SECTION_PREFIX) for v in value):
+                    node[key] = values.UNKNOWN
+    return ResolvedConfig(result, table.spans)
 
 
 def _raw_values(table: _Table) -> Iterator[str]:

@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from .values import UNKNOWN
+
 _PREFIXES = re.compile(r"\b(?:typing|thinc\.types|thinc\.model|thinc\.api|spacy\.tokens\.doc|spacy\.tokens\.span|"
                        r"spacy\.tokens|spacy\.vocab|spacy\.language|spacy\.kb|pathlib|collections\.abc|"
                        r"thinc\.backends\.ops|spacy_transformers\.data_classes)\.")
@@ -81,8 +83,10 @@ def _arguments(tokens: list[str], at: int) -> tuple[tuple[Type, ...], int]:
 # conversion, `int` also takes strings of digits, constraints are not enforced here.
 
 _SIMPLE = {
-    "int": lambda v: (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and _is_int(v)),
-    "float": lambda v: (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str) and _is_float(v)),
+    # confection's check lets "128" pass for an int, but the function then gets the string, not a
+    # number, and fails (or computes with text): so a number in quotes is not a number here
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "bool": lambda v: isinstance(v, bool),
     "str": lambda v: isinstance(v, str),
     "StrictStr": lambda v: isinstance(v, str),
@@ -99,31 +103,16 @@ _SIMPLE = {
 # Things a config can only produce through a registered function (a promise).
 FUNCTION_RESULTS = {"Model", "Callable", "Optimizer", "Ops", "Vocab", "Language", "KnowledgeBase", "Doc",
                     "Span", "Ragged", "Padded", "Floats2d", "Ints2d", "Module", "HFObjects", "PyTorchGradScaler",
-                    "Candidate", "Example", "Corpus", "Type", "IO", "device", "torch.device", "Suggester"}
-# confection lets anything through for these (a list is an Iterable; generators always pass)
-OPEN_CONTAINERS = {"Iterable", "Iterator", "Generator"}
-
-
-def _is_int(text: str) -> bool:
-    try:
-        int(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+                    "Candidate", "Example", "Corpus", "Type", "IO", "device", "torch.device", "Suggester",
+                    "Generator"}  # a schedule: only a registered function gives one
+# confection lets anything through for these (a list is an Iterable)
+OPEN_CONTAINERS = {"Iterable", "Iterator"}
 
 
 def accepts(t: Type, value: Any) -> bool:
     """Whether spaCy's config system lets `value` (not a promise) through for annotation `t`."""
     name = t.name
-    if t.is_open or name in OPEN_CONTAINERS:
+    if t.is_open or name in OPEN_CONTAINERS or value is UNKNOWN:
         return True
     check = _SIMPLE.get(name)
     if check is not None:

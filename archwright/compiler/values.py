@@ -20,6 +20,19 @@ _PLAIN_STRING = re.compile(r'"[^"\\\x00-\x1f]*"')
 _SMALL_INT = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 
 
+class Unknown:
+    """A value an earlier phase could not produce (a broken reference, ...): the checks that need
+    it are skipped, so that one mistake is reported once and not again as its consequences."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
 def is_number(value: Any) -> bool:
     """An int or a float, not a bool (which JSON and Python both let pass as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,221 @@
+"""[nlp], [training], [pretraining] and [initialize] typed as spaCy 3.8 types them.
+
+spaCy validates these sections with pydantic models (ConfigSchemaNlp, ConfigSchemaTraining,
+ConfigSchemaPretrain, ConfigSchemaInit) and [initialize.components.NAME] with a model made from
+that component's `initialize` signature. Their annotations are recorded in the registry data
+(scripts/update_registry_data.py); here they become pydantic models again, built on first use,
+so a value passes exactly when spaCy's schema lets it pass. A registered function block passes
+where spaCy wants a callable (it is one once resolved). A setting spaCy fills from its defaults
+may be missing; an unknown one is left to AW410, since spaCy drops it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..diagnostics import Diagnostic, nearest
+from .registry import initialize_settings, registry_keys, section_schemas, training_defaults
+from .resolve import SpanIndex
+from .types import Type, parse_type
+from .values import Unknown
+
+# spaCy's own names for what only a registered function gives
+_PROMISES = {"Callable", "Optimizer", "Promise", "Lookups", "Batcher", "Logger"}
+
+
+def _is_promise(value: Any) -> Any:
+    if isinstance(value, dict) and registry_keys(value):
+        return value
+    raise ValueError("must be a registered function block")
+
+
+def _python(t: Type) -> Any:
+    """An archwright type as the annotation pydantic validates with."""
+    from pathlib import Path
+    from typing import Annotated, Dict, List, Optional, Union
+
+    import pydantic
+
+    name, args = t.name, tuple(_python(a) for a in t.args)
+    simple = {"StrictStr": pydantic.StrictStr, "StrictInt": pydantic.StrictInt, "StrictFloat": pydantic.StrictFloat,
+              "StrictBool": pydantic.StrictBool, "str": str, "int": int, "float": float, "bool": bool,
+              "Path": Path, "Any": Any}
+    if name in simple:
+        return simple[name]
+    if name == "Optional" and args:
+        return Optional[args[0]]
+    if name == "Union" and args:
+        return Union[args]
+    if name == "List":
+        return List[args[0] if args else Any]
+    if name == "Dict":
+        return Dict[args] if len(args) == 2 else dict
+    if name in _PROMISES or name.split(".")[-1] in _PROMISES:
+        return Annotated[Any, pydantic.AfterValidator(_is_promise)]
+    return Any
+
+
+@lru_cache(maxsize=None)
+def _model(title: str, fields: tuple[tuple[str, str], ...]):
+    import pydantic
+
+    # every field may be missing (spaCy fills it); a default is never validated
+    spec = {name: (_python(parse_type(annotation)), None) for name, annotation in fields}
+    return pydantic.create_model(title, __config__=pydantic.ConfigDict(arbitrary_types_allowed=True), **spec)
+
+
+def _known(value: Any) -> bool:
+    """No UNKNOWN inside (an earlier error): such a value is not checked again."""
+    if isinstance(value, Unknown):
+        return False
+    if isinstance(value, dict):
+        return all(_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_known(v) for v in value)
+    return True
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return f'the string "{value}"'
+    if isinstance(value, dict):
+        return "a block without a registered function" if not registry_keys(value) else "a registered function block"
+    return repr(value)
+
+
+_WANTED = {"StrictStr": "a string", "str": "a string", "StrictInt": "a whole number", "int": "a whole number",
+           "StrictFloat": "a number", "float": "a number", "StrictBool": "true or false", "bool": "true or false",
+           "Path": "a path (a string)"}
+
+
+def _describe(t: Type, plural: bool = False) -> str:
+    names = {n for n in (a.name for a in t.args)} if t.name == "Union" else {t.name}
+    if names and names <= {"StrictInt", "StrictFloat", "int", "float"} and len(names) > 1:
+        return "numbers" if plural else "a number"
+    if t.name in _WANTED:
+        text = _WANTED[t.name]
+        return (text[2:] + "s" if text.startswith("a ") else text) if plural else text
+    if t.name == "Optional" and t.args:
+        return f"{_describe(t.args[0], plural)} or null"
+    if t.name == "Union":
+        return " or ".join(dict.fromkeys(_describe(a, plural) for a in t.args))
+    if t.name == "List":
+        return f"a list of {_describe(t.args[0], True) if t.args else 'values'}"
+    if t.name == "Dict":
+        return f"a table of {_describe(t.args[1], True)}" if len(t.args) == 2 else "a table"
+    if t.name in _PROMISES or t.name.split(".")[-1] in _PROMISES:
+        return "registered function blocks" if plural else "a registered function block"
+    return str(t)
+
+
+def _inner(t: Type, loc: tuple) -> tuple[Type, tuple[str, ...]]:
+    """The type and the config path below the field that a pydantic error location names."""
+    path: list[str] = []
+    for part in loc:
+        while t.name == "Optional" and t.args:
+            t = t.args[0]
+        if t.name == "Dict" and len(t.args) == 2 and isinstance(part, str):
+            t, path = t.args[1], path + [part]
+        elif t.name == "List" and t.args and isinstance(part, int):
+            t = t.args[0]
+        else:
+            break
+    return t, tuple(path)
+
+
+def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: tuple[str, ...],
+              spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
+    import pydantic
+
+    checked = {k: v for k, v in values.items()
+               if k in fields and _known(v) and ".".join(path + (k,)) not in incomplete}
+    if not checked:
+        return []
+    try:
+        _model(title, tuple(fields.items()))(**checked)
+        return []
+    except pydantic.ValidationError as e:
+        errors = e.errors(include_url=False)
+    out, seen = [], set()
+    for error in errors:
+        key = str(error["loc"][0])
+        if key in seen:
+            continue
+        seen.add(key)
+        field_type = parse_type(fields[key])
+        t, below = _inner(field_type, error["loc"][1:])
+        at = path + (key,) + below
+        value = error.get("input", checked[key]) if below else checked[key]
+        name = ".".join((key,) + below)
+        wanted = _describe(t) if not below else f"{_describe(t)} ({key} is {_describe(field_type)})"
+        out.append(Diagnostic(
+            "AW305", f"`{name}` of {where} must be {wanted if not below else wanted}, not {_shown(value)}",
+            spans.find(at), config_path=".".join(at), hint=_default_block(at) or _fix(t)))
+    return out
+
+
+def _default_block(path: tuple[str, ...]) -> str:
+    """For a setting spaCy's default config fills with a block: that block, spelled out."""
+    node: Any = training_defaults()
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    keys = registry_keys(node) if isinstance(node, dict) else []
+    if not keys:
+        return ""
+    key = path[-1]
+    return (f'write {key} = {{"{keys[0]}": "{node[keys[0]]}"}} (JSON: a colon after each key), '
+            f"or a [{'.'.join(path)}] section")
+
+
+def _fix(t: Type) -> str:
+    core = t.args[0] if t.name == "Optional" and t.args else t
+    if core.name in ("StrictFloat", "float"):
+        return "write a number, such as 0.1"
+    if core.name in ("StrictInt", "int"):
+        return "write a whole number without quotes"
+    if core.name in ("StrictStr", "str", "Path"):
+        return 'write a string in double quotes, such as "name"'
+    if core.name == "List":
+        return 'write a JSON list, such as ["a", "b"]'
+    if core.name in _PROMISES:
+        return "name a registered function (a [section] with @registry = \"name\"), or null where allowed"
+    return f"give {_describe(t)}"
+
+
+def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: dict[str, str],
+                   incomplete: frozenset[str] = frozenset()) -> list[Diagnostic]:
+    """Every setting of the top-level sections against spaCy's schemas; `component_factories`
+    maps each component to its factory, for [initialize.components.NAME]; a section in
+    `incomplete` (only implied, or not read whole) is not checked."""
+    out: list[Diagnostic] = []
+    schemas = section_schemas()
+    for section, fields in schemas.items():
+        values = data.get(section)
+        if isinstance(values, dict):
+            out += _validate(f"Section_{section}", fields, values, (section,), spans, f"[{section}]", incomplete)
+    initialize = data.get("initialize")
+    components = initialize.get("components") if isinstance(initialize, dict) else None
+    if isinstance(components, dict):
+        settings = initialize_settings()
+        for name, given in components.items():
+            factory = component_factories.get(name)
+            allowed = settings.get(factory) if isinstance(factory, str) else None
+            if allowed is None or not isinstance(given, dict):
+                continue  # not a component of this pipeline, or a factory whose settings are not known
+            path = ("initialize", "components", name)
+            for key in given:
+                if key not in allowed:
+                    near = nearest(key, list(allowed))
+                    out.append(Diagnostic(
+                        "AW420", f"the {factory} component `{name}` has no initialize setting `{key}` (spaCy: "
+                        "Extra inputs are not permitted)", spans.find(path + (key,)), config_path=".".join(path + (key,)),
+                        hint=f"did you mean `{near}`?" if near else
+                        f"its settings are: {', '.join(allowed) or 'none'}"))
+            out += _validate(f"Init_{factory}", allowed, given, path, spans, f"[{'.'.join(path)}]", incomplete)
+    return out
+
