@@ -1,7 +1,7 @@
 """Refresh archwright/compiler/data/spacy_registry.json from ../shared/corpus/spacy-registry.json.
 
 The data are facts about spaCy 3.8's API (registered names, parameters, annotations, defaults,
-factory default configs and score weights, the default training config), kept compact: one entry per name, the
+factory default configs and score weights, the default training config, the language codes), kept compact: one entry per name, the
 first paragraph of its docstring. Run it with spaCy installed (the `parity` extra).
 """
 
@@ -74,6 +74,14 @@ def _training_defaults() -> dict:
     return merged
 
 
+def _languages() -> list[str]:
+    """The language codes spaCy can load (`spacy.util.get_lang_class`: a package spacy.lang.CODE)."""
+    import spacy
+
+    folder = Path(spacy.__file__).parent / "lang"
+    return sorted(p.parent.name for p in folder.glob("*/__init__.py"))
+
+
 def main() -> int:
     data = json.loads(SOURCE.read_text(encoding="utf-8"))
     registries = {}
@@ -90,7 +98,7 @@ def main() -> int:
     factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
            "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
-           "training_defaults": _training_defaults()}
+           "training_defaults": _training_defaults(), "languages": _languages()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,43 @@ def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+TRAINING_SECTIONS = ("nlp", "components", "training")
+
+
+def _is_training(tree: ConfigFile) -> bool:
+    return any(section.name.split(".")[0] in TRAINING_SECTIONS for section in tree.sections)
+
+
+@lru_cache(maxsize=1)
+def spacy_fill_defaults() -> dict[str, dict[str, str]]:
+    """spaCy's default training config as raw config text per section, for `resolve(defaults=)`:
+    `spacy train` merges it into a config before interpolating (`${paths.vectors}` is null
+    even where [paths] lacks `vectors`)."""
+    import json
+
+    from .registry import training_defaults
+
+    out: dict[str, dict[str, str]] = {}
+
+    def walk(node: dict, section: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{section}.{key}" if section else key)
+            elif section:
+                text = value if isinstance(value, str) and "${" in value else json.dumps(value)
+                out.setdefault(section, {})[key] = text
+
+    walk(training_defaults(), "")
+    return out
+
+
 class Compilation:
     """A config with overrides; `.diagnostics` holds every phase's. The source is config text
     (str), the bytes of a config file, or a path to read (both read as spaCy reads files)."""
 
     def __init__(self, source: str | bytes | os.PathLike, *, path: str | None = None,
                  overrides: dict[str, Any] | None = None, interpolate: bool = True,
-                 labels: dict[str, dict[str, int]] | None = None) -> None:
+                 labels: dict[str, dict[str, int]] | None = None, spacy_defaults: bool = True) -> None:
         self._read_diagnostics: list[Diagnostic] = []
         if isinstance(source, os.PathLike):
             self.path = path or os.fspath(source)
@@ -67,6 +97,9 @@ class Compilation:
         self.overrides = dict(overrides or {})
         self.interpolate = interpolate
         self.labels = labels or {}  # data-dependent sizes per component: {"tagger": {"n_labels": 17}}
+        # interpolate a training config as `spacy train` does, after filling spaCy's defaults;
+        # False: exactly as confection's Config().from_str (what `archwright resolve` prints)
+        self.spacy_defaults = spacy_defaults
 
     @cached_property
     def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:
@@ -84,7 +117,8 @@ class Compilation:
         tree, diagnostics = self._syntax
         if tree is None or has_errors(diagnostics) or has_errors(self._read_diagnostics):
             return None, []
-        return resolve(tree, self.overrides, self.interpolate)
+        defaults = spacy_fill_defaults() if self.spacy_defaults and _is_training(tree) else None
+        return resolve(tree, self.overrides, self.interpolate, defaults)
 
     @property
     def resolved(self) -> ResolvedConfig | None:

@@ -11,7 +11,8 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
-from .registry import factories, factory_settings, registry_keys, training_defaults
+from .registry import (factories, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
+                       who_registers)
 from .types import accepts, parse_type
 from .values import is_number
 from .resolve import SpanIndex
@@ -71,6 +72,8 @@ class _PipelineChecker:
         if not isinstance(nlp.get("lang"), str):
             self.report("AW403", "[nlp] needs `lang`, the language code (spaCy: E993)", ("nlp",),
                         hint='add lang = "en" (or another language code)')
+        elif nlp["lang"] not in languages():
+            self.unknown_language(nlp["lang"])
         pipeline = nlp.get("pipeline", [])
         if not isinstance(pipeline, list):
             return
@@ -86,7 +89,6 @@ class _PipelineChecker:
                             ("components", name), hint=f'add "{name}" to the pipeline, or remove the section')
 
     def check_components(self) -> None:
-        known = factories()
         for name, settings in self.components.items():
             path = ("components", name)
             if not isinstance(settings, dict):
@@ -103,16 +105,9 @@ class _PipelineChecker:
                 continue  # a sourced component is named, never loaded or imported
             if not isinstance(factory, str):
                 continue
-            defaults = known.get(factory)
+            defaults = find_factory(factory)
             if defaults is None:
-                near = nearest(factory, known)
-                if near:
-                    self.report("AW407", f"there is no factory `{factory}` in spaCy 3.8", path + ("factory",),
-                                hint=f'did you mean "{near}"?')
-                else:
-                    self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's; it must come "
-                                "from your code or a plugin, and archwright cannot check its settings",
-                                path + ("factory",), hint="spaCy needs it registered (spacy train --code ...)")
+                self.unknown_factory(factory, path + ("factory",))
                 continue
             annotations = factory_settings(factory)
             for key, value in settings.items():
@@ -128,6 +123,25 @@ class _PipelineChecker:
                                     f"{annotation}, not {'null' if value is None else repr(value)}", path + (key,),
                                     hint="null is not allowed here" if value is None else
                                     f"give a value of type {annotation}")
+
+    def unknown_language(self, lang: str) -> None:
+        """The rule for a name nobody registers (registry.typo_of): a typo is an error."""
+        near = typo_of(lang, sorted(languages()))
+        if near:  # "srp" for "sr": spaCy finds Serbian, then refuses the code (E958)
+            self.report("AW360", f'spaCy 3.8 has no language "{lang}" (spaCy: E958 or E048)', ("nlp", "lang"),
+                        hint=f'did you mean "{near}"? spaCy\'s codes are ISO 639-1 where one exists')
+        else:
+            self.report("AW370", f'"{lang}" is not one of spaCy 3.8\'s languages or any --code file\'s; it must '
+                        "be registered with @spacy.registry.languages", ("nlp", "lang"), hint=who_registers(lang))
+
+    def unknown_factory(self, factory: str, where: tuple[str, ...]) -> None:
+        """The rule for a name nobody registers (registry.typo_of): a typo is an error."""
+        near = typo_of(factory, sorted(factories()))
+        if near:
+            self.report("AW407", f"there is no factory `{factory}` in spaCy 3.8", where, hint=f'did you mean "{near}"?')
+        else:
+            self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's, the plugins' archwright knows "
+                        "or any --code file's; archwright cannot check its settings", where, hint=who_registers(factory))
 
     def check_component_models(self) -> None:
         """Settings of a component's model that must fit its factory."""
