@@ -636,11 +636,13 @@ def _list(args: argparse.Namespace) -> int:
                 "summary": summary}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    width = max((len(c.name) for c in cards), default=0) + 2
+    # the families share one column; each registry's group is aligned on its own
+    family_width = max((len(c.name) for _, family, _, group in groups if family for c in group), default=0) + 2
     reg_width = max((len(c.registry) for c in cards), default=0) + 3
     out: list[str] = []
     for title, family, reg, group in groups:
         out.append(title)
+        width = family_width if family else max(len(c.name) for c in group) + 2
         for card in group:
             marks = _marks(card)
             also = aliases.get((card.registry, card.name))
