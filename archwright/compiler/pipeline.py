@@ -200,10 +200,13 @@ class _PipelineChecker:
                 self.check_listener_width(path, block, upstream)
 
     def upstreams(self, kind: str, pipeline: list) -> list[str]:
+        """The components a listener of `kind` may listen to; a sourced component counts (its
+        factory is in the trained pipeline it comes from, which archwright never loads)."""
         names = [n for n in pipeline if isinstance(n, str)] or list(self.components)
         return [n for n in names if isinstance(self.components.get(n), dict)
                 and (self.components[n].get("factory") == kind
-                     or (kind == "transformer" and self.components[n].get("factory") == "curated_transformer"))]
+                     or (kind == "transformer" and self.components[n].get("factory") == "curated_transformer")
+                     or (self.components[n].get("factory") is None and isinstance(self.components[n].get("source"), str)))]
 
     def check_listener_width(self, path: tuple[str, ...], block: Block, upstream: str) -> None:
         width = block.args.get("width")
