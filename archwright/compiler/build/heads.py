@@ -263,6 +263,18 @@ def span_categorizer(block: dict, ctx: Context) -> Model:
     return model
 
 
+def span_finder(block: dict, ctx: Context) -> Model:
+    """Per token, the scorer's start and end probabilities; the docs' rows flattened into one array."""
+    inner = ctx.block(block["tok2vec"], "tok2vec")
+    scorer = ctx.block(block["scorer"], "scorer")
+    logistic = with_array(scorer)
+    model = chain(inner, logistic, _layers.flattener())
+    model.set_ref("tok2vec", inner)
+    model.set_ref("scorer", scorer)
+    model.set_ref("logistic_layer", logistic)
+    return model
+
+
 def entity_linker(block: dict, ctx: Context) -> Model:
     """Each entity's sentence: its token vectors averaged, a residual maxout, projected to the
     knowledge base's entity vector width."""
@@ -311,6 +323,7 @@ BUILDERS = {
     "spacy.LinearLogistic.v1": linear_logistic,
     "spacy.mean_max_reducer.v1": mean_max_reducer,
     "spacy.SpanCategorizer.v1": span_categorizer,
+    "spacy.SpanFinder.v1": span_finder,
     "spacy.EntityLinker.v1": entity_linker,
     "spacy.EntityLinker.v2": entity_linker,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
