@@ -127,8 +127,8 @@ class _Checker:
             hint = f'did you mean "{typo}"?' if typo else f'it is registered elsewhere: @{other} = "{clean_name(name)}"'
             self.report("AW304", f"`{name}` is not a registered {registry} function", where, span, hint=hint)
         else:
-            self.report("AW352", f"`{name}` is not a {registry} function of spaCy 3.8, of the plugins "
-                        "archwright knows or of any --code file; archwright cannot check its arguments",
+            self.report("AW352", f"`{name}` is not registered in @{registry} by spaCy 3.8, the plugins "
+                        "archwright knows or any --code file; archwright cannot check its arguments",
                         where, span, hint=who_registers(name))
 
     # -- arguments ---------------------------------------------------------------------------
