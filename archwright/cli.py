@@ -109,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ui.add_argument("config", nargs="?", help="a .cfg file to open (default: the bundled examples)")
     ui.add_argument("--port", type=int, default=8501, help="the local port to serve on (default: 8501)")
 
-    for command in (validate, listing, explain, summary, graph, build, fill):
+    for command in (validate, listing, explain, summary, graph, build, fill, ui):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="the Python file that registers your functions (as for `spacy train "
                                   "--code`): read statically, never run; a card file that imports "
@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"archwright: error: config overrides ({', '.join(sorted(overrides))}) only "
                              f"apply to `validate` and `resolve`, not to `{args.command}`\n")
             return EXIT_PROBLEMS
-        for code in getattr(args, "code", []):
+        for code in getattr(args, "code", []) if args.command != "ui" else ():  # the app reads its own
             problem = _load_code(code)
             if problem:
                 sys.stderr.write(f"archwright: cannot load --code {code}: {problem}\n")
@@ -196,6 +196,7 @@ def _ui(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     env = dict(os.environ)
     env.pop("ARCHWRIGHT_UI_CONFIG", None)
+    env["ARCHWRIGHT_UI_CODE"] = os.pathsep.join(os.path.abspath(p) for p in args.code)
     if args.config:
         if not os.path.isfile(args.config):
             sys.stderr.write(f"archwright: error: {args.config} is not a file\n")

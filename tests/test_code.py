@@ -351,3 +351,24 @@ def test_plugin_factories_and_names_are_known():
               '[components.span_finder]\nfactory = "experimental_span_finder"\n')
     assert Compilation(config).diagnostics == []
     assert isinstance(OpenSettings(), dict) and "anything" in OpenSettings()
+
+
+def test_the_explorer_reads_the_code_of_archwright_ui(registry, monkeypatch):
+    """`archwright ui --code FILE.py` passes the files in the environment; the app reads them
+    statically, and a pasted config that uses them has no warning."""
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+
+    from archwright.ui import examples
+
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+    monkeypatch.setenv(examples.CODE_VARIABLE, str(FUNCTIONS))
+    at = AppTest.from_file(str(ROOT / "archwright" / "ui" / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("functions.py:75: note" in c.value for c in at.sidebar.caption)
+    at.sidebar.radio(key="source").set_value("Paste text").run()
+    at.sidebar.text_area(key="paste").input('[model]\n@architectures = "test.thinc_layer.v1"\nnO = 4\n').run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning if "AW352" in w.value] == []
+    assert registry.get("layers", "test.thinc_layer.v1") is not None
