@@ -216,7 +216,8 @@ class _Reader:
             head, _, last = head.rpartition(".")
         if self.is_registry(head):
             return ("registry", last)
-        if head in LANGUAGE_OBJECTS and last in ("factory", "component"):
+        # Language, or a language's own class (`from spacy.lang.en import English`)
+        if (head in LANGUAGE_OBJECTS or head.startswith("spacy.lang.")) and last in ("factory", "component"):
             return (last, "")
         return None
 
