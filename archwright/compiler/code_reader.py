@@ -115,7 +115,7 @@ def _parse(source: str | bytes, path: str) -> ast.Module:
     try:
         return ast.parse(source, filename=path)
     except SyntaxError as e:
-        raise CodeError(f"SyntaxError: {e.msg} (line {e.lineno})") from None
+        raise CodeError(f"SyntaxError: {e.msg}" + (f" (line {e.lineno})" if e.lineno else "")) from None
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
         raise CodeError(f"{type(e).__name__}: {e}") from None
 
@@ -131,7 +131,10 @@ def read_source(source: str | bytes, path: str = "<code>",
     are registrations declared in a package's metadata instead: (registry, name, function),
     with registry "factories" for a pipeline factory."""
     reader = _Reader(_parse(source, path), path)
-    reading = reader.read()
+    try:
+        reading = reader.read()
+    except RecursionError:  # an absurdly nested expression: nothing is guessed from it
+        raise CodeError("the code nests too deeply to be read") from None
     for registry, name, function in entry_points:
         definition = reader.defs.get(function)
         if definition is None:
