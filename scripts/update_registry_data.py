@@ -82,6 +82,23 @@ def _languages() -> list[str]:
     return sorted(p.parent.name for p in folder.glob("*/__init__.py"))
 
 
+def _python_names() -> dict[str, str]:
+    """The Python function behind each registered architecture and layer ("module.function" ->
+    registered name, the highest version where one function has several), so that a project's
+    code that calls `MaxoutWindowEncoder(...)` can be read as the registered block it builds."""
+    import spacy
+    from spacy import registry
+
+    spacy.blank("en")
+    out: dict[str, str] = {}
+    for name in ("architectures", "layers"):
+        for registered, function in sorted(getattr(registry, name).get_all().items()):
+            key = f"{getattr(function, '__module__', '')}.{getattr(function, '__name__', '')}"
+            if key.split(".")[0] in ("spacy", "thinc") and (key not in out or out[key] < registered):
+                out[key] = registered
+    return dict(sorted(out.items()))
+
+
 def main() -> int:
     data = json.loads(SOURCE.read_text(encoding="utf-8"))
     registries = {}
@@ -98,7 +115,8 @@ def main() -> int:
     factories = {name: f["default_config"] for name, f in sorted(data["factories"].items())}
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
            "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
-           "training_defaults": _training_defaults(), "languages": _languages()}
+           "training_defaults": _training_defaults(), "languages": _languages(),
+           "python_names": _python_names()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

@@ -45,11 +45,12 @@ def test_every_spelling_of_a_registration_is_read():
         ("callbacks", "test.assigned_alias.v1"),     # reg = spacy.registry
         ("architectures", "test.register_call.v1"),  # registry.architectures.register(..., func=)
         ("architectures", "test.curried.v1"),        # registry.architectures("...")(plain)
+        ("architectures", "test.ComposedTok2Vec.v1"), ("architectures", "test.ComposedByName.v1"),
     }
     assert set(reading.factories) == {"test_component", "test_doc_function"}
     assert set(reading.languages) == {"test_lang"}
     # a name built at run time is a note, never a guessed card
-    assert [n.line for n in reading.notes if "built at run time" in n.message] == [75]
+    assert [n.line for n in reading.notes if "built at run time" in n.message] == [76]
 
 
 def test_a_card_has_the_signature_types_defaults_and_docstring():
@@ -61,7 +62,7 @@ def test_a_card_has_the_signature_types_defaults_and_docstring():
     assert card.returns == "Model[List[Doc], Floats2d]"
     assert card.returns_type.is_model
     assert card.doc == "A classifier over token vectors."
-    assert card.source == f"{FUNCTIONS}:21"
+    assert card.source == f"{FUNCTIONS}:22"
     assert cards[("misc", "test.aliased_module.v1")].open_keywords  # **kwargs
     positional = cards[("callbacks", "test.assigned_alias.v1")].positional
     assert positional is not None and positional.name == "layers"
@@ -99,7 +100,7 @@ def test_what_cannot_be_read_is_a_note():
     assert reading.factories["y"].default_config == {}
 
 
-def test_the_reader_finds_what_spacy_registers_when_it_runs_the_file(tmp_path):
+def test_the_reader_finds_what_spacy_registers_when_it_runs_the_file(tmp_path, registry):
     """Differential: spaCy imports the file (as `spacy train --code` does) and reports what it
     registered; the static reading must find the same names and signatures."""
     script = textwrap.dedent(f'''
@@ -114,6 +115,12 @@ def test_the_reader_finds_what_spacy_registers_when_it_runs_the_file(tmp_path):
             params = [[p.name, None if p.default is p.empty else p.default]
                       for p in inspect.signature(function).parameters.values() if p.kind is not p.VAR_KEYWORD]
             out["cards"][reg + " " + name] = params
+        from thinc.api import Config
+        nlp = spacy.blank("en")
+        model = registry.resolve(Config({{"m": {{"@architectures": "test.ComposedTok2Vec.v1", "width": 64}}}}))["m"]
+        model.initialize(X=[nlp("Alice moved to Berlin.")])
+        out["composed_params"] = sum(p.size for node in model.walk() for p in map(node.get_param, node.param_names))
+        out["composed_layers"] = [node.name for node in model.walk()]
         for name in ["test_component", "test_doc_function"]:
             meta = Language.get_factory_meta(name)
             out["factories"][name] = [dict(meta.default_config), dict(meta.default_score_weights)]
@@ -133,6 +140,28 @@ def test_the_reader_finds_what_spacy_registers_when_it_runs_the_file(tmp_path):
         assert default_config.items() <= factory.default_config.items()
         assert factory.score_weights == weights
     assert spacy["languages"] == ["test_lang"]
+    _composed_counts_are_spacys(spacy["composed_params"], spacy["composed_layers"])
+
+
+def _composed_counts_are_spacys(params: int, layers: list[str]) -> None:
+    """A card whose body is a known composition (spaCy's Tok2Vec of MultiHashEmbed and
+    MaxoutWindowEncoder, called with the card's own arguments) has spaCy's shapes: the static
+    count, archwright's built model and spaCy's model agree."""
+    from archwright import compile as compile_config
+    from archwright.compiler.build import build, sum_params
+    from archwright.compiler.code_reader import register
+    from archwright.compiler.graph import summary
+    from archwright.compiler.registry import default_registry
+
+    register(read_file(str(FUNCTIONS)), default_registry())
+    config = ('[nlp]\nlang = "en"\npipeline = ["tok2vec"]\n\n[components]\n\n[components.tok2vec]\n'
+              'factory = "tok2vec"\n\n[components.tok2vec.model]\n@architectures = "test.ComposedTok2Vec.v1"\n'
+              'width = 64\n')
+    static = summary(compile_config(config).graph)["components"]["tok2vec"]
+    built = build(config)["tok2vec"]
+    assert static["params"] == sum_params(built) == params
+    assert static["output_width"] == 64 and static["receptive_field"] == 9
+    assert [node.name for node in built.walk()] == layers
 
 
 # -- configs that use the code ------------------------------------------------------------------
@@ -179,7 +208,7 @@ def test_a_config_using_the_code_validates_with_it_and_warns_without(capsys, reg
     assert found == ["AW352", "AW370", "AW452", "AW452"]  # the custom names: warnings, nothing guessed
     code, out, err = run_cli(capsys, "validate", "--code", str(FUNCTIONS), str(config), "--format", "json")
     assert code == 0 and json.loads(out)["files"][0]["diagnostics"] == []
-    assert "functions.py:75: note: a name registered in @misc is built at run time" in err
+    assert "functions.py:76: note: a name registered in @misc is built at run time" in err
 
 
 @pytest.mark.parametrize("values, wanted", [
@@ -203,7 +232,7 @@ def test_summary_list_and_explain_read_the_code(capsys, registry, tmp_path):
     assert code == 0
     assert out.startswith("model (test.Classifier.v1): unknown parameters, output width unknown, receptive field unknown\n")
     code, out, _ = run_cli(capsys, "explain", "test.Classifier.v1", "--code", str(FUNCTIONS))
-    assert code == 0 and out.startswith(f"test.Classifier.v1 (@architectures; from {FUNCTIONS}:21)\n")
+    assert code == 0 and out.startswith(f"test.Classifier.v1 (@architectures; from {FUNCTIONS}:22)\n")
     code, out, _ = run_cli(capsys, "list", "--code", str(FUNCTIONS), "--registry", "layers")
     assert code == 0 and "  test.thinc_layer.v1" in out
 
@@ -366,7 +395,7 @@ def test_the_explorer_reads_the_code_of_archwright_ui(registry, monkeypatch):
     at = AppTest.from_file(str(ROOT / "archwright" / "ui" / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
-    assert any("functions.py:75: note" in c.value for c in at.sidebar.caption)
+    assert any("functions.py:76: note" in c.value for c in at.sidebar.caption)
     at.sidebar.radio(key="source").set_value("Paste text").run()
     at.sidebar.text_area(key="paste").input('[model]\n@architectures = "test.thinc_layer.v1"\nnO = 4\n').run()
     assert not at.exception, at.exception

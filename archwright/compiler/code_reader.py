@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
-from .registry import REQUIRED, UNREAD, Arg, Card, OpenSettings, Registry, add_factory, add_language, factories
+from .registry import (REQUIRED, UNREAD, Arg, Card, OpenSettings, Registry, add_factory, add_language, default_registry,
+                       factories, python_functions)
 
 # where the registries and Language come from, by qualified name
 REGISTRY_OBJECTS = {"spacy.registry", "spacy.util.registry", "thinc.registry", "thinc.api.registry",
                     "thinc.config.registry", "confection.registry"}
 LANGUAGE_OBJECTS = {"spacy.Language", "spacy.language.Language"}
+# confection's registry methods: `registry.get("architectures", name)` registers nothing
+REGISTRY_METHODS = {"get", "has", "find", "resolve", "fill", "create", "get_registry_names", "is_promise",
+                    "get_constructor", "parse_args", "make_promise_schema", "ensure_populated"}
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 
 
@@ -39,6 +44,42 @@ class Note:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: note: {self.message}"
+
+
+@dataclass(frozen=True)
+class Param:
+    """In a card's template: the value of the function's own parameter `name`."""
+
+    name: str
+
+
+def concrete(block: dict) -> dict | None:
+    """The registered block a --code card's block stands for, when its function's body is a
+    known composition (its template, with the block's arguments and the card's defaults put
+    in), or None."""
+    keys = [k for k in block if isinstance(k, str) and k.startswith("@")]
+    if len(keys) != 1 or not isinstance(block[keys[0]], str):
+        return None
+    card = default_registry()._lookup(keys[0][1:], block[keys[0]])
+    template = card.extra.get("template") if card is not None else None
+    if template is None:
+        return None
+    values = {a.name: a.default for a in card.args if not a.required and a.default is not UNREAD}
+    values.update((k, v) for k, v in block.items() if k != keys[0])
+
+    def put(node: Any) -> Any:
+        if isinstance(node, Param):
+            if node.name not in values:
+                raise KeyError(node.name)
+            return values[node.name]
+        if isinstance(node, dict):
+            return {k: put(v) for k, v in node.items()}
+        return node
+
+    try:
+        return put(template)
+    except KeyError:  # a required argument the block lacks (reported by check)
+        return None
 
 
 @dataclass(frozen=True)
@@ -217,7 +258,7 @@ class _Reader:
         head, _, last = qualified.rpartition(".")
         if last == "register":  # registry.misc.register("name", func=...)
             head, _, last = head.rpartition(".")
-        if self.is_registry(head):
+        if self.is_registry(head) and last not in REGISTRY_METHODS:
             return ("registry", last)
         # Language, or a language's own class (`from spacy.lang.en import English`)
         if (head in LANGUAGE_OBJECTS or head.startswith("spacy.lang.")) and last in ("factory", "component"):
@@ -277,8 +318,76 @@ class _Reader:
         returns = self.annotation(getattr(definition, "returns", None)) or "Any"
         doc = ast.get_docstring(definition) if isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                        ast.ClassDef)) else None
+        template = self.template(definition, {a.name for a in args})
         return Card(name, registry, tuple(args), returns, doc=(doc or "").split("\n\n")[0].strip(),
-                    source=where, open_keywords=self.has_kwargs(definition))
+                    source=where, open_keywords=self.has_kwargs(definition),
+                    extra={"template": template} if template is not None else {})
+
+    # -- a body that is a known composition --------------------------------------------------
+
+    def template(self, definition: ast.AST, params: set[str]) -> dict | None:
+        """The block a function builds when its body only returns a call of a registered
+        architecture or layer archwright knows, with literals and the function's own
+        parameters as arguments (nested such calls become sub-blocks); else None."""
+        if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        body = [n for n in definition.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+            return None
+        return self.block_of(body[0].value, params)
+
+    def block_of(self, node: ast.AST, params: set[str]) -> dict | None:
+        if not isinstance(node, ast.Call):
+            return None
+        known = self.known_call(node.func)
+        if known is None:
+            return None
+        card = default_registry()._lookup(*known)
+        # a target that is itself a template would allow cycles between code files
+        if card is None or "template" in card.extra or card.positional is not None and node.args:
+            return None
+        block: dict[str, Any] = {f"@{known[0]}": known[1]}
+        names = [a.name for a in card.args]
+        if len(node.args) > len(names) or any(k.arg is None for k in node.keywords):
+            return None
+        pairs = list(zip(names, node.args)) + [(k.arg, k.value) for k in node.keywords]
+        for key, value in pairs:
+            if isinstance(value, ast.Name) and value.id in params:
+                block[key] = Param(value.id)
+            elif isinstance(value, ast.Call):
+                sub = self.block_of(value, params)
+                if sub is None:
+                    return None
+                block[key] = sub
+            else:
+                literal = _literal(value)
+                if literal is _NOT_LITERAL:
+                    return None
+                block[key] = literal
+        return block
+
+    def known_call(self, func: ast.AST) -> tuple[str, str] | None:
+        """(registry, name) of a call: `registry.get("architectures", "spacy.X.v1")`,
+        `registry.architectures.get("spacy.X.v1")`, or spaCy's or Thinc's Python function."""
+        if isinstance(func, ast.Call):  # registry.get(...)(...)
+            qualified = self.qualified(func.func)
+            head, _, last = qualified.rpartition(".")
+            values = [_literal(a) for a in func.args]
+            if last == "get" and self.is_registry(head) and len(values) == 2 and all(isinstance(v, str) for v in values):
+                return values[0], values[1]
+            registry_head, _, registry_name = head.rpartition(".")
+            if last == "get" and self.is_registry(registry_head) and len(values) == 1 and isinstance(values[0], str):
+                return registry_name, values[0]
+            return None
+        qualified = self.qualified(func)
+        if not qualified:
+            return None
+        registered = python_functions().get(qualified) or _by_function_name().get(
+            (qualified.split(".")[0], qualified.rpartition(".")[2]))
+        if registered is None:
+            return None
+        registry = "layers" if default_registry()._lookup("layers", registered) else "architectures"
+        return registry, registered
 
     def factory(self, name: str, kind: str, call: ast.Call | None, definition: ast.AST, where: str) -> Factory:
         keywords = {k.arg: k.value for k in call.keywords if k.arg} if call is not None else {}
@@ -353,6 +462,16 @@ class _Reader:
 
 
 _NOT_LITERAL: Any = object()
+
+
+@lru_cache(maxsize=1)
+def _by_function_name() -> dict[tuple[str, str], str]:
+    """(top package, function name) -> registered name, where that pair is unique: code imports
+    spaCy's functions from where they are re-exported (`from spacy.ml.models import ...`)."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for qualified, registered in python_functions().items():
+        seen.setdefault((qualified.split(".")[0], qualified.rpartition(".")[2]), set()).add(registered)
+    return {key: next(iter(names)) for key, names in seen.items() if len(names) == 1}
 
 
 def _literal(node: ast.AST | None) -> Any:

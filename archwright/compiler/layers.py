@@ -220,7 +220,12 @@ class Expander:
         keys = registry_keys(block)
         name = block[keys[0]] if keys else None
         rule = EXPANSIONS.get(name)
-        expansion = rule(block, self) if rule else None
+        if rule is None:  # a --code function whose body is a known composition: what it builds
+            from .code_reader import concrete
+
+            inner = concrete(block)
+            return self.block(inner) if inner is not None else None
+        expansion = rule(block, self)
         if expansion is not None:
             self.expanded[id(block)] = expansion
         return expansion

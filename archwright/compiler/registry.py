@@ -315,6 +315,12 @@ def add_language(code: str, where: str) -> None:
     _added_languages[code] = where
 
 
+def python_functions() -> dict[str, str]:
+    """spaCy's and Thinc's Python functions behind registered architectures and layers
+    ("spacy.ml.models.tok2vec.MaxoutWindowEncoder" -> "spacy.MaxoutWindowEncoder.v2")."""
+    return _data()["python_names"]
+
+
 def training_defaults() -> dict[str, Any]:
     """spaCy 3.8's default training config (and pretraining section), uninterpolated."""
     return _data()["training_defaults"]

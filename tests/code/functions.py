@@ -8,6 +8,7 @@ from typing import List, Optional
 import spacy
 import spacy as sp
 from spacy.language import Language
+from spacy.ml.models import MaxoutWindowEncoder, MultiHashEmbed, build_Tok2Vec_model
 from spacy.tokens import Doc
 from spacy.util import registry
 from thinc.api import Model, chain
@@ -75,3 +76,19 @@ class TestLanguage(Language):
 @registry.misc(NAME + ".v1")  # a name built at run time: a note, not a card
 def computed():
     raise RuntimeError("never run")
+
+
+@spacy.registry.architectures("test.ComposedTok2Vec.v1")
+def composed_tok2vec(width: int = 96, depth: int = 4) -> Model[List[Doc], List[Floats2d]]:
+    """A recognizable composition: spaCy's own architectures, with this function's arguments."""
+    return build_Tok2Vec_model(
+        embed=MultiHashEmbed(width=width, attrs=["NORM", "PREFIX"], rows=[2000, 1000], include_static_vectors=False),
+        encode=MaxoutWindowEncoder(width, 1, 3, depth),
+    )
+
+
+@spacy.registry.architectures("test.ComposedByName.v1")
+def composed_by_name(width: int):
+    return registry.get("architectures", "spacy.HashEmbedCNN.v2")(
+        width=width, depth=2, embed_size=500, window_size=1, maxout_pieces=3, subword_features=True,
+        pretrained_vectors=None)
