@@ -28,6 +28,8 @@ from .registry import (REQUIRED, UNREAD, Arg, Card, OpenSettings, Registry, add_
 REGISTRY_OBJECTS = {"spacy.registry", "spacy.util.registry", "thinc.registry", "thinc.api.registry",
                     "thinc.config.registry", "confection.registry"}
 LANGUAGE_OBJECTS = {"spacy.Language", "spacy.language.Language"}
+# Thinc registers its combinators through untyped wrappers (chain_no_types): the names code calls
+COMBINATORS = {"chain": "chain.v1", "concatenate": "concatenate.v1"}
 # confection's registry methods: `registry.get("architectures", name)` registers nothing
 REGISTRY_METHODS = {"get", "has", "find", "resolve", "fill", "create", "get_registry_names", "is_promise",
                     "get_constructor", "parse_args", "make_promise_schema", "ensure_populated"}
@@ -344,10 +346,18 @@ class _Reader:
             return None
         card = default_registry()._lookup(*known)
         # a target that is itself a template would allow cycles between code files
-        if card is None or "template" in card.extra or card.positional is not None and node.args:
+        if card is None or "template" in card.extra:
             return None
         block: dict[str, Any] = {f"@{known[0]}": known[1]}
-        names = [a.name for a in card.args]
+        names = [a.name for a in card.args if a.kind == "keyword"]
+        if card.positional is not None:  # chain(a, b): the `*` section, as a config writes it
+            if node.keywords:
+                return None
+            parts = [self.block_of(arg, params) for arg in node.args]
+            if not parts or any(p is None for p in parts):
+                return None
+            block["*"] = {str(i): part for i, part in enumerate(parts)}
+            return block
         if len(node.args) > len(names) or any(k.arg is None for k in node.keywords):
             return None
         pairs = list(zip(names, node.args)) + [(k.arg, k.value) for k in node.keywords]
@@ -382,8 +392,9 @@ class _Reader:
         qualified = self.qualified(func)
         if not qualified:
             return None
-        registered = python_functions().get(qualified) or _by_function_name().get(
-            (qualified.split(".")[0], qualified.rpartition(".")[2]))
+        top, function = qualified.split(".")[0], qualified.rpartition(".")[2]
+        registered = (python_functions().get(qualified) or _by_function_name().get((top, function))
+                      or (COMBINATORS.get(function) if top == "thinc" else None))
         if registered is None:
             return None
         registry = "layers" if default_registry()._lookup("layers", registered) else "architectures"

@@ -92,3 +92,12 @@ def composed_by_name(width: int):
     return registry.get("architectures", "spacy.HashEmbedCNN.v2")(
         width=width, depth=2, embed_size=500, window_size=1, maxout_pieces=3, subword_features=True,
         pretrained_vectors=None)
+
+
+@spacy.registry.architectures("test.ChainedEncoder.v1")
+def chained_encoder(width: int = 32) -> Model[List[Doc], List[Floats2d]]:
+    """Thinc's chain of registered calls, arguments passed through."""
+    return chain(
+        MultiHashEmbed(width=width, attrs=["NORM"], rows=[500], include_static_vectors=False),
+        MaxoutWindowEncoder(width=width, window_size=1, maxout_pieces=3, depth=2),
+    )

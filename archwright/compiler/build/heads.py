@@ -74,6 +74,20 @@ def _width(model: Model) -> int | None:
     return model.maybe_get_dim("nO")
 
 
+def _positional(block: dict, ctx: Context) -> list[Model]:
+    parts = block.get("*") if isinstance(block.get("*"), dict) else {}
+    return [ctx.block(part, str(key)) for key, part in parts.items()]
+
+
+def chain_layers(block: dict, ctx: Context) -> Model:
+    """Thinc's chain.v1 of the `*` blocks (what a --code function that returns chain(...) builds)."""
+    return chain(*_positional(block, ctx))
+
+
+def concatenate_layers(block: dict, ctx: Context) -> Model:
+    return concatenate(*_positional(block, ctx))
+
+
 def tagger(block: dict, ctx: Context) -> Model:
     """Token vectors, each through a softmax layer (zero-initialized)."""
     inner = ctx.block(block["tok2vec"], "tok2vec")
@@ -309,6 +323,8 @@ def transition_based_parser(block: dict, ctx: Context) -> Model:
 
 
 BUILDERS = {
+    "chain.v1": chain_layers,
+    "concatenate.v1": concatenate_layers,
     "spacy.Tagger.v1": tagger,
     "spacy.Tagger.v2": tagger,
     "spacy.TextCatBOW.v1": textcat_bow_v1,
