@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from archwright.cli import main
 from archwright.compiler.code_reader import read_file, read_source
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import REQUIRED, UNREAD, OpenSettings, _plugin_data, typo_of
@@ -350,6 +349,7 @@ def test_plugin_data_is_pinned_and_matches_the_installed_plugins():
     """The data names the versions the script pins; where a plugin is installed at that version,
     its registered names and parameters are the data's (spacy-transformers, spacy-legacy here)."""
     import importlib.metadata
+    import importlib.util
 
     spec = importlib.util.spec_from_file_location("update_plugin_data", ROOT / "scripts" / "update_plugin_data.py")
     script = importlib.util.module_from_spec(spec)

@@ -9,7 +9,6 @@ All problems are reported in one run, each at the narrowest span.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
@@ -20,8 +19,6 @@ from .types import accepts, literal_values, model_io, plugs_into
 from .values import is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
-# spaCy's own namespaces: an unknown name there is a mistake, not someone's custom function
-SPACY_NAMESPACES = ("spacy.", "spacy-legacy.", "spacy-transformers.")
 
 
 class Block(NamedTuple):
