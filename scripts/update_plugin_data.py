@@ -83,6 +83,7 @@ def main(argv: list[str]) -> int:
         sys.path.insert(0, folder)
     modules = {}
     skipped: list[str] = []
+    unread: dict[str, str] = {}  # factories whose module could not be loaded: their settings are unknown
     for package, (pinned, module) in PLUGINS.items():
         installed = importlib.metadata.version(package)
         if installed != pinned:
@@ -94,8 +95,10 @@ def main(argv: list[str]) -> int:
             if entry_point.group.startswith(("spacy_", "thinc_")):
                 try:
                     entry_point.load()  # registers what the package declares in its metadata
-                except Exception as e:  # a compiled module built for another numpy: left out, and said
+                except Exception as e:  # a compiled module built for another numpy: known by name, and said
                     skipped.append(f"{package}: {entry_point.group} {entry_point.name} ({type(e).__name__}: {e})")
+                    if entry_point.group == "spacy_factories":
+                        unread[entry_point.name] = package
     from spacy import registry
     from spacy.language import Language
 
@@ -125,6 +128,8 @@ def main(argv: list[str]) -> int:
                            "params": {p["name"]: p.get("annotation", "Any")
                                       for p in _params(function, skip=("nlp", "name"))},
                            "score_weights": dict(meta.default_score_weights or {})}
+    for name, package in unread.items():
+        factories.setdefault(name, {"package": package, "default_config": {}, "params": None, "score_weights": {}})
     out = {"packages": {package: version for package, (version, _) in PLUGINS.items()},
            "registries": registries, "factories": factories, "not_loaded": skipped}
     TARGET.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

@@ -260,7 +260,9 @@ def factory_settings(factory: str) -> dict[str, str]:
     if factory in _added_settings:
         return _added_settings[factory]
     plugin = _plugin_data()["factories"].get(factory)
-    return plugin["params"] if plugin else _data()["factory_params"].get(factory, {})
+    if plugin:  # params None: a factory the data script could not load (its settings are unknown)
+        return plugin["params"] if plugin["params"] is not None else OpenSettings()
+    return _data()["factory_params"].get(factory, {})
 
 
 def factory_score_weights(factory: str) -> dict[str, float | None]:
