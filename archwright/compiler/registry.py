@@ -110,6 +110,7 @@ class Registry:
     def __init__(self, discover: Callable[["Registry"], None] | None = None) -> None:
         self._cards: dict[tuple[str, str], Card] = {}
         self._discover = discover  # called once, on the first name nobody registered
+        self._registries: tuple[int, set[str]] = (-1, set())
 
     def add(self, card: Card) -> Card:
         self._cards[(card.registry, card.name)] = card
@@ -135,7 +136,10 @@ class Registry:
         return card
 
     def registries(self) -> set[str]:
-        return {registry for registry, _ in self._cards} | set(_data()["registries"])
+        if self._registries[0] != len(self._cards):  # recomputed only after cards were added
+            names = {registry for registry, _ in self._cards} | set(_data()["registries"])
+            self._registries = (len(self._cards), names)
+        return self._registries[1]
 
     def names(self, registry: str) -> list[str]:
         return sorted(name for reg, name in self._cards if reg == registry)
