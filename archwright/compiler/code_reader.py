@@ -334,11 +334,23 @@ class _Reader:
         if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
         body = [n for n in definition.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-        if len(body) != 1 or not isinstance(body[0], ast.Return) or body[0].value is None:
+        if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             return None
-        return self.block_of(body[0].value, params)
+        local: dict[str, Any] = {}  # `embed = MultiHashEmbed(...)` before the return
+        for statement in body[:-1]:
+            if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+                    and isinstance(statement.targets[0], ast.Name)):
+                return None
+            value = self.block_of(statement.value, params, local)
+            if value is None:
+                return None
+            local[statement.targets[0].id] = value
+        return self.block_of(body[-1].value, params, local)
 
-    def block_of(self, node: ast.AST, params: set[str]) -> dict | None:
+    def block_of(self, node: ast.AST, params: set[str], local: dict[str, Any] | None = None) -> dict | None:
+        local = local or {}
+        if isinstance(node, ast.Name) and node.id in local:
+            return local[node.id]
         if not isinstance(node, ast.Call):
             return None
         known = self.known_call(node.func)
@@ -353,7 +365,7 @@ class _Reader:
         if card.positional is not None:  # chain(a, b): the `*` section, as a config writes it
             if node.keywords:
                 return None
-            parts = [self.block_of(arg, params) for arg in node.args]
+            parts = [self.block_of(arg, params, local) for arg in node.args]
             if not parts or any(p is None for p in parts):
                 return None
             block["*"] = {str(i): part for i, part in enumerate(parts)}
@@ -362,10 +374,12 @@ class _Reader:
             return None
         pairs = list(zip(names, node.args)) + [(k.arg, k.value) for k in node.keywords]
         for key, value in pairs:
-            if isinstance(value, ast.Name) and value.id in params:
+            if isinstance(value, ast.Name) and value.id in local:
+                block[key] = local[value.id]
+            elif isinstance(value, ast.Name) and value.id in params:
                 block[key] = Param(value.id)
             elif isinstance(value, ast.Call):
-                sub = self.block_of(value, params)
+                sub = self.block_of(value, params, local)
                 if sub is None:
                     return None
                 block[key] = sub

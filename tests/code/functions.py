@@ -96,8 +96,6 @@ def composed_by_name(width: int):
 
 @spacy.registry.architectures("test.ChainedEncoder.v1")
 def chained_encoder(width: int = 32) -> Model[List[Doc], List[Floats2d]]:
-    """Thinc's chain of registered calls, arguments passed through."""
-    return chain(
-        MultiHashEmbed(width=width, attrs=["NORM"], rows=[500], include_static_vectors=False),
-        MaxoutWindowEncoder(width=width, window_size=1, maxout_pieces=3, depth=2),
-    )
+    """Thinc's chain of registered calls, arguments passed through (one through a local name)."""
+    embed = MultiHashEmbed(width=width, attrs=["NORM"], rows=[500], include_static_vectors=False)
+    return chain(embed, MaxoutWindowEncoder(width=width, window_size=1, maxout_pieces=3, depth=2))
