@@ -764,6 +764,10 @@ def _card_text(card: Card, aliases: list[str]) -> str:
         out.append(f"  checked together: {', '.join(f'`{a}`' for a in rule.args)}")
     out.append("")
     out.append(f"Returns: {card.returns}")
+    template = card.extra.get("template")
+    if template:  # a --code function whose body is a known composition
+        built = next(v for k, v in template.items() if k.startswith("@"))
+        out.append(f"Builds: {built} (read from the function's body: its layers and shapes are that block's)")
     out.append("")
     if card.example:
         out.append("Example:")

@@ -235,6 +235,8 @@ def test_summary_list_and_explain_read_the_code(capsys, registry, tmp_path):
     assert out.startswith("model (test.Classifier.v1): unknown parameters, output width unknown, receptive field unknown\n")
     code, out, _ = run_cli(capsys, "explain", "test.Classifier.v1", "--code", str(FUNCTIONS))
     assert code == 0 and out.startswith(f"test.Classifier.v1 (@architectures; from {FUNCTIONS}:22)\n")
+    code, out, _ = run_cli(capsys, "explain", "test.ComposedTok2Vec.v1", "--code", str(FUNCTIONS))
+    assert code == 0 and "\nBuilds: spacy.Tok2Vec.v2 (read from the function's body" in out
     code, out, _ = run_cli(capsys, "list", "--code", str(FUNCTIONS), "--registry", "layers")
     assert code == 0 and "  test.thinc_layer.v1" in out
 
