@@ -125,7 +125,7 @@ def fill(source: str | os.PathLike) -> str:
 def resolve(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
             interpolate: bool = True) -> dict[str, Any]:
     """The resolved config (nested dicts), equal to confection's `Config().from_str(...)`."""
-    compilation = Compilation(source, overrides=overrides, interpolate=interpolate)
+    compilation = Compilation(source, overrides=overrides, interpolate=interpolate, spacy_defaults=False)
     resolved = compilation.resolved
     errors = [d for d in compilation.resolution_diagnostics if d.is_error]
     if resolved is None or errors:

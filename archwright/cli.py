@@ -109,11 +109,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ui.add_argument("config", nargs="?", help="a .cfg file to open (default: the bundled examples)")
     ui.add_argument("--port", type=int, default=8501, help="the local port to serve on (default: 8501)")
 
-    for command in (validate, listing, explain, summary, graph):
+    for command in (validate, listing, explain, summary, graph, build, fill, ui):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
-                             help="import this Python file first, to add your own cards with "
-                                  "archwright.register(Card(...)) (an explicit opt-in: a config never "
-                                  "causes an import); may be given more than once")
+                             help="the Python file that registers your functions (as for `spacy train "
+                                  "--code`): read statically, never run; a card file that imports "
+                                  "archwright to call archwright.register(Card(...)) is imported. May be "
+                                  "given more than once")
     return parser
 
 
@@ -152,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"archwright: error: config overrides ({', '.join(sorted(overrides))}) only "
                              f"apply to `validate` and `resolve`, not to `{args.command}`\n")
             return EXIT_PROBLEMS
-        for code in getattr(args, "code", []):
+        for code in getattr(args, "code", []) if args.command != "ui" else ():  # the app reads its own
             problem = _load_code(code)
             if problem:
                 sys.stderr.write(f"archwright: cannot load --code {code}: {problem}\n")
@@ -195,6 +196,7 @@ def _ui(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     env = dict(os.environ)
     env.pop("ARCHWRIGHT_UI_CONFIG", None)
+    env["ARCHWRIGHT_UI_CODE"] = os.pathsep.join(os.path.abspath(p) for p in args.code)
     if args.config:
         if not os.path.isfile(args.config):
             sys.stderr.write(f"archwright: error: {args.config} is not a file\n")
@@ -218,10 +220,12 @@ def _stdin() -> bytes | str:
     return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
 
 
-def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True) -> Compilation:
+def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True,
+                 spacy_defaults: bool = True) -> Compilation:
     if path == "-":
-        return Compilation(_stdin(), path="<stdin>", overrides=overrides, interpolate=interpolate)
-    return Compilation(Path(path), overrides=overrides, interpolate=interpolate)
+        return Compilation(_stdin(), path="<stdin>", overrides=overrides, interpolate=interpolate,
+                           spacy_defaults=spacy_defaults)
+    return Compilation(Path(path), overrides=overrides, interpolate=interpolate, spacy_defaults=spacy_defaults)
 
 
 def _config_paths(paths: Sequence[str]) -> list[str]:
@@ -241,7 +245,8 @@ _NO_CONFIGS = Diagnostic("AW108", "the directory holds no .cfg file",
 
 
 def _resolve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    compilation = _compilation(args.config, overrides, interpolate=not args.no_interpolate)
+    # confection's reading, exactly: spaCy's defaults are not filled in
+    compilation = _compilation(args.config, overrides, interpolate=not args.no_interpolate, spacy_defaults=False)
     diagnostics = compilation.resolution_diagnostics  # checking arguments is `validate`'s job
     resolved = compilation.resolved
     output = None
@@ -451,9 +456,10 @@ def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 def _summary_table(report: dict) -> str:
     lines = []
     for name, component in report["components"].items():
+        width, field = component["output_width"], component["receptive_field"]
         lines.append(f"{name} ({component['architecture']}): {_shown_count(component['params'])} parameters, "
-                     f"output width {component['output_width']}, receptive field "
-                     f"{_shown_field(component['receptive_field'])}")
+                     f"output width {'unknown' if width is None else width}, receptive field "
+                     f"{'unknown' if field is None else _shown_field(field)}")
         if not component["layers"]:
             lines.append("  (the layers of this architecture are not modelled yet)")
             lines.append("")
@@ -482,19 +488,41 @@ def _shown_count(value: int | str | None) -> str:
     return f"{value:,}" if isinstance(value, int) else value
 
 
-# -- --code: the user's own cards --------------------------------------------------------------
+# -- --code: the user's own cards and registered functions ----------------------------------
 
 _loaded_code: dict[str, str] = {}  # resolved path -> module name, so a file is imported once
 
 
 def _load_code(path: str) -> str:
-    """Import a Python file that registers cards (`archwright.register(Card(...))`); returns a
-    description of the problem, or "" when it loaded. Only `--code` ever imports anything."""
+    """Learn what a --code file registers; returns a description of the problem, or "".
+
+    A card file (one that imports archwright, to call `archwright.register(Card(...))`) is
+    imported: that is what it is for, and --code is the explicit opt-in. Any other file is the
+    project's own code, as `spacy train --code` takes it: it is read statically (code_reader),
+    never imported or run; what cannot be read that way is printed as a note."""
     key = os.path.realpath(path)
     if key in _loaded_code:
         return ""
     if not os.path.isfile(path):
         return "no such file" if not os.path.exists(path) else "not a file"
+    if not path.endswith(".py"):
+        return "not a Python file (give a .py file)"
+    from .compiler.code_reader import CodeError, is_card_file, read_file, register
+
+    try:
+        card_file = is_card_file(path)
+    except CodeError as e:
+        return str(e)
+    if not card_file:
+        try:
+            reading = read_file(path)
+        except CodeError as e:
+            return str(e)
+        register(reading, default_registry())
+        for note in reading.notes:
+            sys.stderr.write(f"{note}\n")
+        _loaded_code[key] = ""
+        return ""
     name = f"_archwright_code_{len(_loaded_code)}"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
@@ -583,11 +611,12 @@ def _groups(registry: Registry, only: str | None) -> list[tuple[str, str | None,
 
 
 def _marks(card: Card) -> list[str]:
-    return ["spec"] * card.in_spec + ["legacy"] * card.legacy
+    return ["spec"] * card.in_spec + ["legacy"] * card.legacy + [f"from {card.source}"] * bool(card.source)
 
 
 def _list(args: argparse.Namespace) -> int:
     registry = default_registry()
+    registry.read_installed()  # what installed packages register, read statically
     only, problem = _registry_name(registry, args.registry)
     if problem:
         sys.stderr.write(problem)
@@ -601,17 +630,20 @@ def _list(args: argparse.Namespace) -> int:
         data = {"groups": [{"title": title, "family": family, "registry": reg,
                             "functions": [{"name": c.name, "registry": c.registry, "family": c.family,
                                            "in_spec": c.in_spec, "legacy": c.legacy, "returns": c.returns,
+                                           "source": c.source,
                                            "aliases": aliases.get((c.registry, c.name), [])}
                                           for c in group]}
                            for title, family, reg, group in groups],
                 "summary": summary}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    width = max((len(c.name) for c in cards), default=0) + 2
+    # the families share one column; each registry's group is aligned on its own
+    family_width = max((len(c.name) for _, family, _, group in groups if family for c in group), default=0) + 2
     reg_width = max((len(c.registry) for c in cards), default=0) + 3
     out: list[str] = []
     for title, family, reg, group in groups:
         out.append(title)
+        width = family_width if family else max(len(c.name) for c in group) + 2
         for card in group:
             marks = _marks(card)
             also = aliases.get((card.registry, card.name))
@@ -654,6 +686,7 @@ def _nearest(registry: Registry, name: str, only: str | None) -> tuple[str, str]
 
 def _explain(args: argparse.Namespace) -> int:
     registry = default_registry()
+    registry.read_installed()
     only, problem = _registry_name(registry, args.registry)
     if problem:
         sys.stderr.write(problem)
@@ -707,6 +740,7 @@ def _card_text(card: Card, aliases: list[str]) -> str:
     if card.family:
         about.append(TITLES.get(card.family, card.family))
     about += ["spec card"] * card.in_spec + ["legacy"] * card.legacy
+    about += [f"from {card.source}"] * bool(card.source)
     out = [f"{card.name} ({'; '.join(about)})"]
     if aliases:
         out.append(f"also registered as {', '.join(aliases)}")
@@ -730,6 +764,10 @@ def _card_text(card: Card, aliases: list[str]) -> str:
         out.append(f"  checked together: {', '.join(f'`{a}`' for a in rule.args)}")
     out.append("")
     out.append(f"Returns: {card.returns}")
+    template = card.extra.get("template")
+    if template:  # a --code function whose body is a known composition
+        built = next(v for k, v in template.items() if k.startswith("@"))
+        out.append(f"Builds: {built} (read from the function's body: its layers and shapes are that block's)")
     out.append("")
     if card.example:
         out.append("Example:")
@@ -743,7 +781,7 @@ def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:
     return {
         "name": card.name, "registry": card.registry, "family": card.family,
         "family_title": TITLES.get(card.family, card.family) if card.family else "",
-        "in_spec": card.in_spec, "legacy": card.legacy, "aliases": aliases, "doc": card.doc,
+        "in_spec": card.in_spec, "legacy": card.legacy, "aliases": aliases, "doc": card.doc, "source": card.source,
         "args": [{"name": a.name, "annotation": a.annotation, "required": a.required and a.kind == "keyword",
                   "default": None if a.required or a.kind == "positional" else a.default, "kind": a.kind,
                   "gt": a.gt, "ge": a.ge, "lt": a.lt, "le": a.le,

@@ -1,7 +1,7 @@
 """Refresh archwright/compiler/data/spacy_registry.json from ../shared/corpus/spacy-registry.json.
 
 The data are facts about spaCy 3.8's API (registered names, parameters, annotations, defaults,
-factory default configs and score weights, the default training config), kept compact: one entry per name, the
+factory default configs and score weights, the default training config, the language codes), kept compact: one entry per name, the
 first paragraph of its docstring. Run it with spaCy installed (the `parity` extra).
 """
 
@@ -149,6 +149,29 @@ def _initialize_settings(factories: dict) -> dict:
     tokenizer = spacy.blank("en").tokenizer
     out["tokenizer"] = settings(tokenizer.initialize) if hasattr(tokenizer, "initialize") else None
     return out
+def _languages() -> list[str]:
+    """The language codes spaCy can load (`spacy.util.get_lang_class`: a package spacy.lang.CODE)."""
+    import spacy
+
+    folder = Path(spacy.__file__).parent / "lang"
+    return sorted(p.parent.name for p in folder.glob("*/__init__.py"))
+
+
+def _python_names() -> dict[str, str]:
+    """The Python function behind each registered architecture and layer ("module.function" ->
+    registered name, the highest version where one function has several), so that a project's
+    code that calls `MaxoutWindowEncoder(...)` can be read as the registered block it builds."""
+    import spacy
+    from spacy import registry
+
+    spacy.blank("en")
+    out: dict[str, str] = {}
+    for name in ("architectures", "layers"):
+        for registered, function in sorted(getattr(registry, name).get_all().items()):
+            key = f"{getattr(function, '__module__', '')}.{getattr(function, '__name__', '')}"
+            if key.split(".")[0] in ("spacy", "thinc") and (key not in out or out[key] < registered):
+                out[key] = registered
+    return dict(sorted(out.items()))
 
 
 def main() -> int:
@@ -168,7 +191,8 @@ def main() -> int:
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
            "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
            "training_defaults": _training_defaults(), "section_schemas": _section_schemas(),
-           "initialize_settings": _initialize_settings(factories)}
+           "initialize_settings": _initialize_settings(factories), "languages": _languages(),
+           "python_names": _python_names()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")
     print(f"wrote {TARGET} ({TARGET.stat().st_size:,} bytes)")
     return 0

@@ -62,3 +62,31 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
         code = e.code if isinstance(e.code, int) else 1
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture
+def registry():
+    """The shared registry, restored afterwards: --code adds to it (cards, factories, languages)
+    for the whole process."""
+    import sys
+
+    from archwright import cli
+    from archwright.compiler import registry as registry_module
+
+    shared = registry_module.default_registry()
+    cards = dict(shared._cards)
+    loaded = dict(cli._loaded_code)
+    added = [(d, dict(d)) for d in (registry_module._added_factories, registry_module._added_settings,
+                                    registry_module._added_weights, registry_module._added_languages)]
+    modules = set(sys.modules)
+    yield shared
+    shared._cards.clear()
+    shared._cards.update(cards)
+    cli._loaded_code.clear()
+    cli._loaded_code.update(loaded)
+    for table, saved in added:
+        table.clear()
+        table.update(saved)
+    for name in set(sys.modules) - modules:
+        if name.startswith("_archwright_code_"):
+            del sys.modules[name]

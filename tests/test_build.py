@@ -366,3 +366,36 @@ def test_every_accepted_real_config_builds_with_its_static_counts_or_says_what_i
     for component, model in pipeline.items():
         expansion = graph.components[component].expansion
         assert expansion.layer.count.given(pipeline.sizes[component]).constant == sum_params(model), component
+
+
+# -- what current trained pipelines' configs use (issue 17) -------------------------------------
+
+def test_the_spacy_attribute_is_whitespace_after_the_token() -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    for text in ["Alice moved to Berlin.", "Hello, world!  Two spaces", "end"]:
+        ours, theirs = Doc.from_text(text), nlp(text)
+        if ours.words == [t.text for t in theirs if not t.is_space]:
+            assert list(ours.to_array("SPACY")) == [int(bool(t.whitespace_)) for t in theirs if not t.is_space]
+    assert list(Doc(["a", "b"]).to_array("SPACY")) == [1, 1]  # a Doc of words, as spaCy's Doc(words)
+
+
+def test_the_span_finder_is_spacys() -> None:
+    from spacy import registry
+    from thinc.api import Config
+
+    tok2vec = {"@architectures": "spacy.HashEmbedCNN.v2", "pretrained_vectors": None, "width": 32, "depth": 2,
+               "embed_size": 500, "window_size": 1, "maxout_pieces": 3, "subword_features": True}
+    scorer = {"@layers": "spacy.LinearLogistic.v1", "nO": 2}
+    theirs = registry.resolve(Config({"m": {"@architectures": "spacy.SpanFinder.v1", "tok2vec": tok2vec,
+                                            "scorer": scorer}}))["m"]
+    ours = build_architecture("spacy.SpanFinder.v1", tok2vec=tok2vec, scorer=scorer)
+    import spacy
+
+    theirs.initialize(X=[spacy.blank("en")("Alice moved to Berlin.")])
+    ours.initialize(X=[Doc.from_text("Alice moved to Berlin.")])
+    assert ours.name == theirs.name
+    assert [m.name for m in ours.walk()] == [m.name for m in theirs.walk()]
+    assert sum_params(ours) == sum_params(theirs)
+    assert ours.predict([Doc.from_text("Alice moved to Berlin.")]).shape == (5, 2)

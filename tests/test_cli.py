@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from archwright.cli import main
+from archwright.compiler.compilation import Compilation
 from archwright.diagnostics import Diagnostic, Span, render_github
 from conftest import run_cli, SKIP_REASON, REAL, needs_shared, oracle_rows, same_ordered, same_value
 
@@ -450,7 +451,10 @@ def test_validate_corpus_json_summary(corpus_outputs):
 @needs_shared
 def test_validate_corpus_errors_exactly_where_confection_fails(corpus_outputs):
     """Cross-check with the oracle: a file has an error of the reading, syntax or resolution phases
-    (AW1xx, AW2xx) iff confection cannot parse it."""
+    (AW1xx, AW2xx) iff confection cannot parse it, except where the only problem is a reference
+    to a value of spaCy's default config (`${paths.vectors}` without it in [paths]): validate
+    fills spaCy's defaults before interpolating, as `spacy train` does, and confection alone
+    (Compilation(spacy_defaults=False), `archwright resolve`) fails on those files too."""
     rows = oracle_rows()
     if not rows:
         pytest.skip(SKIP_REASON)
@@ -458,9 +462,16 @@ def test_validate_corpus_errors_exactly_where_confection_fails(corpus_outputs):
     has_error = {Path(f["path"]).name: any(d["severity"] == "error" and d["code"] < "AW300"
                                            for d in f["diagnostics"])
                  for f in report["files"]}
+    filled = []
+    for row in rows:
+        if row["parse"]["status"] != "ok" and not has_error[row["file"]]:
+            alone = Compilation(REAL / row["file"], spacy_defaults=False).resolution_diagnostics
+            if any(d.is_error for d in alone):
+                filled.append(row["file"])
     wrong = [(row["file"], row["parse"]["status"]) for row in rows
-             if has_error[row["file"]] != (row["parse"]["status"] != "ok")]
+             if has_error[row["file"]] != (row["parse"]["status"] != "ok") and row["file"] not in filled]
     assert not wrong, wrong[:10]
+    assert len(filled) < 40, filled  # the fill explains a few files, not the corpus
 
 
 GITHUB_LINE = re.compile(

@@ -22,7 +22,8 @@ def test_the_corpus_is_complete() -> None:
 @needs_shared
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_confection_case(case: dict) -> None:
-    compilation = Compilation(case["config"], overrides=case["overrides"], interpolate=case["interpolate"])
+    compilation = Compilation(case["config"], overrides=case["overrides"], interpolate=case["interpolate"],
+                              spacy_defaults=False)
     expect = case["expect"]
     errors = [d for d in compilation.resolution_diagnostics if d.is_error]
     if "error" in expect:
@@ -42,7 +43,7 @@ def test_confection_case(case: dict) -> None:
 @needs_shared
 @pytest.mark.parametrize("row", ORACLE, ids=[r["file"] for r in ORACLE])
 def test_real_config(row: dict) -> None:
-    compilation = Compilation(Path(REAL / row["file"]))
+    compilation = Compilation(Path(REAL / row["file"]), spacy_defaults=False)  # confection's reading
     parsed = row["parse"]
     if parsed["status"] == "ok":
         assert [d for d in compilation.resolution_diagnostics if d.is_error] == []

@@ -135,7 +135,7 @@ def check_parity(text: str, overrides: dict | None = None, interpolate: bool = T
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         c = Compilation(text, overrides=copy.deepcopy(overrides) if overrides is not None else None,
-                        interpolate=interpolate)
+                        interpolate=interpolate, spacy_defaults=False)  # confection alone
         diagnostics = c.diagnostics
         resolved = c.resolved
     status, payload = oracle

@@ -34,7 +34,7 @@ def test_a_cycle_is_reported_whole_with_every_hop() -> None:
 def test_undefined_references_say_what_is_missing_and_suggest() -> None:
     text = ("[paths]\ntrain = 1\n[training]\nmax_epochs = 1\n"
             "[x]\na = ${paths.trian}\nb = ${pahts.train}\nc = ${train}\nd = ${training.optimizer.lr}\n")
-    found = {d.span.line: d for d in Compilation(text).diagnostics}
+    found = {d.span.line: d for d in Compilation(text).diagnostics if d.code == "AW201"}
     assert set(found) == {6, 7, 8, 9}
     assert "[paths] has no key or subsection `trian`" in found[6].message
     assert found[6].hint == "did you mean ${paths.train}?"

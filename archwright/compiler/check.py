@@ -9,18 +9,16 @@ All problems are reported in one run, each at the narrowest span.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
-from .registry import LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
+from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories,
+                       training_defaults, who_registers)
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
 from .values import UNKNOWN, is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
-# spaCy's own namespaces: an unknown name there is a mistake, not someone's custom function
-SPACY_NAMESPACES = ("spacy.", "spacy-legacy.", "spacy-transformers.")
 
 
 class Block(NamedTuple):
@@ -123,23 +121,17 @@ class _Checker:
         return card
 
     def unknown_name(self, registry: str, name: str, where: tuple[str, ...], span: Span | None) -> None:
-        near = self.registry.suggest(registry, name)
-        other = "" if near else self.registry.elsewhere(registry, name)
-        if other:
-            hint = f'it is registered elsewhere: @{other} = "{clean_name(name)}"'
-        elif near:
-            hint = f'did you mean "{near}"?'
-        else:
-            hint = (f"run `archwright list` to see the {registry} functions archwright knows; "
-                    "add your own with archwright.register or --code FILE.py")
-        close = bool(near) and difflib.SequenceMatcher(None, name, near).ratio() >= 0.9
-        if name.startswith(SPACY_NAMESPACES) or other or close or (near and near in name):
+        """The rule for a name nobody registers (registry.typo_of): a typo is an error with its
+        did-you-mean; anything else may be the user's own function, a warning."""
+        typo = self.registry.typo_of(registry, name)
+        other = "" if typo else self.registry.elsewhere(registry, name)
+        if typo or other:
+            hint = f'did you mean "{typo}"?' if typo else f'it is registered elsewhere: @{other} = "{clean_name(name)}"'
             self.report("AW304", f"`{name}` is not a registered {registry} function", where, span, hint=hint)
-        else:  # a name from the user's own code or a plugin (spacy train --code ...): spaCy may know it
-            self.report("AW352", f"`{name}` is not one of spaCy 3.8's {registry} functions; it must be "
-                        "registered by your own code or a plugin, and archwright cannot check its arguments",
-                        where, span, hint=(f"{hint}; or " if near else "") +
-                        "give archwright its card with --code FILE.py to check it")
+        else:
+            self.report("AW352", f"`{name}` is not registered in @{registry} by spaCy 3.8, the plugins "
+                        "archwright knows or any --code file; archwright cannot check its arguments",
+                        where, span, hint=who_registers(name))
 
     # -- arguments ---------------------------------------------------------------------------
 
@@ -157,6 +149,8 @@ class _Checker:
                                 where, hint="remove the `*` sections")
                 continue
             arg = declared.get(key)
+            if arg is None and card.open_keywords:  # the function takes **kwargs
+                continue
             if arg is None:
                 near = nearest(str(key), declared)
                 self.report("AW306", f"{card.name} has no argument `{key}`", where,

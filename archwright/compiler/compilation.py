@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,34 @@ def incomplete_sections(tree: ConfigFile | None) -> frozenset[str]:
     repeated = {n for n in names if names.count(n) > 1} if len(declared) < len(names) else set()
     implied = {".".join(n.split(".")[:i]) for n in declared for i in range(1, n.count(".") + 1)} - declared
     return frozenset({s.name for s in tree.sections if s.bad_lines} | repeated | implied)
+TRAINING_SECTIONS = ("nlp", "components", "training")
+
+
+def _is_training(tree: ConfigFile) -> bool:
+    return any(section.name.split(".")[0] in TRAINING_SECTIONS for section in tree.sections)
+
+
+@lru_cache(maxsize=1)
+def spacy_fill_defaults() -> dict[str, dict[str, str]]:
+    """spaCy's default training config as raw config text per section, for `resolve(defaults=)`:
+    `spacy train` merges it into a config before interpolating (`${paths.vectors}` is null
+    even where [paths] lacks `vectors`)."""
+    import json
+
+    from .registry import training_defaults
+
+    out: dict[str, dict[str, str]] = {}
+
+    def walk(node: dict, section: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, f"{section}.{key}" if section else key)
+            elif section:
+                text = value if isinstance(value, str) and "${" in value else json.dumps(value)
+                out.setdefault(section, {})[key] = text
+
+    walk(training_defaults(), "")
+    return out
 
 
 class Compilation:
@@ -66,7 +94,7 @@ class Compilation:
 
     def __init__(self, source: str | bytes | os.PathLike, *, path: str | None = None,
                  overrides: dict[str, Any] | None = None, interpolate: bool = True,
-                 labels: dict[str, dict[str, int]] | None = None) -> None:
+                 labels: dict[str, dict[str, int]] | None = None, spacy_defaults: bool = True) -> None:
         self._read_diagnostics: list[Diagnostic] = []
         if isinstance(source, os.PathLike):
             self.path = path or os.fspath(source)
@@ -80,6 +108,9 @@ class Compilation:
         self.overrides = dict(overrides or {})
         self.interpolate = interpolate
         self.labels = labels or {}  # data-dependent sizes per component: {"tagger": {"n_labels": 17}}
+        # interpolate a training config as `spacy train` does, after filling spaCy's defaults;
+        # False: exactly as confection's Config().from_str (what `archwright resolve` prints)
+        self.spacy_defaults = spacy_defaults
 
     @cached_property
     def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:
@@ -99,7 +130,8 @@ class Compilation:
         tree, _ = self._syntax
         if tree is None or has_errors(self._read_diagnostics):
             return None, []
-        return resolve(tree, self.overrides, self.interpolate, partial=True)
+        defaults = spacy_fill_defaults() if self.spacy_defaults and _is_training(tree) else None
+        return resolve(tree, self.overrides, self.interpolate, defaults, partial=True)
 
     @property
     def resolved(self) -> ResolvedConfig | None:

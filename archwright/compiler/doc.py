@@ -119,7 +119,8 @@ _NUMBERS = {
 }
 # annotations a Doc of ours never has: unset, as in a spaCy Doc no component annotated (id 0)
 _UNSET = ("TAG", "POS", "DEP", "LEMMA", "ENT_TYPE", "ENT_IOB", "ENT_KB_ID", "HEAD", "MORPH", "SENT_START")
-ATTRIBUTES = tuple(_STRINGS) + ("ID",) + tuple(_NUMBERS) + _UNSET
+# SPACY: 1 where whitespace follows the token (current trained pipelines' MultiHashEmbed uses it)
+ATTRIBUTES = tuple(_STRINGS) + ("ID",) + tuple(_NUMBERS) + ("SPACY",) + _UNSET
 
 
 class Token(NamedTuple):
@@ -169,16 +170,23 @@ def tokenize(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
-class Doc:
-    """A tokenized text: words, entity spans (for the entity linker) and sentence starts."""
+def _spaces(text: str) -> list[bool]:
+    """Whether whitespace follows each token of `tokenize(text)`."""
+    return [m.end() < len(text) and text[m.end()].isspace() for m in _TOKEN.finditer(text)]
 
-    def __init__(self, words: Iterable[str], ents: Iterable[Span] = ()) -> None:
+
+class Doc:
+    """A tokenized text: words, entity spans (for the entity linker) and sentence starts.
+    `spaces` says where whitespace follows a word (default: after every word, as spaCy's Doc)."""
+
+    def __init__(self, words: Iterable[str], ents: Iterable[Span] = (), spaces: Iterable[bool] | None = None) -> None:
         self.words = [str(w) for w in words]
         self.ents = [Span(*e) if not isinstance(e, Span) else e for e in ents]
+        self.spaces = [bool(s) for s in spaces] if spaces is not None else [True] * len(self.words)
 
     @classmethod
     def from_text(cls, text: str) -> Doc:
-        return cls(tokenize(text))
+        return cls(tokenize(text), spaces=_spaces(text))
 
     def __len__(self) -> int:
         return len(self.words)
@@ -201,7 +209,8 @@ class Doc:
         unknown = [a for a in names if a not in ATTRIBUTES]
         if unknown:
             raise ValueError(f"unknown token attribute {unknown[0]!r}; known: {', '.join(ATTRIBUTES)}")
-        table = numpy.array([[self._id(a, w) for a in names] for w in self.words],
+        table = numpy.array([[int(self.spaces[i]) if a == "SPACY" else self._id(a, w) for a in names]
+                             for i, w in enumerate(self.words)],
                             dtype="uint64").reshape((len(self.words), len(names)))
         return table[:, 0] if isinstance(attrs, str) else table
 

@@ -220,7 +220,12 @@ class Expander:
         keys = registry_keys(block)
         name = block[keys[0]] if keys else None
         rule = EXPANSIONS.get(name)
-        expansion = rule(block, self) if rule else None
+        if rule is None:  # a --code function whose body is a known composition: what it builds
+            from .code_reader import concrete
+
+            inner = concrete(block)
+            return self.block(inner) if inner is not None else None
+        expansion = rule(block, self)
         if expansion is not None:
             self.expanded[id(block)] = expansion
         return expansion
@@ -659,7 +664,39 @@ def reduce_mean(_: dict, expander: Expander) -> Expansion:
     return Expansion(Layer("reduce_mean", {"nO": width}, field=WHOLE_DOC, rows="docs"), width, WHOLE_DOC)
 
 
+def _parts(block: dict, expander: Expander) -> list[Expansion] | None:
+    parts = block.get("*")
+    inner = [expander.block(p) if isinstance(p, dict) else None for p in (parts or {}).values()] \
+        if isinstance(parts, dict) else []
+    return inner if inner and all(e is not None for e in inner) else None
+
+
+def chain_layers(block: dict, expander: Expander) -> Expansion | None:
+    """Thinc's chain of its `*` blocks: each one's output feeds the next; fields add up."""
+    inner = _parts(block, expander)
+    if inner is None:
+        return None
+    fields = [e.receptive_field for e in inner]
+    field = sum(fields) if all(isinstance(f, int) for f in fields) else next(f for f in fields if not isinstance(f, int))
+    width = inner[-1].width
+    return Expansion(Layer("chain", {"nO": width}, children=tuple(e.layer for e in inner), field=field), width, field)
+
+
+def concatenate_layers(block: dict, expander: Expander) -> Expansion | None:
+    """Thinc's concatenate of its `*` blocks, all fed the same input: widths add up."""
+    inner = _parts(block, expander)
+    if inner is None:
+        return None
+    fields = [e.receptive_field for e in inner]
+    field = max(fields) if all(isinstance(f, int) for f in fields) else next(f for f in fields if not isinstance(f, int))
+    width = _sum(*(e.width for e in inner))
+    return Expansion(Layer("concatenate", {"nO": width}, children=tuple(e.layer for e in inner), field=field),
+                     width, field)
+
+
 EXPANSIONS: dict[str, Expand] = {
+    "chain.v1": chain_layers,
+    "concatenate.v1": concatenate_layers,
     "spacy.SpanCategorizer.v1": span_categorizer,
     "spacy.EntityLinker.v1": entity_linker,
     "spacy.EntityLinker.v2": entity_linker,

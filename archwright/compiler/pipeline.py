@@ -11,7 +11,8 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
-from .registry import factories, factory_settings, registry_keys, training_defaults
+from .registry import (factories, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
+                       who_registers)
 from .types import accepts, parse_type
 from .values import UNKNOWN, is_number
 from .resolve import SpanIndex
@@ -73,7 +74,11 @@ class _PipelineChecker:
         return self.out
 
     def check_nlp(self, nlp: dict) -> None:
-        if not isinstance(nlp.get("lang"), str) and "nlp" not in self.incomplete and nlp.get("lang") is not UNKNOWN:
+        lang = nlp.get("lang")
+        if isinstance(lang, str):
+            if lang not in languages():
+                self.unknown_language(lang)
+        elif "nlp" not in self.incomplete and lang is not UNKNOWN:
             self.report("AW403", "[nlp] needs `lang`, the language code (spaCy: E993)", ("nlp",),
                         hint='add lang = "en" (or another language code)')
         pipeline = nlp.get("pipeline", [])
@@ -85,13 +90,13 @@ class _PipelineChecker:
                 self.report("AW404", f"the pipeline names `{name}`, but there is no [components.{name}]",
                             ("nlp", "pipeline"), hint=f"did you mean `{near}`?" if near else
                             f"add a [components.{name}] section with its factory")
+        disabled = nlp.get("disabled", [])
         for name in self.components:
-            if name not in pipeline and name not in nlp.get("disabled", []):
+            if name not in pipeline and not (isinstance(disabled, list) and name in disabled):
                 self.report("AW451", f"[components.{name}] is not in [nlp] pipeline, so spaCy never builds it",
                             ("components", name), hint=f'add "{name}" to the pipeline, or remove the section')
 
     def check_components(self) -> None:
-        known = factories()
         for name, settings in self.components.items():
             path = ("components", name)
             if not isinstance(settings, dict):
@@ -108,16 +113,9 @@ class _PipelineChecker:
                 continue  # a sourced component is named, never loaded or imported
             if not isinstance(factory, str):
                 continue
-            defaults = known.get(factory)
+            defaults = find_factory(factory)
             if defaults is None:
-                near = nearest(factory, known)
-                if near:
-                    self.report("AW407", f"there is no factory `{factory}` in spaCy 3.8", path + ("factory",),
-                                hint=f'did you mean "{near}"?')
-                else:
-                    self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's; it must come "
-                                "from your code or a plugin, and archwright cannot check its settings",
-                                path + ("factory",), hint="spaCy needs it registered (spacy train --code ...)")
+                self.unknown_factory(factory, path + ("factory",))
                 continue
             annotations = factory_settings(factory)
             for key, value in settings.items():
@@ -133,6 +131,25 @@ class _PipelineChecker:
                                     f"{annotation}, not {'null' if value is None else repr(value)}", path + (key,),
                                     hint="null is not allowed here" if value is None else
                                     f"give a value of type {annotation}")
+
+    def unknown_language(self, lang: str) -> None:
+        """The rule for a name nobody registers (registry.typo_of): a typo is an error."""
+        near = typo_of(lang, sorted(languages()))
+        if near:  # "srp" for "sr": spaCy finds Serbian, then refuses the code (E958)
+            self.report("AW360", f'spaCy 3.8 has no language "{lang}" (spaCy: E958 or E048)', ("nlp", "lang"),
+                        hint=f'did you mean "{near}"? spaCy\'s codes are ISO 639-1 where one exists')
+        else:
+            self.report("AW370", f'"{lang}" is not one of spaCy 3.8\'s languages or any --code file\'s; it must '
+                        "be registered with @spacy.registry.languages", ("nlp", "lang"), hint=who_registers(lang))
+
+    def unknown_factory(self, factory: str, where: tuple[str, ...]) -> None:
+        """The rule for a name nobody registers (registry.typo_of): a typo is an error."""
+        near = typo_of(factory, sorted(factories()))
+        if near:
+            self.report("AW407", f"there is no factory `{factory}` in spaCy 3.8", where, hint=f'did you mean "{near}"?')
+        else:
+            self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's, the plugins' archwright knows "
+                        "or any --code file's; archwright cannot check its settings", where, hint=who_registers(factory))
 
     def check_component_models(self) -> None:
         """Settings of a component's model that must fit its factory."""
@@ -191,10 +208,13 @@ class _PipelineChecker:
                 self.check_listener_width(path, block, upstream)
 
     def upstreams(self, kind: str, pipeline: list) -> list[str]:
+        """The components a listener of `kind` may listen to; a sourced component counts (its
+        factory is in the trained pipeline it comes from, which archwright never loads)."""
         names = [n for n in pipeline if isinstance(n, str)] or list(self.components)
         return [n for n in names if isinstance(self.components.get(n), dict)
                 and (self.components[n].get("factory") == kind
-                     or (kind == "transformer" and self.components[n].get("factory") == "curated_transformer"))]
+                     or (kind == "transformer" and self.components[n].get("factory") == "curated_transformer")
+                     or (self.components[n].get("factory") is None and isinstance(self.components[n].get("source"), str)))]
 
     def check_listener_width(self, path: tuple[str, ...], block: Block, upstream: str) -> None:
         width = block.args.get("width")

@@ -555,13 +555,20 @@ def _apply_overrides(result: dict, overrides: dict[str, Any], table: _Table) -> 
 # ---------------------------------------------------------------------------------------------
 
 
-def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
-            interpolate: bool = True, partial: bool = False) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpolate: bool = True,
+            defaults: dict[str, dict[str, str]] | None = None,
+            partial: bool = False) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
     """IR-1 -> the resolved config. Never raises on user input; None when confection would fail.
-
-    `partial` gives, where interpolation failed, what could be resolved instead of None: each
-    value that failed is UNKNOWN, so that the later phases check everything else."""
+    `defaults` ({section: {key: raw text}}) are values references may reach when the config
+    lacks them, as spaCy fills its default config before interpolating (they are not added to
+    the result: only what references them sees them). `partial` gives, where interpolation
+    failed, what could be resolved instead of None: each value that failed is UNKNOWN, so that
+    the later phases check everything else."""
     table = _Table(tree)
+    for section, entries in (defaults or {}).items():
+        raw = table.raw.setdefault(section, {})
+        for key, text in entries.items():
+            raw.setdefault(key, text)
     diagnostics = _check_structure(table)
     if overrides:
         diagnostics += _check_overrides(table, overrides)
@@ -619,7 +626,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
                     "that contains itself never finishes writing", None,
                     hint="remove the reference to an enclosing section"))
                 return None, diagnostics
-            result = _reparse(result, table, diagnostics)
+            result = _reparse(result, table, diagnostics, defaults)
             if result is None:
                 return None, diagnostics
     return ResolvedConfig(result, table.spans), diagnostics
@@ -659,7 +666,8 @@ def _raw_values(table: _Table) -> Iterator[str]:
         yield from raw.values()
 
 
-def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict | None:
+def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic],
+             defaults: dict[str, dict[str, str]] | None = None) -> dict | None:
     """confection's override detour: write the uninterpolated tree out and parse it again."""
     from ..grammar.parser import parse
 
@@ -672,7 +680,7 @@ def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict
             hint="override values must be JSON values whose '$' signs are doubled or start a reference"))
         return None
     tree, parse_diagnostics = parse(text)
-    resolved, resolve_diagnostics = resolve(tree) if not has_errors(parse_diagnostics) else (None, [])
+    resolved, resolve_diagnostics = resolve(tree, defaults=defaults) if not has_errors(parse_diagnostics) else (None, [])
     for d in parse_diagnostics + resolve_diagnostics:
         if not d.is_error:
             continue  # warnings about the rewritten text say nothing about the user's text

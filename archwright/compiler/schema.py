@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from .registry import Card
+from .registry import UNREAD, Card
 from .types import Type, literal_values, parse_type
 
 _SCALARS = {"int": int, "float": float, "bool": bool, "str": str, "StrictInt": int, "StrictFloat": float,
@@ -46,7 +46,7 @@ def build_schema(card: Card) -> type[BaseModel]:
             fields[arg.name] = (List[Any], Field(default_factory=list, alias="*", description=arg.doc))
             continue
         bounds = {k: getattr(arg, k) for k in ("gt", "ge", "lt", "le") if getattr(arg, k) is not None}
-        default = ... if arg.required else arg.default
+        default = ... if arg.required else None if arg.default is UNREAD else arg.default
         fields[arg.name] = (python_type(parse_type(arg.annotation)),
                             Field(default, description=arg.doc or None, **bounds))
     model_name = "".join(ch if ch.isalnum() else "_" for ch in card.name)

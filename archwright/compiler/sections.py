@@ -132,8 +132,11 @@ def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: 
               spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
     import pydantic
 
-    checked = {k: v for k, v in values.items()
-               if k in fields and _known(v) and ".".join(path + (k,)) not in incomplete}
+    # a registered function block is resolved before spaCy validates: its card checks it
+    checked = {k: v for k, v in values.items() if k in fields and _known(v)
+               and ".".join(path + (k,)) not in incomplete
+               and not (isinstance(v, dict) and registry_keys(v) and _python(parse_type(fields[k])) is not Any
+                        and parse_type(fields[k]).name not in _PROMISES)}
     if not checked:
         return []
     try:
@@ -213,7 +216,7 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                     near = nearest(key, list(allowed))
                     out.append(Diagnostic(
                         "AW420", f"the {factory} component `{name}` has no initialize setting `{key}` (spaCy: "
-                        "Extra inputs are not permitted)", spans.find(path + (key,)), config_path=".".join(path + (key,)),
+                        "Extra inputs are not permitted)", spans.keys.get(path + (key,)) or spans.find(path + (key,)), config_path=".".join(path + (key,)),
                         hint=f"did you mean `{near}`?" if near else
                         f"its settings are: {', '.join(allowed) or 'none'}"))
             out += _validate(f"Init_{factory}", allowed, given, path, spans, f"[{'.'.join(path)}]", incomplete)

@@ -199,4 +199,15 @@ def plugs_into(expected: Type, actual: Type) -> bool:
         # one side is not a model: only a model against a non-model callable is a clear mismatch
         return not (expected_io is not None and actual.name not in ("Model",) and not actual.is_open
                     and actual.name in FUNCTION_RESULTS and actual.name != "Callable")
+    if _list_for_array(expected_io, actual_io):
+        return True
     return same_data(expected_io[0], actual_io[0]) and same_data(expected_io[1], actual_io[1])
+
+
+def _list_for_array(expected_io: tuple[Type, Type], actual_io: tuple[Type, Type]) -> bool:
+    """A List[Floats2d] -> List[Floats2d] encoder where a Floats2d -> Floats2d one is annotated:
+    spaCy's window encoders are `with_array(...)` models, which pass a bare array straight
+    through, and spacy-legacy's Tok2Vec.v1 (`encode: Model[Floats2d, Floats2d]`) trains with
+    MaxoutWindowEncoder.v2 (real configs do this)."""
+    array, listed = Type("Floats2d"), Type("List", (Type("Floats2d"),))
+    return expected_io == (array, array) and actual_io == (listed, listed)

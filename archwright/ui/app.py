@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from archwright.ui import browser, explorer
+from archwright.ui import browser, examples, explorer
 
 PAGES = {"Config explorer": explorer.page, "Architecture browser": browser.page}
 
 st.set_page_config(page_title="archwright explorer", page_icon="🧱", layout="wide")
 st.sidebar.markdown("## archwright")
+for message in examples.read_code():  # `archwright ui --code FILE.py`
+    st.sidebar.caption(message)
 choice = st.sidebar.radio("Page", list(PAGES), key="page")
 PAGES[choice]()

@@ -4,12 +4,14 @@ file named on `archwright ui CONFIG` (passed in the environment, read once with 
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from ..compiler.architectures import SPEC_CARDS
 from . import views
 
 CONFIG_VARIABLE = "ARCHWRIGHT_UI_CONFIG"  # set by `archwright ui CONFIG`
+CODE_VARIABLE = "ARCHWRIGHT_UI_CODE"  # `archwright ui --code FILE.py ...`: the files, os.pathsep between
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -53,3 +55,30 @@ def startup_config() -> tuple[str, str | None, str] | None:
         return path, None, f"Cannot read {path}: {e.strerror or e}"
     text, problem = views.decode_upload(data)
     return path, text, problem
+
+
+def read_code() -> list[str]:
+    """Register what the --code files of `archwright ui` register, read statically (never run;
+    the explorer does not import card files); returns the notes and problems to show."""
+    return list(_read_code(os.environ.get(CODE_VARIABLE, "")))
+
+
+@lru_cache(maxsize=4)
+def _read_code(value: str) -> tuple[str, ...]:
+    from ..compiler.code_reader import CodeError, is_card_file, read_file, register
+    from ..compiler.registry import default_registry
+
+    messages = []
+    for path in filter(None, value.split(os.pathsep)):
+        try:
+            if is_card_file(path):
+                messages.append(f"{path} is a card file (it imports archwright): the explorer reads code "
+                                "statically and does not import it")
+                continue
+            reading = read_file(path)
+        except CodeError as e:
+            messages.append(f"cannot read --code {path}: {e}")
+            continue
+        register(reading, default_registry())
+        messages.extend(str(note) for note in reading.notes)
+    return tuple(messages)

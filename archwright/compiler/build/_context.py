@@ -40,6 +40,12 @@ class Context:
             keys = registry_keys(block) if isinstance(block, dict) else []
             name = block[keys[0]] if keys else None
             builder = self.builders.get(name)
+            if builder is None:  # a --code function whose body is a known composition: what it builds
+                from ..code_reader import concrete
+
+                inner = concrete(block) if isinstance(block, dict) else None
+                if inner is not None:
+                    return self.block(inner)
             if builder is None:
                 raise Unbuildable(Diagnostic(
                     "AW505", f"archwright has no builder for {name!r}", config_path=self.path,

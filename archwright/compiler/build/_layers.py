@@ -180,6 +180,21 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
 
 # -- spans ---------------------------------------------------------------------------------------
 
+def flattener() -> Model:
+    """spaCy's span finder tail: the docs' rows of scores as one array (spacy.ml.models.span_finder)."""
+    return Model("Flattener", forward=_flattener_forward)
+
+
+def _flattener_forward(model: Model, X: list, is_train: bool):
+    lengths = model.ops.asarray1i([len(rows) for rows in X])
+    Y = model.ops.flatten(X)
+
+    def backprop(dY: Floats2d) -> list:
+        return model.ops.unflatten(dY, lengths)
+
+    return Y, backprop
+
+
 def extract_spans() -> Model:
     return Model("extract_spans", _extract_spans_forward)
 

@@ -74,6 +74,20 @@ def _width(model: Model) -> int | None:
     return model.maybe_get_dim("nO")
 
 
+def _positional(block: dict, ctx: Context) -> list[Model]:
+    parts = block.get("*") if isinstance(block.get("*"), dict) else {}
+    return [ctx.block(part, str(key)) for key, part in parts.items()]
+
+
+def chain_layers(block: dict, ctx: Context) -> Model:
+    """Thinc's chain.v1 of the `*` blocks (what a --code function that returns chain(...) builds)."""
+    return chain(*_positional(block, ctx))
+
+
+def concatenate_layers(block: dict, ctx: Context) -> Model:
+    return concatenate(*_positional(block, ctx))
+
+
 def tagger(block: dict, ctx: Context) -> Model:
     """Token vectors, each through a softmax layer (zero-initialized)."""
     inner = ctx.block(block["tok2vec"], "tok2vec")
@@ -263,6 +277,18 @@ def span_categorizer(block: dict, ctx: Context) -> Model:
     return model
 
 
+def span_finder(block: dict, ctx: Context) -> Model:
+    """Per token, the scorer's start and end probabilities; the docs' rows flattened into one array."""
+    inner = ctx.block(block["tok2vec"], "tok2vec")
+    scorer = ctx.block(block["scorer"], "scorer")
+    logistic = with_array(scorer)
+    model = chain(inner, logistic, _layers.flattener())
+    model.set_ref("tok2vec", inner)
+    model.set_ref("scorer", scorer)
+    model.set_ref("logistic_layer", logistic)
+    return model
+
+
 def entity_linker(block: dict, ctx: Context) -> Model:
     """Each entity's sentence: its token vectors averaged, a residual maxout, projected to the
     knowledge base's entity vector width."""
@@ -297,6 +323,8 @@ def transition_based_parser(block: dict, ctx: Context) -> Model:
 
 
 BUILDERS = {
+    "chain.v1": chain_layers,
+    "concatenate.v1": concatenate_layers,
     "spacy.Tagger.v1": tagger,
     "spacy.Tagger.v2": tagger,
     "spacy.TextCatBOW.v1": textcat_bow_v1,
@@ -311,6 +339,7 @@ BUILDERS = {
     "spacy.LinearLogistic.v1": linear_logistic,
     "spacy.mean_max_reducer.v1": mean_max_reducer,
     "spacy.SpanCategorizer.v1": span_categorizer,
+    "spacy.SpanFinder.v1": span_finder,
     "spacy.EntityLinker.v1": entity_linker,
     "spacy.EntityLinker.v2": entity_linker,
     "spacy.TransitionBasedParser.v1": transition_based_parser,
