@@ -15,8 +15,9 @@ from .navigate import strings
 
 FILL_DEFAULTS = "source.fillDefaults"
 Edit = tuple[Span, str]
+BINDING = {"AW303", "AW304", "AW407"}  # names of registries, functions, factories
 
-_DID_YOU_MEAN = re.compile(r"did you mean (?P<name>.+?)\?(?:;|$)")
+_DID_YOU_MEAN = re.compile(r"did you mean (?P<name>.+)\?$")  # alone: "; or ..." offers a choice, not a fix
 _WRITE = re.compile(r"(?:write|use double quotes:) (?P<text>\$\{.+\}|\[.+\]|\".*\")$")
 _SECTION_ONLY = re.compile(r"only looks in its own section: write (?P<text>\$\{.+\})$")
 _MOVE = re.compile(r"move \[(?P<parent>.+)\] above \[(?P<child>.+)\]$")
@@ -35,7 +36,7 @@ def code_actions(document: Document, selection: types.Range, context: types.Code
             if not _overlaps(document.lines.range(d.span), selection):
                 continue
             fix = quick_fix(document, d)
-            if fix is None:
+            if fix is None or not _improves(document, d, fix[1]):
                 continue
             title, edits = fix
             found.append(types.CodeAction(
@@ -48,6 +49,35 @@ def code_actions(document: Document, selection: types.Range, context: types.Code
             found.append(types.CodeAction("Fill in every default (spaCy's init fill-config)", kind=FILL_DEFAULTS,
                                           edit=types.WorkspaceEdit(changes={document.uri: filled})))
     return found
+
+
+def apply(text: str, edits: list[Edit]) -> str:
+    """`text` with the edits made (spans in code points, as archwright's)."""
+    starts = [0]
+    for line in text.split("\n"):
+        starts.append(starts[-1] + len(line) + 1)
+
+    def offset(line: int, column: int) -> int:
+        return min(starts[min(line, len(starts) - 1) - 1] + column - 1, len(text))
+
+    for span, new in sorted(edits, key=lambda e: (e[0].line, e[0].column), reverse=True):
+        text = text[:offset(span.line, span.column)] + new + text[offset(span.end_line, span.end_column):]
+    return text
+
+
+def _improves(document: Document, d: Diagnostic, edits: list[Edit]) -> bool:
+    """Whether the fix removes its diagnostic and adds none of the same phase: a hint's nearest
+    name can be wrong (a plugin's architecture is not a misspelt spaCy one), and then the fixed
+    config has more problems than before, which is no fix."""
+    from ..compiler.compilation import Compilation
+
+    after = Compilation(apply(document.text, edits), overrides=document.compilation.overrides).diagnostics
+    if any(a.code == d.code and a.message == d.message for a in after):
+        return False
+    phase = d.code[:3]
+    now, before = sum(a.code[:3] == phase for a in after), sum(b.code[:3] == phase for b in document.diagnostics)
+    # a corrected function or factory name binds a card, whose arguments are then checked too
+    return now < before or (now == before and d.code in BINDING)
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:
@@ -90,10 +120,13 @@ def quick_fix(document: Document, d: Diagnostic) -> tuple[str, list[Edit]] | Non
         return _move_section(document, match.group("parent"), match.group("child"))
     match = _DECLARE.search(hint)
     if match and match.group("child") in document.sections:
-        header = document.sections[match.group("child")].header_span
-        return (f"Declare [{match.group('parent')}]",
-                [(Span(header.line, 1, header.line, 1), f"[{match.group('parent')}]\n\n")])
-    match = _DID_YOU_MEAN.search(hint)
+        child = match.group("child")
+        parts = child.split(".")
+        missing = [".".join(parts[:i]) for i in range(1, len(parts)) if ".".join(parts[:i]) not in document.sections]
+        header = document.sections[child].header_span
+        return (f"Declare {', '.join(f'[{m}]' for m in missing)}",
+                [(Span(header.line, 1, header.line, 1), "".join(f"[{m}]\n\n" for m in missing))])
+    match = _DID_YOU_MEAN.fullmatch(hint)
     if match:
         return _did_you_mean(document, d, match.group("name"))
     return None
