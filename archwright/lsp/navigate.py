@@ -25,9 +25,11 @@ def _spot(document: Document, position: types.Position) -> Spot:
 def target_at(document: Document, spot: Spot) -> Target | None:
     if spot.kind == "reference":
         return document.target(spot.reference, spot.section.name)
-    if spot.kind == "key" and not spot.entry.key.startswith("@"):
+    # a duplicate section or key is not what configparser keeps: nothing refers to it
+    if spot.kind == "key" and not spot.entry.key.startswith("@") \
+            and document.entries.get(spot.section.name, {}).get(spot.entry.key) is spot.entry:
         return Target(spot.section.name, spot.entry.key)
-    if spot.kind == "header" and spot.section.name in document.sections:
+    if spot.kind == "header" and document.sections.get(spot.section.name) is spot.section:
         return Target(spot.section.name)
     return None
 
