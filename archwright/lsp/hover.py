@@ -9,7 +9,8 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..compiler.registry import Arg, Card, default_registry, factories, factory_settings, registry_keys
+from ..compiler.registry import (Arg, Card, default_registry, factories, factory_settings, registry_keys,
+                                 training_defaults)
 from .document import Document, Spot
 
 MAX_VALUE_CHARS = 600  # a resolved value shown in a hover: a whole section can be long
@@ -69,6 +70,11 @@ def _argument(document: Document, spot: Spot) -> str | None:
             return None
         shown = f", default `{_json(default)}`" if key in factories().get(factory, {}) and not isinstance(default, dict) else ""
         return f"**{key}**: setting of the `{factory}` factory: `{annotation or 'Any'}`{shown}"
+    defaults = training_defaults().get(name)
+    if isinstance(defaults, dict) and key in defaults:
+        default = defaults[key]
+        shown = "a registered function block" if isinstance(default, dict) else f"`{_json(default)}`"
+        return f"**{key}**: setting of [{name}]; spaCy's default: {shown}"
     return None
 
 
