@@ -18,6 +18,8 @@ from .document import Document
 _KEY_LINE = re.compile(r"\s*(?P<key>[^=:\s][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
 _PARTIAL_KEY = re.compile(r"(?P<indent>\s*)(?P<word>[^\s=:\[]*)$")
 _WORD_AFTER = re.compile(r'[^"\s,\]}]*')
+_LISTS = {("pipeline", "nlp"), ("disabled", "nlp"), ("frozen_components", "training"),
+          ("annotating_components", "training")}  # a bare value there is a list, not a string
 COMPONENT_LISTS = {("nlp", "pipeline"), ("nlp", "disabled"), ("training", "frozen_components"),
                    ("training", "annotating_components")}
 
@@ -38,17 +40,19 @@ def complete(document: Document, position: types.Position) -> types.CompletionLi
         return _keys(document, section.name, partial.group("word"), line, column) if partial else None
     key, value = entry_line.group("key"), entry_line.group("value")
     quote = value.rfind('"')
-    if quote < 0 or value.count('"') % 2 == 0:
+    bare = not value.strip() and not after.strip()  # `key = ` and nothing yet: the quotes come too
+    if not bare and (quote < 0 or value.count('"') % 2 == 0):
         return None  # not inside a string
-    typed = value[quote + 1:]
+    typed = "" if bare else value[quote + 1:]
     names = _names_for(document, section.name, key)
-    if names is None:
+    if names is None or bare and (key, section.name.split(".")[0]) in _LISTS:
         return None
     closing = "" if after.startswith('"') or _WORD_AFTER.match(after).group().endswith('"') else '"'
     end = column + len(_WORD_AFTER.match(after).group())
+    opening = '"' if bare else ""
     edit_range = types.Range(document.lines.position(line, column - len(typed)), document.lines.position(line, end))
     items = [types.CompletionItem(label=name, kind=kind, detail=detail,
-                                  text_edit=types.TextEdit(edit_range, name + closing), filter_text=name,
+                                  text_edit=types.TextEdit(edit_range, opening + name + closing), filter_text=name,
                                   sort_text=f"{rank:02d}{name}")
              for name, kind, detail, rank in names]
     return types.CompletionList(is_incomplete=False, items=items)

@@ -1,0 +1,36 @@
+"""The editor clients: the VS Code extension's manifest declares the language, the command and
+the settings the server reads, and the README documents those settings."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from archwright.lsp.server import Settings
+from conftest import ROOT
+
+VSCODE = ROOT / "editors" / "vscode"
+
+
+def test_the_vscode_extension_starts_archwright_lsp_for_cfg_files() -> None:
+    manifest = json.loads((VSCODE / "package.json").read_text(encoding="utf-8"))
+    [language] = manifest["contributes"]["languages"]
+    assert language["id"] == "spacy-config" and language["extensions"] == [".cfg"]
+    assert (VSCODE / language["configuration"]).is_file()
+    assert "onLanguage:spacy-config" in manifest["activationEvents"]
+    main = (VSCODE / manifest["main"]).read_text(encoding="utf-8")
+    assert 'getConfiguration("archwright").get("command")' in main and "TransportKind.stdio" in main
+    settings = manifest["contributes"]["configuration"]["properties"]
+    assert settings["archwright.command"]["default"] == ["archwright", "lsp"]
+    assert "vscode-languageclient" in manifest["dependencies"]
+    # the settings the server reads are the ones the extension declares
+    read = Settings({"overrides": {"a.b": 1}, "code": ["x.py"]})
+    assert read.override_words == ["--a.b", "1"] and read.code == ["x.py"]
+    assert {"archwright.overrides", "archwright.code"} <= set(settings)
+
+
+def test_the_readme_documents_the_settings_and_both_editors() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Editors"):readme.index("## Explorer")]
+    assert "`archwright.overrides`" in section and "`archwright.code`" in section
+    assert "editors/vscode" in section and re.search(r'cmd = \{ "archwright", "lsp" \}', section)
