@@ -8,9 +8,11 @@ with an LSP error; the server goes on serving the next one.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
+import time
 import traceback
 from typing import Any, Callable
 
@@ -26,6 +28,8 @@ from .text import Lines
 
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 LANGUAGES = ("spacy-config", "ini", "cfg")
+SLOW_CHECK = 0.05  # seconds: a document whose check takes longer is checked after a pause in typing
+MAX_DELAY = 0.25
 
 
 class Settings:
@@ -48,6 +52,7 @@ class ArchwrightServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("archwright", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.documents: dict[str, Document] = {}
+        self.check_seconds: dict[str, float] = {}  # how long each document's last check took
         self.overrides: dict[str, Any] = {}
         self.root = ""
 
@@ -124,6 +129,7 @@ def publish(ls: ArchwrightServer, uri: str) -> None:
     still go out and the failure is logged."""
     if not _is_config(ls, uri):
         return
+    started = time.perf_counter()
     document = ls.document(uri)
     try:
         diagnostics = document.diagnostics
@@ -135,6 +141,7 @@ def publish(ls: ArchwrightServer, uri: str) -> None:
         diagnostics = document.compilation.resolution_diagnostics if _safe_syntax(document) else []
     converted = [lsp_diagnostic(d, document.lines, uri) for d in diagnostics]
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, converted, document.version))
+    ls.check_seconds[uri] = time.perf_counter() - started
 
 
 def _safe_syntax(document: Document) -> bool:
@@ -175,7 +182,7 @@ def _fetch_settings(ls: ArchwrightServer) -> None:
         try:
             result = future.result()
         except Exception as e:  # a client that cannot answer keeps the defaults
-            ls.log(f"archwright: could not read the settings: {e}", types.MessageType.Warning)
+            ls.log(f"archwright: could not read the settings: {e!r}", types.MessageType.Warning)
             return
         if result and isinstance(result[0], dict):
             ls.apply_settings(Settings(result[0]))
@@ -200,12 +207,25 @@ def did_open(ls: ArchwrightServer, params: types.DidOpenTextDocumentParams) -> N
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(ls: ArchwrightServer, params: types.DidChangeTextDocumentParams) -> None:
-    publish(ls, params.text_document.uri)
+    """Check the new text, at once when checking is quick; for a file whose last check was slow
+    (a large one), a moment later, so that a burst of keystrokes is checked once, at its end."""
+    uri, version = params.text_document.uri, params.text_document.version
+
+    def latest() -> None:
+        if uri in ls.workspace.text_documents and ls.workspace.get_text_document(uri).version == version:
+            publish(ls, uri)
+
+    slow = ls.check_seconds.get(uri, 0.0)
+    if slow < SLOW_CHECK:
+        latest()
+    else:
+        asyncio.get_running_loop().call_later(min(slow, MAX_DELAY), latest)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: ArchwrightServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.documents.pop(params.text_document.uri, None)
+    ls.check_seconds.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(params.text_document.uri, []))
 
 
