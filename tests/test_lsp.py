@@ -386,3 +386,36 @@ async def test_document_symbols_and_folding(client: LanguageClient):
     headers = [i for i, line in enumerate(PIPELINE.split("\n")) if line.startswith("[")]
     assert sorted(f.start_line for f in folds) == [h for h in headers
                                                     if PIPELINE.split("\n")[h + 1].strip()]
+
+
+FIXABLE = {
+    "AW411": (PIPELINE.replace("width = ${components.tok2vec.model.encode.width}\nupstream", "width = 64\nupstream", 1),
+              "Set width = ${components.tok2vec.model.encode.width}"),
+    "AW209": ("[a.b.c]\nx = 1\n", "Declare [a], [a.b]"),
+    "AW250": ("[a]\nx = 1\ny = $<a.x>\n", "Write ${a.x}"),
+    "AW151": ("[a]\nx = 'hello'\n", 'Write "hello"'),
+    "AW153": ("[ a ]\nx = 1\n", "Write [a]"),
+    "AW303": ('[m]\n@architecture = "spacy.MaxoutWindowEncoder.v2"\nwidth = 96\nwindow_size = 1\nmaxout_pieces = 3\n'
+              'depth = 4\n', "Change to @architectures"),
+    "AW404": (PIPELINE.replace('pipeline = ["tok2vec", "tagger"', 'pipeline = ["tok2vec", "tager"', 1),
+              "Change to `tagger`"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(FIXABLE))
+async def test_each_kind_of_hint_is_a_quick_fix(client: LanguageClient, code: str):
+    text, title = FIXABLE[code]
+    uri = uri_of(f"fix_{code}.cfg")
+    got = await open_document(client, uri, text)
+    assert code in {d.code for d in got}
+    [action] = [a for a in await _actions(client, uri) if a.kind == types.CodeActionKind.QuickFix and a.title == title]
+    assert action.diagnostics[0].code == code
+    fixed = apply_edits(text, action.edit.changes[uri])
+    assert code not in {d.code for d in __import__("archwright").validate(fixed)}
+
+
+async def test_a_fix_that_would_leave_more_problems_is_not_offered(client: LanguageClient):
+    text = '[m]\n@architecture = "spacy.Tok2Vec.v2"\n'  # Tok2Vec.v2 needs embed and encode: two errors
+    uri = uri_of("fix_withheld.cfg")
+    assert [d.code for d in await open_document(client, uri, text)] == ["AW303"]
+    assert [a for a in await _actions(client, uri) if a.kind == types.CodeActionKind.QuickFix] == []
