@@ -419,3 +419,21 @@ async def test_a_fix_that_would_leave_more_problems_is_not_offered(client: Langu
     uri = uri_of("fix_withheld.cfg")
     assert [d.code for d in await open_document(client, uri, text)] == ["AW303"]
     assert [a for a in await _actions(client, uri) if a.kind == types.CodeActionKind.QuickFix] == []
+
+
+async def test_prepare_rename_and_hints_on_hover(client: LanguageClient):
+    uri = uri_of("prepare.cfg")
+    await open_document(client, uri, REFS)
+    line, character = position_of(REFS, "${system.seed}", 10)
+    prepared = await client.text_document_prepare_rename_async(types.PrepareRenameParams(**at(uri, line, character)))
+    assert prepared.placeholder == "seed"
+    assert (prepared.range.start.character, prepared.range.end.character) == (16, 20)
+    line, character = position_of(REFS, "[system]", 2)
+    prepared = await client.text_document_prepare_rename_async(types.PrepareRenameParams(**at(uri, line, character)))
+    assert prepared.placeholder == "system"
+    uri = uri_of("hint.cfg")
+    await open_document(client, uri, BROKEN)
+    shown = await _hover(client, uri, BROKEN, "${training.dropuot}", 3)
+    assert "`AW201` hint: did you mean ${training.dropout}?" in shown
+    items = {i.label for i in await _complete(client, uri_of("hint.cfg"), BROKEN, "[paths]\n", 0)}
+    assert items == set()  # the start of a header line: nothing to complete

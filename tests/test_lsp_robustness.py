@@ -175,6 +175,7 @@ async def test_random_edits_never_crash_or_hang_the_server(utf16_client: Languag
         await utf16_client.text_document_hover_async(types.HoverParams(**where))
         await utf16_client.text_document_completion_async(types.CompletionParams(**where))
         await utf16_client.text_document_definition_async(types.DefinitionParams(**where))
+        await utf16_client.text_document_prepare_rename_async(types.PrepareRenameParams(**where))
         await utf16_client.text_document_references_async(types.ReferenceParams(
             **where, context=types.ReferenceContext(include_declaration=True)))
         await utf16_client.text_document_document_symbol_async(types.DocumentSymbolParams(doc))

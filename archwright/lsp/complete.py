@@ -143,10 +143,10 @@ def _keys(document: Document, section: str, word: str, line: int, column: int) -
             candidates = [(k, a, defaults.get(k, REQUIRED), "") for k, a in factory_settings(factory).items()]
     elif len(parts) == 1 and isinstance(training_defaults().get(section), dict):
         candidates = [(k, "", v, "") for k, v in training_defaults()[section].items()]
-    if not present or not any(k.startswith("@") for k in present):
-        if card is None and not (len(parts) == 1 and section in training_defaults()):
-            for registry in ("architectures", "layers"):
-                candidates.append((f"@{registry}", "registry", REQUIRED, f"a function of @{registry}"))
+    if card is None and not any(k.startswith("@") for k in present) and len(parts) > 1:
+        registries = sorted(default_registry().registries()) if word.startswith("@") else ["architectures", "layers"]
+        for registry in registries:
+            candidates.append((f"@{registry}", "registry", REQUIRED, f"a function of @{registry}"))
     items = []
     for key, detail, default, doc in candidates:
         if key in present or isinstance(default, dict) and default:

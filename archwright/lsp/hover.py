@@ -31,9 +31,25 @@ def hover(document: Document, position: types.Position) -> types.Hover | None:
         text, span = _argument(document, spot), spot.entry.key_span
     elif spot.kind == "header":
         text, span = _header(document, spot), spot.section.name_span
+    hints = _hints(document, line, column)
+    if hints:
+        text = "\n\n".join(filter(None, [text, hints]))
     if not text:
         return None
-    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), document.lines.range(span))
+    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text),
+                       document.lines.range(span) if span else None)
+
+
+def _hints(document: Document, line: int, column: int) -> str:
+    """The hints of the diagnostics under the cursor (LSP diagnostics carry no hint of their own)."""
+    from .document import contains
+
+    try:
+        diagnostics = document.diagnostics
+    except Exception:  # the diagnostics failed: publishing them said so already
+        return ""
+    return "\n\n".join(f"`{d.code}` hint: {d.hint}" for d in diagnostics
+                         if d.hint and d.span is not None and contains(d.span, line, column))
 
 
 def card_markdown(card: Card) -> str:

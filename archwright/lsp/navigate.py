@@ -94,16 +94,22 @@ def references(document: Document, position: types.Position, include_declaration
 # -- rename ------------------------------------------------------------------------------------
 
 def prepare_rename(document: Document, position: types.Position):
+    """The name's last part, where it is written under the cursor: what the user types anew."""
     spot = _spot(document, position)
     target = target_at(document, spot)
     if target is None:
         return None
-    span = document.definition(target) if spot.kind == "reference" else (
-        spot.entry.key_span if spot.kind == "key" else spot.section.name_span)
+    name = target.key if target.key is not None else target.section.rpartition(".")[2]
     if spot.kind == "reference":
         span = spot.reference.span
-    placeholder = target.key if target.key is not None else target.section
-    return types.PrepareRenameResult_Type1(document.lines.range(span), placeholder)
+        start = span.end_column - 1 - len(name)  # the last part is just before the closing brace
+        span = Span(span.end_line, start, span.end_line, span.end_column - 1) if span.line == span.end_line else span
+    elif spot.kind == "key":
+        span = spot.entry.key_span
+    else:
+        span = spot.section.name_span
+        span = Span(span.line, span.end_column - len(name), span.end_line, span.end_column)
+    return types.PrepareRenamePlaceholder(document.lines.range(span), name)
 
 
 def rename(document: Document, position: types.Position, new_name: str) -> types.WorkspaceEdit | None:
