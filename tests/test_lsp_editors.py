@@ -34,3 +34,27 @@ def test_the_readme_documents_the_settings_and_both_editors() -> None:
     section = readme[readme.index("## Editors"):readme.index("## Explorer")]
     assert "`archwright.overrides`" in section and "`archwright.code`" in section
     assert "editors/vscode" in section and re.search(r'cmd = \{ "archwright", "lsp" \}', section)
+
+
+def test_the_command_takes_vscodes_stdio_flag_and_refuses_overrides(capsys) -> None:
+    import subprocess
+    import sys
+
+    from archwright.cli import main
+
+    assert main(["lsp", "--paths.train", "x"]) == 1
+    assert "only apply to `validate` and `resolve`" in capsys.readouterr().err
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+    exit_ = json.dumps({"jsonrpc": "2.0", "method": "exit"})
+    stdin = "".join(f"Content-Length: {len(m)}\r\n\r\n{m}" for m in (body, exit_))
+    out = subprocess.run([sys.executable, "-m", "archwright", "lsp", "--stdio"], input=stdin.encode(),
+                         capture_output=True, timeout=60)
+    answer = json.loads(out.stdout.split(b"\r\n\r\n", 1)[1].split(b"Content-Length")[0])
+    capabilities = answer["result"]["capabilities"]
+    assert answer["result"]["serverInfo"]["name"] == "archwright"
+    for feature in ("hoverProvider", "completionProvider", "definitionProvider", "referencesProvider",
+                    "renameProvider", "codeActionProvider", "documentFormattingProvider",
+                    "documentSymbolProvider", "foldingRangeProvider"):
+        assert capabilities.get(feature), feature
+    assert capabilities["textDocumentSync"]["change"] == 1  # full documents
