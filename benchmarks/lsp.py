@@ -151,7 +151,10 @@ async def measure(quick: bool) -> dict:
         if needle not in text:
             continue
         where = position_of(text, needle, offset)
-        await client.text_document_hover_async(types.HoverParams(document, where))  # warm: the graph once
+        begin = time.perf_counter()  # the first hover of a model block imports networkx and lowers the graph
+        await client.text_document_hover_async(types.HoverParams(document, where))
+        if name.startswith("model block"):
+            results["first_model_hover_s"] = time.perf_counter() - begin
         results["hover_s"][name] = await timed(
             lambda: client.text_document_hover_async(types.HoverParams(document, where)), runs)
     results["completion_s"] = {}
@@ -182,6 +185,9 @@ def report(results: dict) -> str:
             ("  a burst of 10 edits to it: until the last one's diagnostics",
              ms(results["one_megabyte"]["burst_of_10_s"]), "")]
     rows += [(f"hover: {name}", ms(s), "<= 20 ms") for name, s in results["hover_s"].items()]
+    if "first_model_hover_s" in results:
+        rows.append(("  the first hover of a model block (imports networkx, lowers the graph)",
+                     ms(results["first_model_hover_s"]), ""))
     rows += [(f"completion: {name}", ms(s), "<= 20 ms") for name, s in results["completion_s"].items()]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{a.ljust(width)}  {b:>18}  {c}" for a, b, c in rows)
