@@ -27,6 +27,9 @@ def test_the_vscode_extension_starts_archwright_lsp_for_cfg_files() -> None:
     read = Settings({"overrides": {"a.b": 1}, "code": ["x.py"]})
     assert read.override_words == ["--a.b", "1"] and read.code == ["x.py"]
     assert {"archwright.overrides", "archwright.code"} <= set(settings)
+    # a cloned repository's settings must not make the server import its Python files untrusted
+    restricted = manifest["capabilities"]["untrustedWorkspaces"]["restrictedConfigurations"]
+    assert {"archwright.code", "archwright.command"} <= set(restricted)
 
 
 def test_the_readme_documents_the_settings_and_both_editors() -> None:

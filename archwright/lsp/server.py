@@ -54,7 +54,8 @@ class ArchwrightServer(LanguageServer):
         self.documents: dict[str, Document] = {}
         self.check_seconds: dict[str, float] = {}  # how long each document's last check took
         self.overrides: dict[str, Any] = {}
-        self.root = ""
+        self.root = ""  # the workspace folder: `archwright.code` paths are relative to it
+        self.initial_settings: Settings | None = None  # from initializationOptions
 
     @property
     def encoding(self) -> str:
@@ -138,18 +139,22 @@ def publish(ls: ArchwrightServer, uri: str) -> None:
                types.MessageType.Error)
         ls.show(f"archwright: internal error while checking this config ({type(e).__name__}: {e}); "
                 "only syntax diagnostics are shown. Please report it.", types.MessageType.Error)
-        diagnostics = document.compilation.resolution_diagnostics if _safe_syntax(document) else []
+        diagnostics = _earlier_diagnostics(document)
     converted = [lsp_diagnostic(d, document.lines, uri) for d in diagnostics]
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, converted, document.version))
     ls.check_seconds[uri] = time.perf_counter() - started
 
 
-def _safe_syntax(document: Document) -> bool:
-    try:
-        document.compilation.resolution_diagnostics
-        return True
-    except Exception:
-        return False
+def _earlier_diagnostics(document: Document) -> list[Diagnostic]:
+    """What the phases before a failing one found: resolving's, else parsing's, else none."""
+    from ..grammar.parser import parse
+
+    for earlier in (lambda: document.compilation.resolution_diagnostics, lambda: parse(document.text)[1]):
+        try:
+            return earlier()
+        except Exception:
+            continue
+    return []
 
 
 def _is_config(ls: ArchwrightServer, uri: str) -> bool:
@@ -169,9 +174,8 @@ def initialize(ls: ArchwrightServer, params: types.InitializeParams) -> None:
 
 @server.feature(types.INITIALIZED)
 def initialized(ls: ArchwrightServer, params: types.InitializedParams) -> None:
-    initial = getattr(ls, "initial_settings", None)
-    if initial is not None:
-        ls.apply_settings(initial)
+    if ls.initial_settings is not None:
+        ls.apply_settings(ls.initial_settings)
     workspace = ls.client_capabilities.workspace
     if workspace is not None and workspace.configuration:
         _fetch_settings(ls)
