@@ -26,7 +26,10 @@ _SET = re.compile(r"set (?P<key>\S+) = (?P<text>\$\{.+\}) so that")
 _NAMED = re.compile(r"`([^`]+)`")
 
 
-def code_actions(document: Document, selection: types.Range, context: types.CodeActionContext) -> list[types.CodeAction]:
+def code_actions(document: Document, selection: types.Range, context: types.CodeActionContext,
+                 verify: bool = True) -> list[types.CodeAction]:
+    """Quick fixes for the diagnostics in `selection`, each checked to leave fewer problems
+    (`verify`; off for a document too large to check once per fix), and "fill defaults"."""
     from .server import lsp_diagnostic
 
     found: list[types.CodeAction] = []
@@ -36,11 +39,11 @@ def code_actions(document: Document, selection: types.Range, context: types.Code
             if not _overlaps(document.lines.range(d.span), selection):
                 continue
             fix = quick_fix(document, d)
-            if fix is None or not _improves(document, d, fix[1]):
+            if fix is None or verify and not _improves(document, d, fix[1]):
                 continue
             title, edits = fix
             found.append(types.CodeAction(
-                title, kind=types.CodeActionKind.QuickFix, is_preferred=True,
+                title, kind=types.CodeActionKind.QuickFix, is_preferred=verify,
                 diagnostics=[lsp_diagnostic(d, document.lines, document.uri)],
                 edit=_workspace_edit(document, edits)))
     if wanted is None or any(FILL_DEFAULTS.startswith(k) for k in wanted):

@@ -30,6 +30,7 @@ SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnostic
 LANGUAGES = ("spacy-config", "ini", "cfg")
 SLOW_CHECK = 0.05  # seconds: a document whose check takes longer is checked after a pause in typing
 MAX_DELAY = 0.25
+VERIFIED_FIXES_UP_TO = 200_000  # characters: a larger document's fixes are offered unchecked (a check each is slow)
 
 
 class Settings:
@@ -277,7 +278,9 @@ def on_rename(ls: ArchwrightServer, params: types.RenameParams) -> types.Workspa
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.FILL_DEFAULTS]))
 @guarded
 def on_code_action(ls: ArchwrightServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-    return actions.code_actions(ls.document(params.text_document.uri), params.range, params.context)
+    document = ls.document(params.text_document.uri)
+    return actions.code_actions(document, params.range, params.context,
+                                verify=len(document.text) <= VERIFIED_FIXES_UP_TO)
 
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
