@@ -437,3 +437,22 @@ async def test_prepare_rename_and_hints_on_hover(client: LanguageClient):
     assert "`AW201` hint: did you mean ${training.dropout}?" in shown
     items = {i.label for i in await _complete(client, uri_of("hint.cfg"), BROKEN, "[paths]\n", 0)}
     assert items == set()  # the start of a header line: nothing to complete
+
+
+async def test_semantic_tokens(client: LanguageClient):
+    text = '# top\n[model]\n@architectures = "spacy.Tok2Vec.v2"\nwidth = 96\nname = "x"\nflag = true\nref = ${model.width}\n'
+    uri = uri_of("tokens.cfg")
+    await open_document(client, uri, text)
+    result = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(
+        types.TextDocumentIdentifier(uri)))
+    legend = ["namespace", "property", "variable", "function", "string", "number", "keyword", "comment"]
+    lines, tokens, line, start = text.split("\n"), [], 0, 0
+    data = result.data
+    for i in range(0, len(data), 5):
+        line += data[i]
+        start = data[i + 1] if data[i] else start + data[i + 1]
+        tokens.append((lines[line][start:start + data[i + 2]], legend[data[i + 3]]))
+    assert tokens == [("# top", "comment"), ("model", "namespace"), ("@architectures", "property"),
+                      ('"spacy.Tok2Vec.v2"', "function"), ("width", "property"), ("96", "number"),
+                      ("name", "property"), ('"x"', "string"), ("flag", "property"), ("true", "keyword"),
+                      ("ref", "property"), ("${model.width}", "variable")]

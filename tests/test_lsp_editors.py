@@ -58,6 +58,6 @@ def test_the_command_takes_vscodes_stdio_flag_and_refuses_overrides(capsys) -> N
     assert answer["result"]["serverInfo"]["name"] == "archwright"
     for feature in ("hoverProvider", "completionProvider", "definitionProvider", "referencesProvider",
                     "renameProvider", "codeActionProvider", "documentFormattingProvider",
-                    "documentSymbolProvider", "foldingRangeProvider"):
+                    "documentSymbolProvider", "foldingRangeProvider", "semanticTokensProvider"):
         assert capabilities.get(feature), feature
     assert capabilities["textDocumentSync"]["change"] == 1  # full documents

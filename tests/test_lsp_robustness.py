@@ -180,6 +180,7 @@ async def test_random_edits_never_crash_or_hang_the_server(utf16_client: Languag
             **where, context=types.ReferenceContext(include_declaration=True)))
         await utf16_client.text_document_document_symbol_async(types.DocumentSymbolParams(doc))
         await utf16_client.text_document_folding_range_async(types.FoldingRangeParams(doc))
+        await utf16_client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(doc))
         await utf16_client.text_document_code_action_async(types.CodeActionParams(
             text_document=doc, range=types.Range(types.Position(0, 0), types.Position(len(lines), 0)),
             context=types.CodeActionContext(diagnostics=[])))

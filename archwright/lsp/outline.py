@@ -57,3 +57,58 @@ def folding(document: Document) -> list[types.FoldingRange]:
         if last > first:
             ranges.append(types.FoldingRange(first - 1, last - 1, kind=types.FoldingRangeKind.Region))
     return ranges
+
+
+# -- semantic tokens ---------------------------------------------------------------------------
+
+TOKEN_TYPES = ["namespace", "property", "variable", "function", "string", "number", "keyword", "comment"]
+_KIND = {name: i for i, name in enumerate(TOKEN_TYPES)}
+_KEYWORDS = {"true", "false", "null"}
+
+
+def _value_kind(raw: str) -> str | None:
+    text = raw.strip()
+    if text in _KEYWORDS:
+        return "keyword"
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return "string"
+    try:
+        float(text)
+        return "number"
+    except ValueError:
+        return None
+
+
+def semantic_tokens(document: Document) -> types.SemanticTokens:
+    """Section names, keys, `${...}` references, registered function names, JSON strings, numbers
+    and constants, and comments; LSP's relative encoding, one line per token."""
+    found: list[tuple[Span, str]] = []
+    tree = document.compilation.syntax
+    if tree is None:
+        return types.SemanticTokens(data=[])
+    found += [(c.span, "comment") for c in tree.comments]
+    for section in tree.sections:
+        found.append((section.name_span, "namespace"))
+        found += [(c.span, "comment") for c in section.comments]
+        for entry in section.entries:
+            found.append((entry.key_span, "property"))
+            value = entry.value
+            if value.references:
+                found += [(ref.span, "variable") for ref in value.references]
+            elif value.span.line == value.span.end_line:
+                kind = "function" if entry.key.startswith("@") else _value_kind(value.raw)
+                if kind is not None:
+                    found.append((value.span, kind))
+            found += [(c.span, "comment") for c in value.comments]
+    data: list[int] = []
+    previous_line, previous_start = 0, 0
+    for span, kind in sorted(found, key=lambda t: (t[0].line, t[0].column)):
+        if span.line != span.end_line or span.end_column <= span.column:
+            continue
+        start = document.lines.position(span.line, span.column)
+        end = document.lines.position(span.line, span.end_column)
+        delta_line = start.line - previous_line
+        delta_start = start.character - previous_start if delta_line == 0 else start.character
+        data += [delta_line, delta_start, end.character - start.character, _KIND[kind], 0]
+        previous_line, previous_start = start.line, start.character
+    return types.SemanticTokens(data=data)

@@ -301,6 +301,13 @@ def on_folding(ls: ArchwrightServer, params: types.FoldingRangeParams) -> list[t
     return outline.folding(ls.document(params.text_document.uri))
 
 
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+                types.SemanticTokensLegend(token_types=outline.TOKEN_TYPES, token_modifiers=[]))
+@guarded
+def on_semantic_tokens(ls: ArchwrightServer, params: types.SemanticTokensParams) -> types.SemanticTokens:
+    return outline.semantic_tokens(ls.document(params.text_document.uri))
+
+
 def serve() -> int:
     server.start_io()
     return 0
