@@ -161,7 +161,9 @@ async def test_hover_shows_cards_arguments_references_and_blocks(client: Languag
     component = await _hover(client, uri, PIPELINE, "[components.tagger]", 3)
     assert "factory `tagger`" in component and "listens to `tok2vec`" in component
     assert "listened to by `tagger`" in await _hover(client, uri, PIPELINE, "[components.tok2vec]", 3)
-    assert await _hover(client, uri, PIPELINE, "# ") is None or True  # a comment line: nothing to show
+    factory = await _hover(client, uri, PIPELINE, 'factory = "tagger"', 12)
+    assert factory.startswith("**factory `tagger`**") and '`model`: `Model` = `{"@architectures": "spacy.Tagger.v2"}`' in factory
+    assert await _hover(client, uri, PIPELINE, "# the embedding width") is None  # a comment: nothing to show
 
 
 async def test_hover_on_a_reference_shows_its_value_and_definition(client: LanguageClient):

@@ -27,6 +27,8 @@ def hover(document: Document, position: types.Position) -> types.Hover | None:
         card = default_registry().get(spot.entry.key[1:], document.string(spot.entry))
         text = card_markdown(card) if card else None
         span = spot.entry.value.span if spot.kind == "value" else spot.entry.key_span
+    elif spot.kind == "value" and spot.entry.key == "factory" and _factory(document, spot.section.name):
+        text, span = _factory_settings(document.string(spot.entry)), spot.entry.value.span
     elif spot.kind == "key":
         text, span = _argument(document, spot), spot.entry.key_span
     elif spot.kind == "header":
@@ -92,6 +94,20 @@ def _argument(document: Document, spot: Spot) -> str | None:
         shown = "a registered function block" if isinstance(default, dict) else f"`{_json(default)}`"
         return f"**{key}**: setting of [{name}]; spaCy's default: {shown}"
     return None
+
+
+def _factory_settings(factory: str) -> str | None:
+    """A factory's settings: annotation and spaCy's default, a block default as its function."""
+    defaults = factories().get(factory)
+    if defaults is None:
+        return None
+    rows = []
+    for key, annotation in factory_settings(factory).items():
+        default = defaults.get(key)
+        keys = registry_keys(default) if isinstance(default, dict) else []
+        shown = f'{{"{keys[0]}": "{default[keys[0]]}"}}' if keys else _json(default) if key in defaults else "required"
+        rows.append(f"- `{key}`: `{annotation}` = `{shown}`")
+    return f"**factory `{factory}`** (spaCy 3.8), settings:\n\n" + "\n".join(rows)
 
 
 def _factory(document: Document, section: str) -> str | None:
