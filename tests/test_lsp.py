@@ -205,8 +205,13 @@ async def test_completion_of_registry_names_is_filtered_by_the_expected_type(cli
     assert "spacy.TextCatBOW.v3" not in labels and "spacy.TransitionBasedParser.v2" not in labels
     chosen = next(i for i in items if i.label == "spacy.Tok2Vec.v2")
     assert apply_edits(text, [chosen.text_edit]).endswith('@architectures = "spacy.Tok2Vec.v2"\n')
+    middle = text.replace('@architectures = "spacy.\n', '@architectures = "spacy.Tok2Vec.v1"\n')
+    await change_document(client, uri, middle, 2)  # in the middle of a name: the whole name is replaced
+    items = await _complete(client, uri, middle, 'tok2vec]\n@architectures = "spacy.Tok')
+    chosen = next(i for i in items if i.label == "spacy.Tok2Vec.v2")
+    assert apply_edits(middle, [chosen.text_edit]).endswith('@architectures = "spacy.Tok2Vec.v2"\n')
     bare = text.replace('@architectures = "spacy.\n', "@architectures = \n")
-    await change_document(client, uri, bare, 2)
+    await change_document(client, uri, bare, 3)
     items = await _complete(client, uri, bare, "model.tok2vec]\n@architectures = ")
     chosen = next(i for i in items if i.label == "spacy.Tok2Vec.v2")
     assert apply_edits(bare, [chosen.text_edit]).endswith('@architectures = "spacy.Tok2Vec.v2"\n')

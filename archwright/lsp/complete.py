@@ -18,8 +18,6 @@ from .document import Document
 _KEY_LINE = re.compile(r"\s*(?P<key>[^=:\s][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
 _PARTIAL_KEY = re.compile(r"(?P<indent>\s*)(?P<word>[^\s=:\[]*)$")
 _WORD_AFTER = re.compile(r'[^"\s,\]}]*')
-_LISTS = {("pipeline", "nlp"), ("disabled", "nlp"), ("frozen_components", "training"),
-          ("annotating_components", "training")}  # a bare value there is a list, not a string
 COMPONENT_LISTS = {("nlp", "pipeline"), ("nlp", "disabled"), ("training", "frozen_components"),
                    ("training", "annotating_components")}
 
@@ -45,10 +43,11 @@ def complete(document: Document, position: types.Position) -> types.CompletionLi
         return None  # not inside a string
     typed = "" if bare else value[quote + 1:]
     names = _names_for(document, section.name, key)
-    if names is None or bare and (key, section.name.split(".")[0]) in _LISTS:
-        return None
-    closing = "" if after.startswith('"') or _WORD_AFTER.match(after).group().endswith('"') else '"'
-    end = column + len(_WORD_AFTER.match(after).group())
+    if names is None or bare and (section.name, key) in COMPONENT_LISTS:
+        return None  # a bare value there is a list, not a string
+    word = _WORD_AFTER.match(after).group()  # the rest of the name under the cursor is replaced too
+    closing = "" if after[len(word):].startswith('"') else '"'
+    end = column + len(word)
     opening = '"' if bare else ""
     edit_range = types.Range(document.lines.position(line, column - len(typed)), document.lines.position(line, end))
     items = [types.CompletionItem(label=name, kind=kind, detail=detail,
