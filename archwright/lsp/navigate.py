@@ -129,7 +129,7 @@ def _check_free(document: Document, section: str, name: str) -> None:
 
 def rename_key(document: Document, target: Target, new_name: str) -> list[tuple[Span, str]]:
     if not _NAME.fullmatch(new_name):
-        raise JsonRpcInvalidParams(f"`{new_name}` cannot be a key that references name: use letters, digits, _ or -")
+        raise JsonRpcInvalidParams(f"`{new_name}` cannot be a key that a reference can name: use letters, digits, _ or -")
     if new_name == target.key:
         return []
     _check_free(document, target.section, new_name)
