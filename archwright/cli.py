@@ -109,6 +109,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ui.add_argument("config", nargs="?", help="a .cfg file to open (default: the bundled examples)")
     ui.add_argument("--port", type=int, default=8501, help="the local port to serve on (default: 8501)")
 
+    lsp = commands.add_parser("lsp", help="serve the Language Server Protocol over stdio (for editors)")
+    lsp.add_argument("--stdio", action="store_true", help="use stdin and stdout (the default and only transport)")
+
     for command in (validate, listing, explain, summary, graph, build, fill, ui):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="the Python file that registers your functions (as for `spacy train "
@@ -149,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems:
             sys.stderr.write(render_human([("<command line>", None, problems)], use_colour(sys.stderr)) + "\n")
             return EXIT_PROBLEMS
-        if overrides and args.command in ("list", "explain", "fmt", "diff", "fill", "ui"):
+        if overrides and args.command in ("list", "explain", "fmt", "diff", "fill", "ui", "lsp"):
             sys.stderr.write(f"archwright: error: config overrides ({', '.join(sorted(overrides))}) only "
                              f"apply to `validate` and `resolve`, not to `{args.command}`\n")
             return EXIT_PROBLEMS
@@ -178,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args)
         if args.command == "ui":
             return _ui(args)
+        if args.command == "lsp":
+            return _lsp()
         return _validate(args, overrides)
     except BrokenPipeError:
         return EXIT_OK
@@ -214,6 +219,15 @@ def _ui(args: argparse.Namespace) -> int:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _lsp() -> int:
+    if importlib.util.find_spec("pygls") is None:
+        sys.stderr.write("archwright: error: the language server needs pygls: pip install 'archwright[lsp]'\n")
+        return EXIT_PROBLEMS
+    from .lsp.server import serve
+
+    return serve()
 
 
 def _stdin() -> bytes | str:

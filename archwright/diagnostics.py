@@ -197,6 +197,11 @@ def sort_key(d: Diagnostic) -> tuple:
 STRICTER_THAN_SPACY = frozenset({"AW410"})
 
 
+def docs_url(code: str) -> str:
+    """Where docs/diagnostics.md explains a code (SARIF's helpUri, the language server's link)."""
+    return f"https://github.com/archwright/archwright/blob/main/docs/diagnostics.md#{code.lower()}"
+
+
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
@@ -306,7 +311,7 @@ def render_sarif(reports: Sequence[FileReport], tool_version: str) -> str:
     rules = [{"id": code, "name": CODES[code][1],
               "shortDescription": {"text": CODES[code][1]},
               "defaultConfiguration": {"level": CODES[code][0].value},
-              "helpUri": f"https://github.com/archwright/archwright/blob/main/docs/diagnostics.md#{code.lower()}"}
+              "helpUri": docs_url(code)}
              for code in used]
     index = {code: i for i, code in enumerate(used)}
     results = []

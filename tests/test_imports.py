@@ -43,3 +43,21 @@ def test_compiling_imports_networkx_but_not_thinc_or_streamlit() -> None:
         f"assert archwright.compile(Path({str(EXAMPLE)!r})).graph is not None")
     assert "networkx" in modules
     assert _heavy(modules) == {m for m in modules if m.split(".")[0] == "networkx"}
+
+
+def test_the_language_server_checks_hovers_and_completes_without_anything_heavy() -> None:
+    modules = _modules_after(
+        "from lsprotocol import types\nfrom archwright.lsp import server, hover, complete, outline\n"
+        "from archwright.lsp.document import Document\n"
+        f"text = open({str(EXAMPLE)!r}).read()\n"
+        "doc = Document('file:///x.cfg', text)\n"
+        "assert doc.diagnostics == []\n"
+        "lines = text.split('\\n')\n"
+        "line = next(i for i, l in enumerate(lines) if l.startswith('window_size'))\n"
+        "assert hover.hover(doc, types.Position(line, 1)) is not None\n"
+        "line = next(i for i, l in enumerate(lines) if l.startswith('@architectures'))\n"
+        "assert hover.hover(doc, types.Position(line, 20)) is not None\n"
+        "assert complete.complete(doc, types.Position(line, 18)) is not None\n"
+        "assert outline.symbols(doc) and outline.folding(doc)\n")
+    assert "archwright.lsp.server" in modules and "pygls" in modules
+    assert _heavy(modules) == set()

@@ -145,9 +145,9 @@ def test_a_broken_config_shows_its_diagnostics_at_their_lines(at: AppTest) -> No
     assert len(shown) == len(expected)
     for d in expected:
         assert any(s.startswith(f"Line {d.span.line}, column {d.span.column} · {d.code}: ") for s in shown), d
-    assert any(s.startswith("Line 11, column 11 · AW201: `${training.dropuot}`") for s in shown)
+    assert any(s.startswith("Line 15, column 11 · AW201: `${training.dropuot}`") for s in shown)
     source = at.code[0].value  # the diagnostics drawn under the source lines
-    assert "     11 | dropout = ${training.dropuot}" in source and "^^^^^^^^^^^^^^^^^^^" in source
+    assert "     15 | dropout = ${training.dropuot}" in source and "^^^^^^^^^^^^^^^^^^^" in source
     assert _dots(at) == []  # nothing is lowered after an error
 
 

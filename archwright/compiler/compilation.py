@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -45,6 +46,17 @@ def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
                                  hint="save the file as UTF-8")]
     # open(..., encoding="utf8") in text mode, as confection's from_disk does
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def _fold_inline_comments(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """An inline comment (AW150) that makes a value the wrong type is one mistake: the type error
+    stays (spaCy fails on it) and says what to do; the warning is left out."""
+    comments = {d.span: d for d in diagnostics if d.code == "AW150"}
+    if not comments:
+        return diagnostics
+    typed = {d.span for d in diagnostics if d.code == "AW305" and d.span in comments}
+    return [dataclasses.replace(d, hint=comments[d.span].hint) if d.span in typed and d.code == "AW305" else d
+            for d in diagnostics if not (d.code == "AW150" and d.span in typed)]
 
 
 def incomplete_sections(tree: ConfigFile | None) -> frozenset[str]:
@@ -171,7 +183,7 @@ class Compilation:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic of every phase (reading this runs them)."""
-        return self.resolution_diagnostics + self._checked[1]
+        return _fold_inline_comments(self.resolution_diagnostics + self._checked[1])
 
     @property
     def ok(self) -> bool:

@@ -16,6 +16,7 @@ from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference,
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
 _INLINE_COMMENT = re.compile(r"\s[#;]")
+INLINE_COMMENT_HINT = "move the comment to a line of its own above the key"
 
 
 def _span(token: Token) -> Span:
@@ -218,7 +219,7 @@ def _lint_value(entry: Entry, path: str) -> list[Diagnostic]:
             out.append(Diagnostic(
                 "AW150", f"spaCy has no inline comments: the value is the whole text "
                 f"{json.dumps(raw, ensure_ascii=False)}, not {before}", span, config_path=path,
-                hint="move the comment to a line of its own above the key"))
+                hint=INLINE_COMMENT_HINT))
     if "\n" in raw and raw.startswith('"') and not _decodes(raw) and _decodes(raw.replace("\n", " ")):
         out.append(Diagnostic(
             "AW155", "a quoted string cannot continue on the next line: spaCy keeps the whole "
