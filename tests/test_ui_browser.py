@@ -159,6 +159,6 @@ def test_a_pasted_broken_config_shows_its_diagnostics(page, tmp_path) -> None:
     area.fill(BROKEN.read_text(encoding="utf-8"))
     area.press("Control+Enter")  # a text area commits on Ctrl+Enter or blur
     sync_api.expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text(
-        "Line 4, column 2 · AW208")
+        "Line 8, column 2 · AW208")
     sync_api.expect(page.get_by_text("Line 15, column 11 · AW201", exact=False)).to_be_visible()
     _screenshot(page, "diagnostics.png", tmp_path)
