@@ -121,8 +121,21 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _split_overrides(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Separate `--section.key [value]` words (the overrides) from archwright's own arguments."""
+def _known_flags(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option string of archwright's commands (the rest of `--name` words are overrides)."""
+    flags: set[str] = set()
+    for action in parser._actions:
+        flags.update(action.option_strings)
+        for sub in getattr(action, "choices", None) or {}:
+            if isinstance(action.choices, dict):
+                flags |= _known_flags(action.choices[sub])
+    return flags
+
+
+def _split_overrides(argv: Sequence[str], flags: set[str] = frozenset()) -> tuple[list[str], list[str]]:
+    """Separate the overrides from archwright's own arguments: as for `spacy train`, every
+    `--name [value]` that is not one of archwright's flags is an override (`--training.seed 1`;
+    `--seed 1`, which names no section, is then reported as AW110)."""
     regular: list[str] = []
     overrides: list[str] = []
     words = list(argv)
@@ -131,7 +144,8 @@ def _split_overrides(argv: Sequence[str]) -> tuple[list[str], list[str]]:
         if word == "--":
             regular.extend(words)
             break
-        if word.startswith("--") and "." in word.split("=", 1)[0]:
+        name = word.split("=", 1)[0]
+        if word.startswith("--") and len(word) > 2 and ("." in name or name not in flags):
             overrides.append(word)
             if "=" not in word and words and not words[0].startswith("--"):
                 overrides.append(words.pop(0))
@@ -145,8 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):  # a lone surrogate from a "\ud800" value must not crash output
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
-    regular, override_words = _split_overrides(argv)
-    args = _build_parser().parse_args(regular)
+    parser = _build_parser()
+    regular, override_words = _split_overrides(argv, _known_flags(parser))
+    args = parser.parse_args(regular)
     try:
         overrides, problems = parse_cli_overrides(override_words)
         if problems:
@@ -809,9 +824,10 @@ def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:
 # -- fmt, diff and fill ------------------------------------------------------------------------
 
 def _errors_only(path: str, text: str | None, diagnostics: list[Diagnostic]) -> None:
-    errors = [d for d in diagnostics if d.is_error]
-    if errors:
-        sys.stderr.write(render_human([(path, text, errors)], use_colour(sys.stderr)) + "\n")
+    """fmt's report of a file: its errors, and what it rewrote on purpose (AW156)."""
+    shown = [d for d in diagnostics if d.is_error or d.code == "AW156"]
+    if shown:
+        sys.stderr.write(render_human([(path, text, shown)], use_colour(sys.stderr)) + "\n")
 
 
 def _stdin_text() -> tuple[str | None, list[Diagnostic]]:

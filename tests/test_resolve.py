@@ -63,9 +63,11 @@ def test_the_design_cards_spelling_resolves_like_the_formats() -> None:
     standard = text.format(ref="${v.w}")
     alternative = text.format(ref="$<v.w>")
     compilation = Compilation(alternative)
-    assert compilation.resolved.data == _confection(standard) == archwright.resolve(standard)
+    # spaCy cannot load the design card's spelling: an error at each, and fmt writes what spaCy reads
+    assert compilation.resolved is None
     assert [d.code for d in compilation.diagnostics] == ["AW250", "AW250", "AW250"]
-    assert not compilation.diagnostics[0].is_error
+    assert all(d.is_error for d in compilation.diagnostics)
+    assert archwright.resolve(archwright.fmt(alternative)) == _confection(standard) == archwright.resolve(standard)
 
 
 @pytest.mark.parametrize("text, code", [

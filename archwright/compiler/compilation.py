@@ -48,6 +48,23 @@ def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
+def _name_overrides(diagnostics: list[Diagnostic], overrides: dict[str, Any]) -> list[Diagnostic]:
+    """A problem with a value an override set says so: the file does not show that value."""
+    if not overrides:
+        return diagnostics
+    import json
+
+    def source(path: str) -> str:
+        for key, value in overrides.items():
+            if isinstance(key, str) and (path == key or path.startswith(key + ".")):
+                shown = json.dumps(value) if not isinstance(value, str) else value
+                return f" (set by --{key} {shown[:60]})"
+        return ""
+
+    return [dataclasses.replace(d, message=d.message + source(d.config_path)) if d.config_path and source(d.config_path)
+            else d for d in diagnostics]
+
+
 def _fold_inline_comments(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """An inline comment (AW150) that makes a value the wrong type is one mistake: the type error
     stays (spaCy fails on it) and says what to do; the warning is left out."""
@@ -183,7 +200,8 @@ class Compilation:
     @property
     def diagnostics(self) -> list[Diagnostic]:
         """Every diagnostic of every phase (reading this runs them)."""
-        return _fold_inline_comments(self.resolution_diagnostics + self._checked[1])
+        return _name_overrides(_fold_inline_comments(self.resolution_diagnostics + self._checked[1]),
+                               self.overrides)
 
     @property
     def ok(self) -> bool:

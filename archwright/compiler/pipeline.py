@@ -30,6 +30,29 @@ UPSTREAM_FACTORIES = {"tok2vec": TOK2VEC_LISTENERS, "transformer": TRANSFORMER_L
                       "curated_transformer": TRANSFORMER_LISTENERS}
 
 
+# What kind of model an architecture line (a name without its version) builds. A factory drives
+# the kind its default model is; a model of another known kind cannot work (a tagger's softmax
+# is not a parser's state scorer), while a line not listed here is never guessed at.
+MODEL_KINDS = {
+    "tagger": ("spacy.Tagger",),
+    "transition-based parser": ("spacy.TransitionBasedParser",),
+    "text classifier": ("spacy.TextCatEnsemble", "spacy.TextCatBOW", "spacy.TextCatCNN", "spacy.TextCatReduce",
+                        "spacy.TextCatParametricAttention", "spacy.TextCatLowData"),
+    "span categorizer": ("spacy.SpanCategorizer",),
+    "entity linker": ("spacy.EntityLinker",),
+    "span finder": ("spacy.SpanFinder",),
+    "token-to-vector": ("spacy.HashEmbedCNN", "spacy.Tok2Vec", "spacy.Tok2VecListener",
+                        "spacy-transformers.Tok2VecTransformer", "spacy-transformers.TransformerListener"),
+    "transformer": ("spacy-transformers.TransformerModel",),
+}
+_KIND_OF_LINE = {line: kind for kind, lines in MODEL_KINDS.items() for line in lines}
+
+
+def model_kind(name: str) -> str | None:
+    """The kind of model a registered architecture builds, or None if archwright does not say."""
+    return _KIND_OF_LINE.get(name.rsplit(".v", 1)[0] if ".v" in name else name)
+
+
 class _PipelineChecker:
     def __init__(self, blueprint: Blueprint, spans: SpanIndex) -> None:
         self.data = blueprint.data
@@ -110,6 +133,8 @@ class _PipelineChecker:
                 if not isinstance(source, str):
                     self.report("AW406", f"`source` of [components.{name}] must be a pipeline name or path",
                                 path + ("source",))
+                elif source is not UNKNOWN:
+                    self.check_source(path, source)
                 continue  # a sourced component is named, never loaded or imported
             if not isinstance(factory, str):
                 continue
@@ -151,13 +176,33 @@ class _PipelineChecker:
             self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's, the plugins' archwright knows "
                         "or any --code file's; archwright cannot check its settings", where, hint=who_registers(factory))
 
+    def check_source(self, path: tuple[str, ...], source: str) -> None:
+        """spaCy loads `source` as an installed pipeline package, else as a directory."""
+        from .environment import installed_distributions, installed_pipelines
+
+        at = path + ("source",)
+        if any(c in source for c in "/\\") or source.startswith((".", "~")):
+            self.report("AW422", f'`source = "{source}"` is a path; archwright does not open it, so whether it '
+                        f"holds a trained pipeline with a component `{path[1]}` is not checked", at,
+                        hint="spaCy needs the directory when it loads the config")
+        elif source not in installed_pipelines():
+            installed = source.lower().replace("-", "_") in installed_distributions()
+            self.report("AW423", f'`source = "{source}"` names no installed spaCy pipeline package'
+                        + (f"; {source} is installed but is not a spaCy pipeline, and spaCy fails when it loads it"
+                           if installed else " (spaCy: E050, can't find model)"), at,
+                        hint=f"install the pipeline (python -m spacy download {source}), or give a directory "
+                             f'as a path ("./{source}")' if not installed else
+                             "name a trained pipeline package or directory")
+
     def check_component_models(self) -> None:
-        """Settings of a component's model that must fit its factory."""
+        """A component's model, and its settings, must fit its factory."""
         for path, block in self.blocks.items():
             if path[:1] != ("components",) or len(path) < 3:
                 continue
             settings = self.components.get(path[1])
             factory = settings.get("factory") if isinstance(settings, dict) else None
+            if len(path) == 3 and path[2] == "model" and isinstance(factory, str):
+                self.check_model_kind(path, block, factory)
             state_type = block.args.get("state_type")
             wanted_state = {"parser": "parser", "beam_parser": "parser", "ner": "ner", "beam_ner": "ner"}.get(factory)
             if isinstance(state_type, str) and wanted_state and state_type != wanted_state:
@@ -173,6 +218,21 @@ class _PipelineChecker:
                             f"factory, which {'predicts one label per text' if wanted_exclusive else 'allows several labels per text'}",
                             path + ("exclusive_classes",),
                             hint=f"set exclusive_classes = {str(wanted_exclusive).lower()}, or use the {other} factory")
+
+    def check_model_kind(self, path: tuple[str, ...], block: Block, factory: str) -> None:
+        default = factories().get(factory, {}).get("model")
+        wanted = model_kind(default.get("@architectures", "")) if isinstance(default, dict) else None
+        given = model_kind(block.card.name)
+        if wanted is None or given is None or wanted == given:
+            return
+        model_at = path + ("@" + block.card.registry,)
+        driver = next((name for name, d in factories().items() if isinstance(d.get("model"), dict)
+                       and model_kind(d["model"].get("@architectures", "")) == given), None)
+        self.report("AW421", f"the {factory} factory needs a {wanted} model, but [{'.'.join(path)}] is "
+                    f"{block.card.name}, a {given} model", path[:2] + ("factory",),
+                    related=self.related(f"{block.card.name} is named here", model_at),
+                    hint=(f'use factory = "{driver}" for this model, or ' if driver else "use ")
+                    + f'a {wanted} model such as "{default["@architectures"]}"')
 
     # -- listeners ---------------------------------------------------------------------------
 

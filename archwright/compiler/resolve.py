@@ -638,10 +638,10 @@ def _partial(result: dict, table: _Table, overrides: dict[str, Any] | None) -> R
     already reported or are consequences), every other placeholder UNKNOWN."""
     ignored: list[Diagnostic] = []
     try:
-        if overrides:
-            _apply_overrides(result, overrides, table)
+        if overrides:  # a key that is not a string is reported already
+            _apply_overrides(result, {k: v for k, v in overrides.items() if isinstance(k, str)}, table)
         _replace_section_refs(result, table, ignored)
-    except (RecursionError, _Failed, KeyError, TypeError):
+    except (RecursionError, _Failed, KeyError, TypeError, ValueError):
         return None
     stack = [result]
     seen: set[int] = set()

@@ -230,6 +230,13 @@ def _canonical_tree(tree: ConfigFile) -> ConfigFile:
                                         for s in tree.sections))
 
 
+def _rewritten(spelling: Diagnostic) -> Diagnostic:
+    """What fmt says of a `$<a.b>` it writes as `${a.b}` (AW250 is the error it fixes)."""
+    old = spelling.message.split("`")[1]
+    return Diagnostic("AW156", f"fmt writes `{old}` as `${{{old[2:-1]}}}`: spaCy reads only that spelling",
+                      spelling.span, config_path=spelling.config_path)
+
+
 def format_text(text: str) -> Formatted:
     """The canonical layout of config text, checked to mean exactly what the text means.
 
@@ -237,8 +244,10 @@ def format_text(text: str) -> Formatted:
     layout would change the meaning (AW111: a bug of archwright's, never expected)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     tree, diagnostics = parse(text)
-    if tree is None or has_errors(diagnostics):
+    # `$<a.b>` is an error because spaCy cannot read it, and fmt is how it gets fixed
+    if tree is None or has_errors(d for d in diagnostics if d.code != "AW250"):
         return Formatted(None, diagnostics)
+    diagnostics = [_rewritten(d) if d.code == "AW250" else d for d in diagnostics]
     new = format_tree(tree, text)
     if new == text:
         return Formatted(new, diagnostics)

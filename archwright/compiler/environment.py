@@ -1,0 +1,25 @@
+"""What the Python environment has installed, read from distribution metadata only.
+
+Nothing here imports a package: spaCy pipeline packages announce themselves through the
+`spacy_models` entry-point group, and every installed distribution has a name in its metadata.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+
+@lru_cache(maxsize=1)
+def installed_pipelines() -> frozenset[str]:
+    """The names of the installed spaCy pipeline packages (en_core_web_sm, ...)."""
+    from importlib.metadata import entry_points
+
+    return frozenset(e.name for e in entry_points(group="spacy_models"))
+
+
+@lru_cache(maxsize=1)
+def installed_distributions() -> frozenset[str]:
+    """The normalized names of every installed distribution (tqdm, spacy, ...)."""
+    from importlib.metadata import distributions
+
+    return frozenset((d.metadata["Name"] or "").lower().replace("-", "_") for d in distributions())
