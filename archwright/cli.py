@@ -250,7 +250,7 @@ def _stdin() -> bytes | str:
 
 
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True,
-                 spacy_defaults: bool = True) -> Compilation:
+                 spacy_defaults: bool = False) -> Compilation:
     if path == "-":
         return Compilation(_stdin(), path="<stdin>", overrides=overrides, interpolate=interpolate,
                            spacy_defaults=spacy_defaults)

@@ -124,6 +124,16 @@ def _section_schemas() -> dict:
     return out
 
 
+def _section_required() -> dict:
+    """The fields of those schemas that have no default (spaCy's fill supplies them, except in
+    [pretraining], which it does not fill)."""
+    from spacy import schemas
+
+    return {section: [name for name, field in model.model_fields.items() if field.is_required()]
+            for section, model in (("nlp", schemas.ConfigSchemaNlp), ("training", schemas.ConfigSchemaTraining),
+                                   ("pretraining", schemas.ConfigSchemaPretrain), ("initialize", schemas.ConfigSchemaInit))}
+
+
 def _initialize_settings(factories: dict) -> dict:
     """Each factory's component `initialize` settings (what [initialize.components.NAME] may
     set), and the tokenizer's: {"factories": {name: {setting: annotation}}, "tokenizer": {...}}."""
@@ -191,6 +201,7 @@ def main() -> int:
     out = {"spacy_version": data["spacy_version"], "registries": registries, "factories": factories,
            "factory_params": _factory_params(factories), "factory_score_weights": _factory_score_weights(factories),
            "training_defaults": _training_defaults(), "section_schemas": _section_schemas(),
+           "section_required": _section_required(),
            "initialize_settings": _initialize_settings(factories), "languages": _languages(),
            "python_names": _python_names()}
     TARGET.write_text(json.dumps(out, indent=1, sort_keys=False) + "\n", encoding="utf-8")

@@ -35,7 +35,7 @@ class Mutation(NamedTuple):
     text: str
     line: int  # the edited line (for a deletion, the line that was removed)
     section: str  # the section the edit is in
-    key: str  # the key edited, or added
+    key: str  # the key edited (its old name, for a typo), or added
     description: str
 
 
@@ -132,7 +132,7 @@ def mutate(text: str, rng: random.Random, architectures: list[str], factories: l
         if new_key == line.key:
             return None
         return Mutation(kind, _replace_line(text, line.number, f"{new_key} = {line.value}"), line.number,
-                        line.section, new_key, f"[{line.section}] key {line.key} -> {new_key}")
+                        line.section, line.key, f"[{line.section}] key {line.key} -> {new_key}")
     if kind == "delete":
         line = rng.choice(entries)
         return Mutation(kind, _replace_line(text, line.number, None), line.number, line.section, line.key,

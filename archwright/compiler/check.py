@@ -87,7 +87,7 @@ class _Checker:
     def bind(self, node: dict, path: tuple[str, ...]) -> Card | None:
         keys = registry_keys(node)
         if not keys:
-            return None
+            return self.bind_default(node, path)
         if len(keys) > 1:
             self.report("AW301", f"a block can name only one registered function, this one names "
                         f"{len(keys)}: {', '.join(keys)}", path, self.block_span(path, keys[1]),
@@ -120,6 +120,19 @@ class _Checker:
         self.blocks[path] = Block(path, card, {k: v for k, v in node.items() if k != at_key})
         return card
 
+    def bind_default(self, node: dict, path: tuple[str, ...]) -> Card | None:
+        """A block written without its `@registry` key where spaCy's defaults have one: spaCy
+        merges the default's function in (auto_fill), and checks these arguments against it."""
+        default = self.default_node(path)
+        keys = registry_keys(default) if isinstance(default, dict) and path else []
+        if not keys or not node:
+            return None
+        card = self.registry.get(keys[0][1:], default[keys[0]])
+        if card is None:
+            return None
+        self.blocks[path] = Block(path, card, dict(node))
+        return card
+
     def unknown_name(self, registry: str, name: str, where: tuple[str, ...], span: Span | None) -> None:
         """The rule for a name nobody registers (registry.typo_of): a typo is an error with its
         did-you-mean; anything else may be the user's own function, a warning."""
@@ -138,7 +151,7 @@ class _Checker:
     def check_arguments(self, node: dict, path: tuple[str, ...], card: Card,
                         children: dict[str, Card | None]) -> None:
         declared = card.by_name
-        at_key = registry_keys(node)[0]
+        at_key = (registry_keys(node) or ["@" + card.registry])[0]  # absent when the default's function is merged in
         for key, value in node.items():
             if key == at_key:
                 continue
@@ -163,7 +176,8 @@ class _Checker:
                 if child is not None:
                     self.check_plug(card, arg, child, where)
                 continue
-            self.check_value(card, arg, value, where)
+            if _join(where) not in self.incomplete:  # an implied section is reported already
+                self.check_value(card, arg, value, where)
         filled = self.factory_default(path, card)
         for arg in card.args if _join(path) not in self.incomplete else ():
             if arg.required and arg.kind == "keyword" and arg.name not in node and arg.name not in filled:
@@ -180,19 +194,26 @@ class _Checker:
                 self.report("AW309", problem, first, related=related,
                             hint="make the arguments agree")
 
-    def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
-        """What spaCy fills in here from the component factory's default config (when the block
-        names the same function as the default does), as `auto_fill` does at load."""
+    def default_node(self, path: tuple[str, ...]) -> Any:
+        """What spaCy's defaults hold at `path`: the component factory's default config under
+        [components.NAME], spaCy's default training config elsewhere (what `auto_fill` merges)."""
         if len(path) >= 3 and path[0] == "components":
             component = self.data.get("components", {}).get(path[1])
-            if not isinstance(component, dict):
-                return {}
-            node: Any = factories().get(component.get("factory"), {})
+            factory = component.get("factory") if isinstance(component, dict) else None
+            if not isinstance(factory, str) or "source" in component:
+                return None
+            node: Any = factories().get(factory, {})
             rest = path[2:]
         else:  # [training], [corpora], [nlp], [initialize], [pretraining]: spaCy's default config
             node, rest = training_defaults(), path
         for part in rest:
             node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
+        """What spaCy fills in here from the defaults (when the block names the same function
+        as the default does), as `auto_fill` does at load."""
+        node = self.default_node(path)
         if isinstance(node, dict) and node.get("@" + card.registry) in (card.name, *_legacy_names(card.name)):
             return node
         return {}

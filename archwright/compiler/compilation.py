@@ -123,7 +123,7 @@ class Compilation:
 
     def __init__(self, source: str | bytes | os.PathLike, *, path: str | None = None,
                  overrides: dict[str, Any] | None = None, interpolate: bool = True,
-                 labels: dict[str, dict[str, int]] | None = None, spacy_defaults: bool = True) -> None:
+                 labels: dict[str, dict[str, int]] | None = None, spacy_defaults: bool = False) -> None:
         self._read_diagnostics: list[Diagnostic] = []
         if isinstance(source, os.PathLike):
             self.path = path or os.fspath(source)
@@ -137,8 +137,9 @@ class Compilation:
         self.overrides = dict(overrides or {})
         self.interpolate = interpolate
         self.labels = labels or {}  # data-dependent sizes per component: {"tagger": {"n_labels": 17}}
-        # interpolate a training config as `spacy train` does, after filling spaCy's defaults;
-        # False: exactly as confection's Config().from_str (what `archwright resolve` prints)
+        # spacy_defaults: let references reach spaCy's default settings, as `spacy.load` and
+        # `load_model_from_config` do. Off by default, because `spacy train` interpolates the
+        # config before it fills the defaults (init_nlp), so there such a reference fails.
         self.spacy_defaults = spacy_defaults
 
     @cached_property
@@ -174,7 +175,10 @@ class Compilation:
         resolved, _ = self._resolved
         if resolved is None:
             return None, []
-        return check(resolved, incomplete=incomplete_sections(self.syntax))
+        from .pipeline import references_set_aside
+
+        blueprint, diagnostics = check(resolved, incomplete=incomplete_sections(self.syntax))
+        return blueprint, diagnostics + references_set_aside(self.syntax)
 
     @property
     def checked(self) -> Blueprint | None:

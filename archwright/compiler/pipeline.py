@@ -11,7 +11,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .check import Block, Blueprint
-from .registry import (factories, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
+from .registry import (factories, factory_package, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
                        who_registers)
 from .types import accepts, parse_type
 from .values import UNKNOWN, is_number
@@ -137,11 +137,15 @@ class _PipelineChecker:
                     self.check_source(path, source)
                 continue  # a sourced component is named, never loaded or imported
             if not isinstance(factory, str):
+                if factory is not UNKNOWN and factory is not None:
+                    self.report("AW406", f"`factory` of [components.{name}] must name a factory as a string, not "
+                                f"{factory!r} (spaCy: E966)", path + ("factory",), hint='write factory = "tagger" (or another factory)')
                 continue
             defaults = find_factory(factory)
             if defaults is None:
                 self.unknown_factory(factory, path + ("factory",))
                 continue
+            self.check_plugin_installed(factory, path + ("factory",))
             annotations = factory_settings(factory)
             for key, value in settings.items():
                 if key not in defaults and key not in annotations and key not in COMPONENT_KEYS:
@@ -176,6 +180,15 @@ class _PipelineChecker:
             self.report("AW452", f"the factory `{factory}` is not one of spaCy 3.8's, the plugins' archwright knows "
                         "or any --code file's; archwright cannot check its settings", where, hint=who_registers(factory))
 
+    def check_plugin_installed(self, factory: str, at: tuple[str, ...]) -> None:
+        """A plugin's factory works only where the plugin is installed (read from metadata)."""
+        from .environment import installed_distributions
+
+        package = factory_package(factory)
+        if package and package.lower().replace("-", "_") not in installed_distributions():
+            self.report("AW424", f"the factory `{factory}` is registered by {package}, which is not installed here "
+                        "(spaCy: E002, can't find factory)", at, hint=f"pip install {package}, or use another factory")
+
     def check_source(self, path: tuple[str, ...], source: str) -> None:
         """spaCy loads `source` as an installed pipeline package, else as a directory."""
         from .environment import installed_distributions, installed_pipelines
@@ -201,7 +214,9 @@ class _PipelineChecker:
                 continue
             settings = self.components.get(path[1])
             factory = settings.get("factory") if isinstance(settings, dict) else None
-            if len(path) == 3 and path[2] == "model" and isinstance(factory, str):
+            if not isinstance(factory, str):  # reported (AW406), or sourced
+                continue
+            if len(path) == 3 and path[2] == "model":
                 self.check_model_kind(path, block, factory)
             state_type = block.args.get("state_type")
             wanted_state = {"parser": "parser", "beam_parser": "parser", "ner": "ner", "beam_ner": "ner"}.get(factory)
@@ -306,13 +321,15 @@ class _PipelineChecker:
                     continue
 
     def check_rates(self) -> None:
-        """Dropout rates: spaCy's schema only asks for a float, and training then misbehaves."""
+        """Dropout rates: spaCy's schema only asks for a float, and runs with any (a negative rate
+        drops nothing, 1 or more drops everything)."""
         for section in ("training", "pretraining"):
             values = self.data.get(section)
             rate = values.get("dropout") if isinstance(values, dict) else None
             if is_number(rate) and not 0 <= rate < 1:
-                self.report("AW307", f"`dropout` of [{section}] is a rate and must be at least 0 and less than "
-                            f"1, not {rate!r}", (section, "dropout"), hint="a typical value is 0.1")
+                self.report("AW430", f"`dropout` of [{section}] is a rate, at least 0 and less than 1, not {rate!r}: "
+                            "spaCy trains with it, but " + ("drops nothing" if rate < 0 else "drops every activation"),
+                            (section, "dropout"), hint="a typical value is 0.1")
 
     def check_training_lists(self) -> None:
         training = self.data.get("training")
@@ -376,6 +393,35 @@ def check_embed_encode(blueprint: Blueprint, spans: SpanIndex) -> list[Diagnosti
                 "AW412", f"the encoder's width is {width}, but the embedding gives vectors of width {embed[0]}",
                 spans.find(where), config_path=".".join(where), related=related,
                 hint=f"set width = ${{{'.'.join(embed[1])}}} in the encoder"))
+    return out
+
+
+# Language.from_config takes these sections out of the config before it fills and interpolates
+# the rest, and puts them back after: the rest cannot reference into them
+SET_ASIDE_AT_LOAD = ("components", "pretraining")
+
+
+def references_set_aside(tree) -> list[Diagnostic]:
+    """References that spaCy's loader cannot follow: from another section into [components] or
+    [pretraining] (spaCy: Bad value substitution ... not a valid option name)."""
+    from ..grammar.syntax import Reference
+
+    if not any(s.name.split(".")[0] in TRAINING_SECTIONS for s in tree.sections):
+        return []
+    out = []
+    for section in tree.sections:
+        top = section.name.split(".")[0]
+        for entry in section.entries:
+            for piece in entry.value.pieces:
+                target = piece.path.replace(":", ".").split(".")[0] if type(piece) is Reference else None
+                if target in SET_ASIDE_AT_LOAD and target != top:
+                    out.append(Diagnostic(
+                        "AW221", f"`{piece.text}` in [{section.name}] points into [{target}], which spaCy's "
+                        f"loader sets aside while it reads [{top}]: `spacy train` fails (Bad value "
+                        "substitution ... not a valid option name)", piece.span,
+                        config_path=f"{section.name}.{entry.key}",
+                        hint=f"write the value here, or keep it in a section both can reference (such as [paths] "
+                             f"or [system]) and reference that from [{target}] too"))
     return out
 
 

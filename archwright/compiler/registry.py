@@ -337,6 +337,11 @@ def section_schemas() -> dict[str, dict[str, str]]:
     return _data()["section_schemas"]
 
 
+def section_required() -> dict[str, list[str]]:
+    """The settings of those schemas that have no default."""
+    return _data()["section_required"]
+
+
 def initialize_settings() -> dict[str, dict[str, str]]:
     """What [initialize.components.NAME] may set for each factory: setting -> annotation."""
     return _data()["initialize_settings"]["factories"]

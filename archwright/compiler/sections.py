@@ -15,13 +15,18 @@ from functools import lru_cache
 from typing import Any
 
 from ..diagnostics import Diagnostic, nearest
-from .registry import initialize_settings, registry_keys, section_schemas, training_defaults
+from .registry import initialize_settings, registry_keys, section_required, section_schemas, training_defaults
 from .resolve import SpanIndex
 from .types import Type, parse_type
 from .values import Unknown
 
 # spaCy's own names for what only a registered function gives
 _PROMISES = {"Callable", "Optimizer", "Promise", "Lookups", "Batcher", "Logger"}
+
+
+# Where spaCy reads a setting more leniently than its schema says: [training.score_weights] is
+# recomputed at load (combine_score_weights sums and divides them), so true counts as 1.
+RELAXED = {"training": {"score_weights": "Dict[StrictStr, Optional[Union[StrictInt, StrictFloat, StrictBool]]]"}}
 
 
 def _is_promise(value: Any) -> Any:
@@ -132,7 +137,10 @@ def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: 
               spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
     import pydantic
 
-    # a registered function block is resolved before spaCy validates: its card checks it
+    # a registered function block is resolved before spaCy validates: its card checks it; a
+    # block whose @key spaCy's default config fills in (auto_fill merges it) is one too
+    values = {k: ({**_default_block_at(path + (k,)), **v} if isinstance(v, dict) and not registry_keys(v) else v)
+              for k, v in values.items()}
     checked = {k: v for k, v in values.items() if k in fields and _known(v)
                and ".".join(path + (k,)) not in incomplete
                and not (isinstance(v, dict) and registry_keys(v) and _python(parse_type(fields[k])) is not Any
@@ -160,6 +168,13 @@ def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: 
             "AW305", f"`{name}` of {where} must be {wanted if not below else wanted}, not {_shown(value)}",
             spans.find(at), config_path=".".join(at), hint=_default_block(at) or _fix(t)))
     return out
+
+
+def _default_block_at(path: tuple[str, ...]) -> dict:
+    node: Any = training_defaults()
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return {k: v for k, v in node.items() if k.startswith("@")} if isinstance(node, dict) else {}
 
 
 def _default_block(path: tuple[str, ...]) -> str:
@@ -198,7 +213,16 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
     out: list[Diagnostic] = []
     schemas = section_schemas()
     for section, fields in schemas.items():
+        fields = {**fields, **RELAXED.get(section, {})}
         values = data.get(section)
+        if section == "pretraining" and isinstance(values, dict) and values and "pretraining" not in incomplete:
+            # spaCy fills no default for [pretraining]: once it has settings, it needs them all
+            missing = [key for key in section_required()["pretraining"] if key not in values]
+            if missing:
+                out.append(Diagnostic(
+                    "AW425", f"[pretraining] needs {', '.join(f'`{k}`' for k in missing)}: spaCy fills no defaults "
+                    "there (Field required)", spans.find(("pretraining",)), config_path="pretraining",
+                    hint="run `spacy init fill-config --pretraining`, or `archwright fill`, to add every setting"))
         if isinstance(values, dict):
             out += _validate(f"Section_{section}", fields, values, (section,), spans, f"[{section}]", incomplete)
     initialize = data.get("initialize")
