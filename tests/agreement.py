@@ -35,7 +35,8 @@ BASE_NAMES = [
 
 
 # spaCy's messages when a file or package a config names is missing here
-ENVIRONMENT = ("[E884]", "Can't read file", "[E050]", "FileNotFoundError", "No such file or directory")
+ENVIRONMENT = ("[E884]", "Can't read file", "[E050]", "FileNotFoundError", "No such file or directory",
+               "can't find pretrained tok2vec")
 
 
 def base_files(real: Path) -> list[Path]:

@@ -204,7 +204,9 @@ class _Checker:
                 return None
             node: Any = factories().get(factory, {})
             rest = path[2:]
-        else:  # [training], [corpora], [nlp], [initialize], [pretraining]: spaCy's default config
+        elif path[:1] == ("pretraining",):  # spaCy fills nothing there (Language.from_config sets it aside)
+            return None
+        else:  # [training], [corpora], [nlp], [initialize]: spaCy's default config
             node, rest = training_defaults(), path
         for part in rest:
             node = node.get(part) if isinstance(node, dict) else None

@@ -44,6 +44,7 @@ MODEL_KINDS = {
     "token-to-vector": ("spacy.HashEmbedCNN", "spacy.Tok2Vec", "spacy.Tok2VecListener",
                         "spacy-transformers.Tok2VecTransformer", "spacy-transformers.TransformerListener"),
     "transformer": ("spacy-transformers.TransformerModel",),
+    "multi-task objective": ("spacy.MultiTask",),
 }
 _KIND_OF_LINE = {line: kind for kind, lines in MODEL_KINDS.items() for line in lines}
 

@@ -143,8 +143,8 @@ def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: 
               for k, v in values.items()}
     checked = {k: v for k, v in values.items() if k in fields and _known(v)
                and ".".join(path + (k,)) not in incomplete
-               and not (isinstance(v, dict) and registry_keys(v) and _python(parse_type(fields[k])) is not Any
-                        and parse_type(fields[k]).name not in _PROMISES)}
+               and not (isinstance(v, dict) and registry_keys(v) and parse_type(fields[k]).name not in _PROMISES
+                        and parse_type(fields[k]).name != "Dict")}  # a table (score weights) is never a block
     if not checked:
         return []
     try:
