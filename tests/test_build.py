@@ -213,7 +213,10 @@ def _product(shape) -> int:
 def _oracle_cases():
     for row in oracle_rows():
         init = row.get("initialize") or {}
-        if init.get("status") == "ok":
+        # an incomplete [pretraining] fails `spacy train` at initialize (the oracle did not run
+        # that check; test_corpus.py compares it with spaCy's own stages): build refuses it too
+        if init.get("status") == "ok" and not any(
+                d.code == "AW425" for d in Compilation(REAL / row["file"]).diagnostics):
             yield row
 
 

@@ -148,8 +148,12 @@ def remove_arg(card: Card, text: str, name: str) -> str | None:
 
 def filled_by_spacy(card: Card, section: str, name: str) -> bool:
     """Whether spaCy's auto-fill supplies `name` at this place (from the factory's default config
-    under [components.X], else from the default training config), as for the same function."""
+    under [components.X], else from the default training config), as for the same function.
+    [pretraining] is never filled: Language.from_config sets it aside (checked with spaCy's own
+    stages: `maxout_pieces` left out of [pretraining.objective] fails at initialize)."""
     path = section.split(".")
+    if path[0] == "pretraining":
+        return False
     if len(path) >= 3 and path[0] == "components":
         node: Any = factories().get(_component_factory(card.example, path[1]), {})
         path = path[2:]

@@ -152,6 +152,7 @@ class _PipelineChecker:
                 if key not in defaults and key not in annotations and key not in COMPONENT_KEYS:
                     near = nearest(key, list(defaults))
                     self.report("AW408", f"the {factory} factory has no setting `{key}`", path + (key,),
+                                span=self.spans.keys.get(path + (key,)),
                                 hint=f"did you mean `{near}`?" if near else
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
                 elif key in annotations and not isinstance(value, dict):  # blocks are checked on their own
@@ -317,7 +318,7 @@ class _PipelineChecker:
                 if key not in allowed:
                     near = nearest(key, allowed)
                     self.report("AW410", f"[{section}] has no setting `{key}`; spaCy silently ignores it",
-                                (section, key), hint=f"did you mean `{near}`?" if near else
+                                (section, key), span=self.spans.keys.get((section, key)), hint=f"did you mean `{near}`?" if near else
                                 f"the settings of [{section}] are: {', '.join(allowed)}")
                     continue
 
