@@ -236,7 +236,7 @@ def test_built_counts_equal_the_static_graph_on_the_real_corpus() -> None:
             if expansion is not None:
                 assert expansion.layer.count.given(sizes[name]).constant == sum_params(model), (row["file"], name)
                 checked += 1
-    assert checked >= 280
+    assert checked >= 277  # 288 the oracle initialized, less those of configs `spacy train` rejects (above)
 
 
 def _oracle_labels(row: dict) -> dict:
