@@ -19,7 +19,10 @@ from archwright.compiler.build._layers import VectorsTable
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import default_registry
 
-CASES = [row for row in oracle_rows() if (row.get("initialize") or {}).get("status") == "ok"]
+# an incomplete [pretraining] fails `spacy train` at initialize (the oracle did not run that
+# check; test_corpus.py compares it with spaCy's own stages), and build refuses it too
+CASES = [row for row in oracle_rows() if (row.get("initialize") or {}).get("status") == "ok"
+         and not any(d.code == "AW425" for d in Compilation(REAL / row["file"]).diagnostics)]
 
 
 def _structure(model) -> Counter:

@@ -144,3 +144,30 @@ def test_applying_any_hint_leaves_fewer_errors_and_fixes_its_own() -> None:
             assert len(after) < len(before), (d.code, d.message, d.hint, [(e.code, e.message) for e in after])
             assert not any(e.code == d.code and e.message == d.message for e in after), (d.code, d.hint)
     assert applied >= 30
+
+
+# -- overrides and sourced components -----------------------------------------------------------
+
+def test_an_override_without_a_section_is_aw110_and_a_value_an_override_set_says_so(tmp_path, capsys) -> None:
+    from conftest import run_cli
+
+    path = tmp_path / "config.cfg"
+    path.write_text(CLEAN, encoding="utf-8")
+    code, out, err = run_cli(capsys, "validate", str(path), "--seed", "1")
+    assert code == 1 and "AW110" in err and "`--seed`" in err
+    code, out, err = run_cli(capsys, "validate", str(path), "--format", "json", "--training.patience", '"x"')
+    found = __import__("json").loads(out)["files"][0]["diagnostics"]
+    assert code == 1 and [d["code"] for d in found] == ["AW305"]
+    assert found[0]["message"].endswith("(set by --training.patience x)")
+    assert run_cli(capsys, "validate", str(path), "--strict")[0] == 0  # archwright's own flags stay flags
+
+
+@pytest.mark.parametrize("source, code, says", [
+    ("tqdm", "AW423", "is installed but is not a spaCy pipeline"),  # spaCy imports it, then fails
+    ("en_core_web_xx", "AW423", "E050"),
+    ("./training/model-best", "AW422", "is a path"),
+])
+def test_source_is_decided_from_installed_metadata(source, code, says) -> None:
+    text = CLEAN.replace('[components.tagger]\nfactory = "tagger"\n', f'[components.tagger]\nsource = "{source}"\n')
+    found = [d for d in Compilation(text).diagnostics if d.code.startswith("AW42")]
+    assert [d.code for d in found] == [code] and says in found[0].message

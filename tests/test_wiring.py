@@ -45,8 +45,8 @@ def test_every_wiring_mistake_in_one_run_with_both_spans() -> None:
     upstream = found[("AW409", _line_of(text, "components.parser.model.tok2vec", "upstream"))]
     assert upstream.hint == 'did you mean "tok2vec"?'
     assert ("AW307", _line_of(text, "components.ner.model", "hidden_width")) in found
-    assert ("AW307", _line_of(text, "training", "dropout")) in found
-    assert all(d.is_error for d in found.values())
+    assert ("AW430", _line_of(text, "training", "dropout")) in found  # a warning: spaCy trains with it
+    assert all(d.is_error for d in found.values() if d.code != "AW430")
 
 
 def test_a_text_classifier_plugged_in_as_a_tok2vec() -> None:

@@ -57,7 +57,10 @@ def _name_overrides(diagnostics: list[Diagnostic], overrides: dict[str, Any]) ->
     def source(path: str) -> str:
         for key, value in overrides.items():
             if isinstance(key, str) and (path == key or path.startswith(key + ".")):
-                shown = json.dumps(value) if not isinstance(value, str) else value
+                try:
+                    shown = json.dumps(value) if not isinstance(value, str) else value
+                except (ValueError, TypeError, RecursionError):  # an int of thousands of digits, ...
+                    shown = "..."
                 return f" (set by --{key} {shown[:60]})"
         return ""
 

@@ -418,7 +418,7 @@ def references_set_aside(tree) -> list[Diagnostic]:
                 target = piece.path.replace(":", ".").split(".")[0] if type(piece) is Reference else None
                 if target in SET_ASIDE_AT_LOAD and target != top:
                     out.append(Diagnostic(
-                        "AW221", f"`{piece.text}` in [{section.name}] points into [{target}], which spaCy's "
+                        "AW426", f"`{piece.text}` in [{section.name}] points into [{target}], which spaCy's "
                         f"loader sets aside while it reads [{top}]: `spacy train` fails (Bad value "
                         "substitution ... not a valid option name)", piece.span,
                         config_path=f"{section.name}.{entry.key}",
