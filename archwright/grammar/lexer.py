@@ -23,9 +23,6 @@ import re
 from bisect import bisect_right
 from typing import Iterator
 
-from lark import Token
-from lark.lexer import Lexer
-
 from ..diagnostics import Span
 from .syntax import Comment, Entry, Text, Value
 
@@ -40,6 +37,12 @@ PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
 # the two kinds of bad line
 NO_DELIMITER = "BAD_LINE"
 EMPTY_KEY = "EMPTY_KEY"
+
+
+class Token(str):
+    """A token: its text, its kind (`type`, as the grammar names it) and where it is."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos", "line", "column", "end_line", "end_column")
 
 
 class KeyToken(Token):
@@ -70,8 +73,6 @@ def _add_entry(out: list, entry: Entry) -> None:
 
 def _token(type_: str, value: str, line: int, column: int, end_line: int, end_column: int,
            cls: type = Token) -> Token:
-    # Set the slots directly: Token.__new__'s keyword-compatibility layer costs more than the
-    # rest of lexing a line.
     token = str.__new__(cls, value)
     token.type = type_
     token.value = value
@@ -202,13 +203,8 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
-class ConfigLexer(Lexer):
-    """Lark custom lexer (interface 0: `lex(text)`)."""
-
-    __future_interface__ = 0
-
-    def __init__(self, lexer_conf=None) -> None:
-        pass
+class ConfigLexer:
+    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.parse` (or Lark's parser)."""
 
     def lex(self, text: str) -> Iterator[Token]:
         out: list[Token] = []

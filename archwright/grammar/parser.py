@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError
 
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
-from . import lexer
+from . import lalr, lexer
+from .lexer import Token
 from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
@@ -22,7 +19,7 @@ def _span(token: Token) -> Span:
     return Span(token.line, token.column, token.end_line, token.end_column)
 
 
-class _Builder(Transformer):
+class _Builder:
     """Builds IR-1 nodes at each LALR reduction (no intermediate parse tree). Stateless."""
 
     def entry(self, children: list[Token]) -> Entry:
@@ -74,11 +71,8 @@ class _Builder(Transformer):
         return ConfigFile(tuple(sections), tuple(comments), tuple(orphans), tuple(bad_lines))
 
 
-@lru_cache(maxsize=1)
-def _lark() -> Lark:
-    """The LALR parser, built once per process; nodes are built during parsing."""
-    return Lark.open_from_package("archwright.grammar", "config.lark", parser="lalr",
-                                  lexer=lexer.ConfigLexer, transformer=_Builder())
+_BUILDER = _Builder()
+_LEXER = lexer.ConfigLexer()
 
 
 def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
@@ -94,9 +88,9 @@ def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
             "then finds no section header", Span(1, 1, 1, 2),
             hint="save the file as UTF-8 without BOM"))
         text = text[1:]
-    try:
-        tree = _lark().parse(text)
-    except LarkError as e:  # the grammar accepts every token stream the lexer makes
+    try:  # the LALR tables Lark built from config.lark at release time (grammar/tables.py)
+        tree = lalr.parse(_LEXER.lex(text), _BUILDER)
+    except lalr.ParseError as e:  # the grammar accepts every token stream the lexer makes
         raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
     diagnostics.extend(_bad_lines(tree))
     diagnostics.extend(_structure(tree))
