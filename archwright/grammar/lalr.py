@@ -35,46 +35,44 @@ def _flatten(children: list) -> list:
 
 def parse(tokens: Iterable[Any], builder: object) -> Any:
     """The builder's result for the start rule. Tokens need a `type`."""
-    callbacks = [None if spliced else getattr(builder, name) for name, _, spliced in RULES]
+    rules = [(name, size, None if spliced else getattr(builder, name)) for name, size, spliced in RULES]
+    actions = ACTIONS
     states = [START]
     values: list = []
-
-    def reduce(rule: int) -> None:
-        name, size, spliced = RULES[rule]
-        if size:
-            children = values[-size:]
-            del values[-size:]
-            del states[-size:]
+    end = False
+    tokens = iter(tokens)
+    while True:
+        token = next(tokens, None)
+        if token is None:
+            kind, end = "$END", True
         else:
-            children = []
-        if spliced:
-            # a left-recursive `x*` grows its list in place (no copy per item)
-            if children and type(children[0]) is _Spliced:
-                value = children[0]
-                for child in children[1:]:
-                    value.extend(child) if type(child) is _Spliced else value.append(child)
-            else:
-                value = _Spliced(_flatten(children))
-        else:
-            value = callbacks[rule](_flatten(children))
-        states.append(ACTIONS[states[-1]][name])
-        values.append(value)
-
-    for token in tokens:
-        kind = token.type
-        while True:
-            action = ACTIONS[states[-1]].get(kind)
-            if action is None:
-                raise ParseError(f"unexpected {kind} token at state {states[-1]}")
+            kind = token.type
+        while True:  # reduce until the token can be shifted
+            action = actions[states[-1]].get(kind)
+            if action is None or (end and action >= 0):
+                raise ParseError(f"unexpected {kind} at state {states[-1]}")
             if action >= 0:
                 states.append(action)
                 values.append(token)
                 break
-            reduce(-1 - action)
-    while True:
-        action = ACTIONS[states[-1]].get("$END")
-        if action is None or action >= 0:
-            raise ParseError(f"unexpected end of input at state {states[-1]}")
-        reduce(-1 - action)
-        if states[-1] == END:
-            return values[-1]
+            name, size, callback = rules[-1 - action]
+            if size:
+                children = values[-size:]
+                del values[-size:]
+                del states[-size:]
+            else:
+                children = []
+            if callback is None:  # spliced into the parent's children
+                first = children[0] if children else None
+                if type(first) is _Spliced:  # a left-recursive `x*` grows its list in place
+                    value = first
+                    for child in children[1:]:
+                        value.extend(child) if type(child) is _Spliced else value.append(child)
+                else:
+                    value = _Spliced(_flatten(children))
+            else:
+                value = callback(_flatten(children))
+            states.append(actions[states[-1]][name])
+            values.append(value)
+            if end and states[-1] == END:
+                return value

@@ -203,6 +203,19 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
+# The common lines, read with one match each: a blank line, a section header alone on its
+# line, and a `key = value` line at column 0 that what follows cannot continue (after any blank
+# lines: a header, another key line at column 0, or the end). Anything else goes through the
+# general line model below, which gives the same tokens for these lines (configparser strips
+# with str.strip, which strips what `\s` matches).
+_FAST = re.compile(
+    r"(?:(\[[^\n]+\])[^\S\n]*\n"  # 1: a header
+    r"|([^\s#;\[=:][^\n=:]*)([=:])[^\S\n]*([^\n]*)\n"  # 2-4: key, delimiter, value (unstripped at the end)
+    r"(?=(?:[^\S\n]*\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
+    r"|[^\S\n]*\n)")  # a blank line
+_new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
+
+
 class ConfigLexer:
     """The lexer: `lex(text)` gives the tokens of a config, for `lalr.parse` (or Lark's parser)."""
 
@@ -214,7 +227,59 @@ class ConfigLexer:
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        for number, line in enumerate(text.split("\n"), start=1):
+        fast = _FAST.match
+        find = text.find
+        pos = 0
+        number = 0
+        while pos >= 0:
+            m = fast(text, pos)
+            if m is not None and (item is None or m.lastindex is not None):  # a blank line may be inside a value
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                indent_level = 0
+                last = out[-1] if out else None
+                run = last.entries if type(last) is EntriesToken else None  # the entries token to extend
+                while m is not None:  # a run of common lines
+                    number += 1
+                    header = m.group(1)
+                    if m.lastindex is None:
+                        pass  # a blank line
+                    elif header is not None:
+                        in_section = True
+                        out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
+                        run = None
+                    else:
+                        key, delimiter, value = m.group(2, 3, 4)
+                        key = key.rstrip()
+                        value = value.rstrip()
+                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
+                        column = m.start(4) - pos + 1
+                        if "$" in value:
+                            _Item(key, number, 1, delimiter, m.start(3) - pos + 1, value, column).emit(out)
+                            run = None
+                        else:
+                            if value:
+                                span = _new(Span, (number, column, number, column + len(value)))
+                                pieces = (_new(Text, (value, span)),)
+                            else:
+                                column = m.start(3) - pos + 2
+                                span = _new(Span, (number, column, number, column))
+                                pieces = ()
+                            entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
+                            if run is None:
+                                token = EntriesToken(entry)
+                                out.append(token)
+                                run = token.entries
+                            else:
+                                run.append(entry)
+                    pos = m.end()
+                    m = fast(text, pos)
+                continue
+            number += 1
+            end = find("\n", pos)
+            line = text[pos:end] if end >= 0 else text[pos:]
+            pos = end + 1 if end >= 0 else -1
             stripped = line.strip()
             if not stripped:
                 if item is not None:

@@ -13,6 +13,7 @@ from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference,
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
 _INLINE_COMMENT = re.compile(r"\s[#;]")
+_new = tuple.__new__  # a named tuple without its Python-level __new__
 
 
 def _span(token: Token) -> Span:
@@ -33,6 +34,8 @@ class _Builder:
 
     @staticmethod
     def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
+        if len(children) == 1 and type(children[0]) is lexer.EntriesToken:  # the common case: only entries
+            return children[0].entries, [], []
         entries: list[Entry] = []
         comments: list[Comment] = []
         bad_lines: list[BadLine] = []
@@ -61,10 +64,11 @@ class _Builder:
         text = str(header)
         close = text.rindex("]")
         name = text[1:close]
-        entries, comments, bad_lines = self._items(rest)
-        name_span = Span(header.line, header.column + 1, header.line, header.column + 1 + len(name))
-        return Section(name, _span(header), name_span, tuple(entries), tuple(comments), text[close + 1:],
-                       tuple(bad_lines))
+        entries, comments, bad_lines = self._items(rest) if rest else ((), (), ())
+        line, column = header.line, header.column
+        return _new(Section, (name, _new(Span, (line, column, header.end_line, header.end_column)),
+                              _new(Span, (line, column + 1, line, column + 1 + len(name))),
+                              tuple(entries), tuple(comments), text[close + 1:], tuple(bad_lines)))
 
     def start(self, children: list) -> ConfigFile:
         (orphans, comments, bad_lines), *sections = children
@@ -133,17 +137,18 @@ def _structure(tree: ConfigFile) -> list[Diagnostic]:
         else:
             seen.setdefault(section.name, section)
     for section in tree.sections:
-        keys: dict[str, Entry] = {}  # per header: a repeated header is reported once, above
-        for entry in section.entries:
-            first_entry = keys.get(entry.key)
-            path = f"{section.name}.{entry.key}"
-            if first_entry is not None:
+        entries = section.entries
+        keys = {entry.key: entry for entry in reversed(entries)}  # the first of each key
+        if len(keys) == len(entries) and section.name != "DEFAULT":
+            continue  # nothing to report (the common case)
+        for entry in entries:  # per header: a repeated header is reported once, above
+            first_entry = keys[entry.key]
+            if first_entry is not entry:
+                path = f"{section.name}.{entry.key}"
                 out.append(Diagnostic(
                     "AW105", f"key `{entry.key}` is set twice in [{section.name}]", entry.key_span,
                     config_path=path, related=(Related("first set here", first_entry.key_span, path),),
                     hint="remove one of the two lines"))
-            else:
-                keys[entry.key] = entry
             if section.name == "DEFAULT":
                 out.append(Diagnostic(
                     "AW107", f"`{entry.key}` is in [DEFAULT]; spaCy rejects values outside a named section",
@@ -165,6 +170,7 @@ def _decodes(text: str) -> bool:
 def _lint(tree: ConfigFile) -> list[Diagnostic]:
     """Text that spaCy reads differently from how it looks."""
     out: list[Diagnostic] = []
+    inline_comment = _INLINE_COMMENT.search
     for section in tree.sections:
         trailing = section.trailing_text.strip()
         if trailing and trailing[0] not in "#;":
@@ -179,6 +185,11 @@ def _lint(tree: ConfigFile) -> list[Diagnostic]:
                 "which are part of the name", section.name_span, config_path=section.name,
                 hint=f"write [{section.name.strip()}]"))
         for entry in section.entries:
+            raw = entry.value.raw
+            # most values need none of the checks below (what each looks for, in one test)
+            if "$" not in entry.key and "$" not in raw and not (
+                    raw and (raw[-1] == "'" or "\n" in raw or inline_comment(raw))):
+                continue
             path = f"{section.name}.{entry.key}"
             if "${" in entry.key or "$<" in entry.key:
                 out.append(Diagnostic(
