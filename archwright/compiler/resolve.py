@@ -72,6 +72,7 @@ class _Table:
         self.entries: dict[str, dict[str, Entry]] = {}
         self.raw: dict[str, dict[str, str]] = {}
         self.spans = SpanIndex(self.sections, self.entries)
+        self.spells_section = False  # whether a value's text holds a section placeholder
         for section in tree.sections:
             if section.name == "DEFAULT" or section.name in self.sections:
                 continue
@@ -81,7 +82,9 @@ class _Table:
             for entry in section.entries:
                 if entry.key not in entries:
                     entries[entry.key] = entry
-                    raw[entry.key] = entry.value.raw
+                    text = raw[entry.key] = entry.value.raw
+                    if values.SECTION_PREFIX in text:
+                        self.spells_section = True
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -137,6 +140,8 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
             first_below[prefix] = name
             prefix = prefix.rpartition(".")[0]
     for parent, entries in table.entries.items():
+        if parent not in first_below:
+            continue  # no section below this one (most): none of its keys can clash
         for key, entry in entries.items():
             child = f"{parent}.{key}"
             name = child if child in names else first_below.get(child)
@@ -177,27 +182,24 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     return out
 
 
-def _skeleton(table: _Table, tolerant: bool = False) -> dict[str, Any]:
-    """Nested dicts for every header, in file order (so child sections come before values).
+def _skeleton(table: _Table, tolerant: bool = False) -> tuple[dict[str, Any], dict[str, dict]]:
+    """Nested dicts for every header, in file order (so child sections come before values),
+    and the dict of each section by name.
 
     `tolerant` (after a structure error, to find the other problems too) makes missing parents
     on the way instead of failing."""
     result: dict[str, Any] = {}
+    nodes: dict[str, dict] = {}
     names = sorted(table.sections, key=lambda n: n.count(".")) if tolerant else table.sections
     for name in names:
-        parts = name.split(".")
-        node = result
-        for part in parts[:-1]:
-            node = node.setdefault(part, {}) if part == "*" or tolerant else node[part]
-        node.setdefault(parts[-1], {})
-    return result
-
-
-def _node(result: dict, name: str) -> dict:
-    node = result
-    for part in name.split("."):
-        node = node[part]
-    return node
+        parent, dot, last = name.rpartition(".")
+        node = nodes.get(parent) if dot and not tolerant else None
+        if node is None:  # a top-level section, a '*' level, or tolerant
+            node = result
+            for part in name.split(".")[:-1]:
+                node = node.setdefault(part, {}) if part == "*" or tolerant else node[part]
+        nodes[name] = node.setdefault(last, {})
+    return result, nodes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -516,16 +518,17 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
     tolerant = has_errors(diagnostics)
     if tolerant and any(d.code == "AW214" for d in diagnostics):
         return None, diagnostics
-    result = _skeleton(table, tolerant)
+    result, nodes = _skeleton(table, tolerant)
     substitute = interpolate and not overrides
     expander = _Expander(table)
     seen: set = set()
+    interpret = values.interpret
     for name in sorted(table.sections, key=lambda n: n.count(".")):
-        node = _node(result, name)
-        for key in table.entries[name]:
+        node = nodes[name]
+        for key, raw in table.raw[name].items():
             if tolerant and isinstance(node.get(key), dict):
                 continue  # a key that clashes with a subsection (reported)
-            if substitute and "$" in table.raw[name][key]:
+            if substitute and "$" in raw:
                 try:
                     text = expander.value(name, key)
                 except _Failed as failure:
@@ -533,12 +536,12 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
                         seen.add(failure.key)
                         diagnostics.append(failure.diagnostic)
                     continue
-                value = values.interpret(text)
-                if isinstance(value, str) and '\\"' in value and '\\"' not in table.raw[name][key]:
+                value = interpret(text)
+                if isinstance(value, str) and '\\"' in value and '\\"' not in raw:
                     diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
                 node[key] = value
             else:
-                node[key] = values.interpret(table.raw[name][key])
+                node[key] = interpret(raw)
     if has_errors(diagnostics):
         return None, diagnostics
     if overrides:
@@ -546,7 +549,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
         if has_errors(diagnostics):
             return None, diagnostics
     # placeholders come from whole-section references, or from text that spells one out
-    if expander.placeholders or overrides or any(values.SECTION_PREFIX in raw for raw in _raw_values(table)):
+    if expander.placeholders or overrides or table.spells_section:
         try:
             _replace_section_refs(result, table, diagnostics)
         except RecursionError:
@@ -569,11 +572,6 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
             if result is None:
                 return None, diagnostics
     return ResolvedConfig(result, table.spans), diagnostics
-
-
-def _raw_values(table: _Table) -> Iterator[str]:
-    for raw in table.raw.values():
-        yield from raw.values()
 
 
 def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict | None:
