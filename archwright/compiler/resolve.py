@@ -77,14 +77,16 @@ class _Table:
             if section.name == "DEFAULT" or section.name in self.sections:
                 continue
             self.sections[section.name] = section
-            entries = self.entries[section.name] = {}
-            raw = self.raw[section.name] = {}
-            for entry in section.entries:
-                if entry.key not in entries:
-                    entries[entry.key] = entry
-                    text = raw[entry.key] = entry.value.raw
-                    if values.SECTION_PREFIX in text:
-                        self.spells_section = True
+            entries = {entry.key: entry for entry in section.entries}
+            if len(entries) < len(section.entries):  # a repeated key: the first one counts
+                entries = {}
+                for entry in section.entries:
+                    entries.setdefault(entry.key, entry)
+            self.entries[section.name] = entries
+            raw = self.raw[section.name] = {key: entry.value.raw for key, entry in entries.items()}
+            # '\0' cannot be in the prefix, so a match cannot span two values
+            if not self.spells_section and values.SECTION_PREFIX in "\0".join(raw.values()):
+                self.spells_section = True
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -158,17 +160,20 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
 def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     """confection builds nested dicts in file order: a child before its parent crashes it."""
     out = []
-    created: set[tuple[str, ...]] = set()
+    created: set[str] = set()  # holds every prefix of each of its names
     for name, section in table.sections.items():
         if name in skip:
             continue
-        parts = tuple(name.split("."))
+        if name.rpartition(".")[0] in created or "." not in name:  # the common case
+            created.add(name)
+            continue
+        parts = name.split(".")
         for i in range(len(parts) - 1):
-            prefix = parts[:i + 1]
+            prefix = _join(parts[:i + 1])
             if parts[i] == "*":
                 created.add(prefix)  # a '*' level is made on the way down
             elif prefix not in created:
-                parent = _join(prefix)
+                parent = prefix
                 later = table.sections.get(parent)
                 related = (Related(f"[{parent}] is declared here", later.name_span, parent),) if later else ()
                 out.append(Diagnostic(
@@ -178,7 +183,7 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
                     hint=f"move [{parent}] above [{name}]" if later else f"declare [{parent}] above [{name}]"))
                 break
         else:
-            created.add(parts)
+            created.add(name)
     return out
 
 

@@ -58,7 +58,7 @@ def load(text: str) -> Any:
 def interpret(text: str) -> Any:
     """The value of a (substituted) raw value."""
     result = load(text)
-    if isinstance(result, str) and VARIABLE.search(text):
+    if type(result) is str and "${" in text and VARIABLE.search(text):
         return text
     return result
 

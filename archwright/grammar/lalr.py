@@ -23,19 +23,26 @@ class _Spliced(list):
     __slots__ = ()
 
 
-def _flatten(children: list) -> list:
-    out: list = []
-    for child in children:
-        if type(child) is _Spliced:
-            out.extend(child)
-        else:
-            out.append(child)
-    return out
+def _rules(builder: object) -> list[tuple[str, int, Any, tuple[int, ...]]]:
+    """Per rule: its name, its number of children, the builder's method (None when its children
+    go to its parent's, as Lark does for a name starting with '_') and which children are spliced."""
+    return [(name, len(children), None if name.startswith("_") else getattr(builder, name),
+             tuple(i for i, child in enumerate(children) if child.startswith("_")))
+            for name, children in RULES]
 
 
-def parse(tokens: Iterable[Any], builder: object) -> Any:
+class Parser:
+    """The tables bound to a builder (whose methods are looked up once)."""
+
+    def __init__(self, builder: object) -> None:
+        self.rules = _rules(builder)
+
+    def parse(self, tokens: Iterable[Any]) -> Any:
+        return _parse(tokens, self.rules)
+
+
+def _parse(tokens: Iterable[Any], rules: list) -> Any:
     """The builder's result for the start rule. Tokens need a `type`."""
-    rules = [(name, size, None if spliced else getattr(builder, name)) for name, size, spliced in RULES]
     actions = ACTIONS
     states = [START]
     values: list = []
@@ -55,23 +62,24 @@ def parse(tokens: Iterable[Any], builder: object) -> Any:
                 states.append(action)
                 values.append(token)
                 break
-            name, size, callback = rules[-1 - action]
+            name, size, callback, spliced = rules[-1 - action]
             if size:
                 children = values[-size:]
                 del values[-size:]
                 del states[-size:]
             else:
                 children = []
-            if callback is None:  # spliced into the parent's children
-                first = children[0] if children else None
-                if type(first) is _Spliced:  # a left-recursive `x*` grows its list in place
-                    value = first
-                    for child in children[1:]:
-                        value.extend(child) if type(child) is _Spliced else value.append(child)
+            if spliced:
+                if callback is None and spliced == (0,):  # `x*` growing: extend its list in place
+                    value = children[0]
+                    value.extend(children[1:])
                 else:
-                    value = _Spliced(_flatten(children))
+                    flat: list = []
+                    for i, child in enumerate(children):
+                        flat.extend(child) if i in spliced else flat.append(child)
+                    value = _Spliced(flat) if callback is None else callback(flat)
             else:
-                value = callback(_flatten(children))
+                value = _Spliced(children) if callback is None else callback(children)
             states.append(actions[states[-1]][name])
             values.append(value)
             if end and states[-1] == END:

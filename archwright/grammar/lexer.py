@@ -217,7 +217,7 @@ _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (o
 
 
 class ConfigLexer:
-    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.parse` (or Lark's parser)."""
+    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.Parser` (or Lark's parser)."""
 
     def lex(self, text: str) -> Iterator[Token]:
         out: list[Token] = []

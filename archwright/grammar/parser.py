@@ -75,7 +75,7 @@ class _Builder:
         return ConfigFile(tuple(sections), tuple(comments), tuple(orphans), tuple(bad_lines))
 
 
-_BUILDER = _Builder()
+_PARSER = lalr.Parser(_Builder())
 _LEXER = lexer.ConfigLexer()
 
 
@@ -93,7 +93,7 @@ def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
             hint="save the file as UTF-8 without BOM"))
         text = text[1:]
     try:  # the LALR tables Lark built from config.lark at release time (grammar/tables.py)
-        tree = lalr.parse(_LEXER.lex(text), _BUILDER)
+        tree = _PARSER.parse(_LEXER.lex(text))
     except lalr.ParseError as e:  # the grammar accepts every token stream the lexer makes
         raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
     diagnostics.extend(_bad_lines(tree))

@@ -55,7 +55,7 @@ def build_tables(lark: Lark | None = None) -> dict:
     """{"start", "end", "rules", "actions"} from Lark's LALR analysis, canonically numbered.
 
     actions[state][symbol]: a shift (or goto) to state n is n >= 0; a reduction by rule r is -1 - r.
-    rules[r]: (name, number of children, whether its children are spliced into its parent's)."""
+    rules[r]: (name, the names of its children)."""
     lark = lark or lark_parser()
     table = lark.parser.parser.parser.parse_table
     (start,) = table.start_states.values()
@@ -80,8 +80,7 @@ def build_tables(lark: Lark | None = None) -> dict:
         actions.append(row)
     return {
         "start": 0, "end": number[end],
-        # Lark splices the children of a rule whose name starts with '_' into its parent
-        "rules": [(str(rule.origin.name), len(rule.expansion), rule.origin.name.startswith("_")) for rule in rules],
+        "rules": [_rule_key(rule) for rule in rules],
         "actions": actions,
     }
 
@@ -94,7 +93,7 @@ def render(tables: dict) -> str:
         f"GRAMMAR_SHA256 = {digest!r}",
         f"START = {tables['start']!r}",
         f"END = {tables['end']!r}",
-        "# (rule name, number of children, children spliced into the parent's)",
+        "# (rule name, the names of its children)",
         "RULES = (",
         *(f"    {rule!r}," for rule in map(tuple, tables["rules"])),
         ")",
