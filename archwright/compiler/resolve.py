@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
+from ..gcpause import paused_gc
 from ..grammar import lexer
 from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
 from . import serialize, values
@@ -57,6 +58,9 @@ class SpanIndex:
             if span is not None:
                 return span
         return None
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 class ResolvedConfig(NamedTuple):
@@ -232,11 +236,22 @@ class _Expander:
         self.stack: list[tuple[str, str, Span | None]] = []
         self.size = 0
         self.placeholders = False  # whether any whole-section reference was substituted
+        self.targets: dict[str, tuple[str, str, str]] = {}  # `${section.key}` -> what _target gives
 
     def value(self, section: str, key: str) -> str:
         """The text configparser's `get` returns for an entry, ready for JSON decoding."""
         raw = self.table.raw[section][key]
         self.size = 0
+        pieces = self.table.entries[section][key].value.pieces
+        if len(pieces) == 1 and type(pieces[0]) is Reference:
+            # the commonest value with a '$': one `${section.key}` whose value has no '$'. Its
+            # target does not depend on where it is written, so it is looked up once per config.
+            ref = pieces[0]
+            target = self.targets.get(ref.text)
+            if target is None and ("." in ref.path or ":" in ref.path):
+                target = self.targets[ref.text] = self._target(ref, section, key, {}, raw)
+            if target is not None and "$" not in target[2] and len(target[2]) < MAX_EXPANSION:
+                return target[2]
         pieces = self.expand(section, key, raw, 1, None).pieces
         if len(pieces) == 1:
             return pieces[0]
@@ -515,6 +530,12 @@ def _apply_overrides(result: dict, overrides: dict[str, Any], table: _Table) -> 
 def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
             interpolate: bool = True) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
     """IR-1 -> the resolved config. Never raises on user input; None when confection would fail."""
+    with paused_gc():
+        return _resolve(tree, overrides, interpolate)
+
+
+def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None,
+             interpolate: bool) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
     table = _Table(tree)
     diagnostics = _check_structure(table)
     if overrides:
@@ -528,6 +549,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
     expander = _Expander(table)
     seen: set = set()
     interpret = values.interpret
+    decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
     for name in sorted(table.sections, key=lambda n: n.count(".")):
         node = nodes[name]
         for key, raw in table.raw[name].items():
@@ -546,7 +568,12 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None,
                     diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
                 node[key] = value
             else:
-                node[key] = interpret(raw)
+                value = decoded.get(raw, decoded)
+                if value is decoded:
+                    value = interpret(raw)
+                    if type(value) in _IMMUTABLE:
+                        decoded[raw] = value
+                node[key] = value
     if has_errors(diagnostics):
         return None, diagnostics
     if overrides:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from sys import intern
 from typing import Iterator
 
 from ..diagnostics import Span
@@ -251,8 +252,11 @@ class ConfigLexer:
                         run = None
                     else:
                         key, delimiter, value = m.group(2, 3, 4)
-                        key = key.rstrip()
+                        # one string per distinct key and short value: configs repeat them
+                        key = intern(key.rstrip())
                         value = value.rstrip()
+                        if len(value) < 24:
+                            value = intern(value)
                         key_span = _new(Span, (number, 1, number, 1 + len(key)))
                         column = m.start(4) - pos + 1
                         if "$" in value:

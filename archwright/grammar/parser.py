@@ -6,6 +6,7 @@ import json
 import re
 
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
+from ..gcpause import paused_gc
 from . import lalr, lexer
 from .lexer import Token
 from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
@@ -93,7 +94,8 @@ def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
             hint="save the file as UTF-8 without BOM"))
         text = text[1:]
     try:  # the LALR tables Lark built from config.lark at release time (grammar/tables.py)
-        tree = _PARSER.parse(_LEXER.lex(text))
+        with paused_gc():
+            tree = _PARSER.parse(_LEXER.lex(text))
     except lalr.ParseError as e:  # the grammar accepts every token stream the lexer makes
         raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
     diagnostics.extend(_bad_lines(tree))
