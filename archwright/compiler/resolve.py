@@ -52,6 +52,20 @@ class SpanIndex:
 
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
+        if any(not isinstance(part, str) or "." in part for part in path):
+            return self._find_in_index(path)
+        # looked up in the sections and entries themselves, without building the whole index
+        for end in range(len(path), 0, -1):
+            entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
+            span = entry.value.span if entry is not None else None
+            if not span:
+                section = self._sections.get(".".join(path[:end]))
+                span = section.name_span if section is not None else None
+            if span is not None:
+                return span
+        return None
+
+    def _find_in_index(self, path: tuple[str, ...]) -> Span | None:
         for end in range(len(path), 0, -1):
             prefix = path[:end]
             span = self.values.get(prefix) or self.sections.get(prefix)
