@@ -8,6 +8,7 @@ into the parent's children instead.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any, Iterable
 
 from ._tables import ACTIONS, END, RULES, START
@@ -23,12 +24,21 @@ class _Spliced(list):
     __slots__ = ()
 
 
-def _rules(builder: object) -> list[tuple[str, int, Any, tuple[int, ...]]]:
+def _rules(builder: object) -> list[tuple[str, int, Any, tuple[int, ...], bool]]:
     """Per rule: its name, its number of children, the builder's method (None when its children
-    go to its parent's, as Lark does for a name starting with '_') and which children are spliced."""
-    return [(name, len(children), None if name.startswith("_") else getattr(builder, name),
-             tuple(i for i, child in enumerate(children) if child.startswith("_")))
-            for name, children in RULES]
+    go to its parent's, as Lark does for a name starting with '_'), which children are spliced,
+    and whether it is `x: x item` for a spliced x (the commonest reduction: one more item)."""
+    out = []
+    for name, children in RULES:
+        callback = None if name.startswith("_") else getattr(builder, name)
+        spliced = tuple(i for i, child in enumerate(children) if child.startswith("_"))
+        grows = callback is None and spliced == (0,) and len(children) == 2
+        out.append((name, len(children), callback, spliced, grows))
+    return out
+
+
+class _End:
+    type = "$END"
 
 
 class Parser:
@@ -46,23 +56,23 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
     actions = ACTIONS
     states = [START]
     values: list = []
-    end = False
-    tokens = iter(tokens)
-    while True:
-        token = next(tokens, None)
-        if token is None:
-            kind, end = "$END", True
-        else:
-            kind = token.type
+    for token in chain(tokens, (_End,)):
+        kind = token.type
         while True:  # reduce until the token can be shifted
             action = actions[states[-1]].get(kind)
-            if action is None or (end and action >= 0):
+            if action is None or (token is _End and action >= 0):
                 raise ParseError(f"unexpected {kind} at state {states[-1]}")
             if action >= 0:
                 states.append(action)
                 values.append(token)
                 break
-            name, size, callback, spliced = rules[-1 - action]
+            name, size, callback, spliced, grows = rules[-1 - action]
+            if grows:  # `x: x item`: the item joins x's list, which stays on the stack
+                item = values.pop()
+                values[-1].append(item)
+                del states[-2:]
+                states.append(actions[states[-1]][name])
+                continue
             if size:
                 children = values[-size:]
                 del values[-size:]
@@ -70,17 +80,13 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
             else:
                 children = []
             if spliced:
-                if callback is None and spliced == (0,):  # `x*` growing: extend its list in place
-                    value = children[0]
-                    value.extend(children[1:])
-                else:
-                    flat: list = []
-                    for i, child in enumerate(children):
-                        flat.extend(child) if i in spliced else flat.append(child)
-                    value = _Spliced(flat) if callback is None else callback(flat)
+                flat: list = []
+                for i, child in enumerate(children):
+                    flat.extend(child) if i in spliced else flat.append(child)
+                value = _Spliced(flat) if callback is None else callback(flat)
             else:
                 value = _Spliced(children) if callback is None else callback(children)
             states.append(actions[states[-1]][name])
             values.append(value)
-            if end and states[-1] == END:
+            if token is _End and states[-1] == END:
                 return value

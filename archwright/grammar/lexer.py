@@ -204,16 +204,18 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
-# The common lines, read with one match each: a blank line, a section header alone on its
-# line, and a `key = value` line at column 0 that what follows cannot continue (after any blank
-# lines: a header, another key line at column 0, or the end). Anything else goes through the
-# general line model below, which gives the same tokens for these lines (configparser strips
-# with str.strip, which strips what `\s` matches).
+# The common lines, read with one match each: a blank line, a whole-line comment, a section
+# header alone on its line, and a `key = value` line at column 0 that what follows cannot
+# continue (after any blank and comment lines: a header, another key line at column 0, or the
+# end). Anything else goes through the general line model below, which gives the same tokens for
+# these lines (configparser strips with str.strip, which strips what `\s` matches).
 _FAST = re.compile(
     r"(?:(\[[^\n]+\])[^\S\n]*\n"  # 1: a header
     r"|([^\s#;\[=:][^\n=:]*)([=:])[^\S\n]*([^\n]*)\n"  # 2-4: key, delimiter, value (unstripped at the end)
-    r"(?=(?:[^\S\n]*\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
+    r"(?=(?:[^\S\n]*(?:[#;][^\n]*)?\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
+    r"|([^\S\n]*)([#;][^\n]*)\n"  # 5-6: a comment's indentation and text (unstripped at the end)
     r"|[^\S\n]*\n)")  # a blank line
+_HEADER_LINE, _KEY_LINE, _COMMENT_LINE = 1, 4, 6  # the last group each kind of line matches
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
 
 
@@ -234,7 +236,8 @@ class ConfigLexer:
         number = 0
         while pos >= 0:
             m = fast(text, pos)
-            if m is not None and (item is None or m.lastindex is not None):  # a blank line may be inside a value
+            # a blank or comment line after an open value may be inside it: that is for the general model
+            if m is not None and (item is None or m.lastindex == _HEADER_LINE or m.lastindex == _KEY_LINE):
                 if item is not None:
                     item.emit(out)
                     item = None
@@ -243,12 +246,18 @@ class ConfigLexer:
                 run = last.entries if type(last) is EntriesToken else None  # the entries token to extend
                 while m is not None:  # a run of common lines
                     number += 1
-                    header = m.group(1)
-                    if m.lastindex is None:
+                    kind = m.lastindex
+                    if kind is None:
                         pass  # a blank line
-                    elif header is not None:
+                    elif kind == _HEADER_LINE:
+                        header = m.group(1)
                         in_section = True
                         out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
+                        run = None
+                    elif kind == _COMMENT_LINE:
+                        column = len(m.group(5)) + 1
+                        comment = m.group(6).rstrip()
+                        out.append(_token("COMMENT", comment, number, column, number, column + len(comment)))
                         run = None
                     else:
                         key, delimiter, value = m.group(2, 3, 4)
