@@ -8,7 +8,7 @@ import pytest
 from conftest import REAL, needs_shared
 from hypothesis import given, settings, strategies as st
 
-from archwright.grammar import parser as parser_module, tables
+from archwright.grammar import lexer, parser as parser_module, tables
 from archwright.grammar.parser import parse
 from archwright.grammar.syntax import BadDollar, EscapedDollar, Reference, Text
 
@@ -139,3 +139,39 @@ def test_value_and_reference_spans_point_at_their_text(entries) -> None:
             assert _at(text, entry.value.span) == entry.value.raw
         for piece in entry.value.pieces:
             assert _at(text, piece.span) == piece.text
+
+
+# --- the lexer's one-match lines give the tokens of the general line model ----------------------
+
+def _tokens(text: str, fast: bool) -> list:
+    out = []
+    for token in lexer.ConfigLexer(fast=fast).lex(text):
+        if token.type == "ENTRIES":
+            out.append(("ENTRIES", tuple(token.entries)))
+        else:
+            out.append((token.type, str(token), token.line, token.column, token.end_line, token.end_column,
+                        getattr(token, "delimiter", None), getattr(token, "delimiter_column", None)))
+    return out
+
+
+_FAST_LINES = st.sampled_from([
+    "[a]", "[b.c]", "[]", "[a", "[a]]", "[x] trailing", "]", "# c", "#", "  ; c", "\t# t", "", " ", "\t", "\r",
+    "k = 1", "k=1", "k: v", "k = ", "=1", " k = 2", "  cont", "x = ${a.b}", "y = $$", "a b = c", "k = 1 # c",
+    "k\x1c= v\x1c", "\u00a0k = 1", "k = v\r", "foo", "key:value=2", "k = \u2028x", "k = ${a.b} x"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_FAST_LINES, max_size=10), st.booleans())
+def test_one_match_lines_lex_as_the_general_line_model(lines, newline_at_end) -> None:
+    text = "\n".join(lines) + ("\n" if newline_at_end else "")
+    assert _tokens(text, fast=True) == _tokens(text, fast=False)
+
+
+@needs_shared
+def test_one_match_lines_lex_the_corpus_as_the_general_line_model() -> None:
+    for path in sorted(REAL.glob("*.cfg")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        assert _tokens(text, fast=True) == _tokens(text, fast=False), path.name

@@ -219,8 +219,17 @@ _HEADER_LINE, _KEY_LINE, _COMMENT_LINE = 1, 4, 6  # the last group each kind of 
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
 
 
+def _no_match(text: str, pos: int) -> None:
+    return None
+
+
 class ConfigLexer:
-    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.Parser` (or Lark's parser)."""
+    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.Parser` (or Lark's parser).
+
+    `fast=False` reads every line with the general line model (the tests compare the two)."""
+
+    def __init__(self, fast: bool = True) -> None:
+        self.fast = fast
 
     def lex(self, text: str) -> Iterator[Token]:
         out: list[Token] = []
@@ -230,7 +239,7 @@ class ConfigLexer:
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        fast = _FAST.match
+        fast = _FAST.match if self.fast else _no_match
         find = text.find
         pos = 0
         number = 0
