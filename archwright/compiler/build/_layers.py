@@ -244,7 +244,8 @@ def _extract_ngrams_forward(model: Model, docs: list, is_train: bool):
     xp = model.ops.xp
     keys, values = [], []
     for doc in docs:
-        unigrams = model.ops.asarray(doc.to_array([model.attrs["attr"]])).reshape((-1,)).astype("uint64")
+        # one attribute name: a 1-d uint64 array, from spaCy's Doc and from archwright's
+        unigrams = model.ops.asarray(doc.to_array(model.attrs["attr"]))
         grams = [unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, model.attrs["ngram_size"] + 1)]
         doc_keys, counts = xp.unique(xp.concatenate(grams), return_counts=True)
         keys.append(doc_keys)
