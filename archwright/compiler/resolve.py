@@ -58,7 +58,7 @@ class SpanIndex:
         for end in range(len(path), 0, -1):
             entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
             span = entry.value.span if entry is not None else None
-            if not span:
+            if span is None:
                 section = self._sections.get(".".join(path[:end]))
                 span = section.name_span if section is not None else None
             if span is not None:

@@ -26,6 +26,7 @@ def is_number(value: Any) -> bool:
 
 
 _JSON_CONSTANTS = {"true": True, "false": False, "null": None}
+_NOT_A_CONSTANT = object()
 # JSON's number syntax with a fraction or an exponent; json reads those with float() too
 _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)")
 # what a JSON text can start with (json.loads also reads NaN, Infinity and -Infinity)
@@ -40,8 +41,8 @@ def load(text: str) -> Any:
         if _PLAIN_STRING.fullmatch(text):
             return text[1:-1]
     elif first in _JSON_CONSTANTS_FIRST:
-        constant = _JSON_CONSTANTS.get(text, load)
-        if constant is not load:
+        constant = _JSON_CONSTANTS.get(text, _NOT_A_CONSTANT)
+        if constant is not _NOT_A_CONSTANT:
             return constant
     elif first not in _JSON_START:  # not JSON at all (the empty text included)
         return _PYTHON_LITERALS.get(text, text)

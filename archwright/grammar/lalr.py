@@ -54,24 +54,29 @@ class Parser:
 def _parse(tokens: Iterable[Any], rules: list) -> Any:
     """The builder's result for the start rule. Tokens need a `type`."""
     actions = ACTIONS
-    states = [START]
+    state = START  # the top of `states`
+    states = [state]
     values: list = []
     for token in chain(tokens, (_End,)):
         kind = token.type
         while True:  # reduce until the token can be shifted
-            action = actions[states[-1]].get(kind)
-            if action is None or (token is _End and action >= 0):
-                raise ParseError(f"unexpected {kind} at state {states[-1]}")
+            action = actions[state].get(kind)
+            if action is None:
+                raise ParseError(f"unexpected {kind} at state {state}")
             if action >= 0:
+                if token is _End:
+                    raise ParseError(f"unexpected end of input at state {state}")
                 states.append(action)
                 values.append(token)
+                state = action
                 break
             name, size, callback, spliced, grows = rules[-1 - action]
             if grows:  # `x: x item`: the item joins x's list, which stays on the stack
                 item = values.pop()
                 values[-1].append(item)
                 del states[-2:]
-                states.append(actions[states[-1]][name])
+                state = actions[states[-1]][name]
+                states.append(state)
                 continue
             if size:
                 children = values[-size:]
@@ -86,7 +91,8 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
                 value = _Spliced(flat) if callback is None else callback(flat)
             else:
                 value = _Spliced(children) if callback is None else callback(children)
-            states.append(actions[states[-1]][name])
+            state = actions[states[-1]][name]
+            states.append(state)
             values.append(value)
-            if token is _End and states[-1] == END:
+            if token is _End and state == END:
                 return value

@@ -240,6 +240,7 @@ class ConfigLexer:
         header_match = _HEADER.match
         option_match = _OPTION.match
         fast = _FAST.match if self.fast else _no_match
+        pieces_of = PIECE.finditer
         find = text.find
         pos = 0
         number = 0
@@ -277,8 +278,15 @@ class ConfigLexer:
                             value = intern(value)
                         key_span = _new(Span, (number, 1, number, 1 + len(key)))
                         column = m.start(4) - pos + 1
-                        if "$" in value:
-                            _Item(key, number, 1, delimiter, m.start(3) - pos + 1, value, column).emit(out)
+                        if "$" in value:  # the key, then the value's pieces, for the grammar's `entry`
+                            token = _token("KEY", key, number, 1, number, 1 + len(key), KeyToken)
+                            token.delimiter = delimiter
+                            token.delimiter_column = m.start(3) - pos + 1
+                            out.append(token)
+                            for piece in pieces_of(value):
+                                begin, end = piece.span()
+                                out.append(_token(piece.lastgroup, piece.group(), number, column + begin,
+                                                  number, column + end))
                             run = None
                         else:
                             if value:
