@@ -72,6 +72,11 @@ def coerce_piece(piece: str) -> str:
     """A piece of a compound value, normalised as confection does before joining."""
     if SECTION_PREFIX in piece:
         return piece
+    first = piece[:1]
+    if first not in _JSON_START:  # the JSON reader would fail on its first character
+        return piece
+    if first == '"' and _PLAIN_STRING.fullmatch(piece):
+        return piece[1:-1]
     try:
         parsed = json.loads(piece)
     except json.JSONDecodeError:
