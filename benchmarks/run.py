@@ -308,12 +308,16 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
         path.write_text(texts["small"], encoding="utf-8")
         command = [sys.executable, "-m", "archwright", "resolve", "--format", "json", str(path)]
         peak, code = peak_memory(command, cwd=tmp)
+        tiny = Path(tmp) / "tiny.cfg"
+        tiny.write_text("[a]\nx = 1\n", encoding="utf-8")
+        floor, _ = peak_memory(command[:-1] + [str(tiny)], cwd=tmp)  # the interpreter and archwright
         cli_s = statistics.median(time_process(command, cwd=tmp)[0] for _ in range(runs))
     size = len(texts["small"].encode("utf-8"))
     return {"sections": sizes, "runs": runs, "lines_small": texts["small"].count("\n") + 1,
             "small_s": small_s, "large_s": large_s, "ratio": large_s / small_s,
             "confection_small_s": conf_s, "confection_runs": confection_runs, "vs_confection": small_s / conf_s,
             "file_bytes": size, "peak_bytes": peak, "memory_over_file": peak / size, "resolve_exit_code": code,
+            "floor_peak_bytes": floor, "memory_over_file_above_floor": (peak - floor) / size,
             "resolve_cli_s": cli_s}
 
 
@@ -473,7 +477,8 @@ def print_report(results: dict) -> None:
             print(f"  {name} exited non-zero; its output ended with:\n{tail}")
     print(f"scale: {sc['lines_small']:,} lines ({sc['file_bytes']:,} bytes) at {n_small:,} sections; {sc['runs']} runs "
           f"(confection {sc['confection_runs']}); resolve --format json at {n_small:,} sections, cold: "
-          f"{sc['resolve_cli_s']:.2f} s (exit code {sc['resolve_exit_code']})")
+          f"{sc['resolve_cli_s']:.2f} s (exit code {sc['resolve_exit_code']}); its peak memory above that of a "
+          f"one-line config ({sc['floor_peak_bytes'] / 1e6:.1f} MB): {sc['memory_over_file_above_floor']:.1f}x the file")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
 
 

@@ -232,6 +232,7 @@ class ConfigLexer:
         self.fast = fast
 
     def lex(self, text: str) -> Iterator[Token]:
+        """The tokens, handed on a few hundred at a time (the parser consumes them as they come)."""
         out: list[Token] = []
         item: _Item | None = None  # the item whose value continuation lines extend
         indent_level = 0
@@ -262,6 +263,9 @@ class ConfigLexer:
                     elif kind == _HEADER_LINE:
                         header = m.group(1)
                         in_section = True
+                        if len(out) > 256:  # a header closes what came before: hand it on
+                            yield from out
+                            out.clear()
                         out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
                         run = None
                     elif kind == _COMMENT_LINE:
@@ -355,4 +359,4 @@ class ConfigLexer:
                          option.group(3).strip(), lead + option.start(3) + 1)
         if item is not None:
             item.emit(out)
-        return iter(out)
+        yield from out
