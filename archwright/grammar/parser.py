@@ -25,13 +25,14 @@ class _Builder:
     """Builds IR-1 nodes at each LALR reduction (no intermediate parse tree). Stateless."""
 
     def entry(self, children: list[Token]) -> Entry:
-        key, *tokens = children
-        pieces = tuple(PIECE_KINDS[t.type](t.value, Span(t.line, t.column, t.end_line, t.end_column))
-                       for t in tokens)
+        key = children[0]
+        pieces = tuple([_new(PIECE_KINDS[t.type], (t.value, _new(Span, (t.line, t.column, t.end_line, t.end_column))))
+                        for t in children[1:]])
         first, last = pieces[0].span, pieces[-1].span
-        span = Span(first.line, first.column, last.end_line, last.end_column)
-        return Entry(key.value, Span(key.line, key.column, key.end_line, key.end_column), key.delimiter,
-                     Value("".join(p.text for p in pieces), pieces, span))
+        span = _new(Span, (first.line, first.column, last.end_line, last.end_column))
+        raw = pieces[0].text if len(pieces) == 1 else "".join([p.text for p in pieces])
+        return _new(Entry, (key.value, _new(Span, (key.line, key.column, key.end_line, key.end_column)), key.delimiter,
+                            _new(Value, (raw, pieces, span, ()))))
 
     @staticmethod
     def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
