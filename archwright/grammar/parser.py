@@ -62,11 +62,14 @@ class _Builder:
         return self._items(children)
 
     def section(self, children: list) -> Section:
-        header, *rest = children
-        text = str(header)
+        header = children[0]
+        text = header.value
         close = text.rindex("]")
         name = text[1:close]
-        entries, comments, bad_lines = self._items(rest) if rest else ((), (), ())
+        if len(children) == 2 and type(children[1]) is lexer.EntriesToken:  # the common case: only entries
+            entries, comments, bad_lines = children[1].entries, (), ()
+        else:
+            entries, comments, bad_lines = self._items(children[1:]) if len(children) > 1 else ((), (), ())
         line, column = header.line, header.column
         return _new(Section, (name, _new(Span, (line, column, header.end_line, header.end_column)),
                               _new(Span, (line, column + 1, line, column + 1 + len(name))),
