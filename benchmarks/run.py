@@ -25,6 +25,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -219,24 +220,34 @@ def cli_commands(config: Path, empty_dir: str) -> dict[str, list[str]]:
     }
 
 
-def time_process(command: list[str], cwd: str) -> tuple[float, int, str]:
-    start = time.perf_counter()
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_process(command: list[str], cwd: str) -> tuple[float, float, int, str]:
+    """The command's CPU time (user + system: what other work on a shared machine cannot take
+    away) and wall time in seconds, its exit code and the end of its output."""
+    start, start_cpu = time.perf_counter(), _children_cpu()
     done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    return seconds, done.returncode, (done.stdout + done.stderr)[-400:]
+    return (_children_cpu() - start_cpu, time.perf_counter() - start, done.returncode,
+            (done.stdout + done.stderr)[-400:])
 
 
 def time_processes(commands: dict[str, list[str]], runs: int, cwd: str) -> tuple[dict, dict, dict]:
     """Median seconds of each command (one untimed warm-up each, then interleaved runs)."""
     exit_codes, tails = {}, {}
     for name, command in commands.items():  # warm-up: .pyc files, OS file cache
-        _, exit_codes[name], tails[name] = time_process(command, cwd=cwd)
+        _, _, exit_codes[name], tails[name] = time_process(command, cwd=cwd)
     times: dict[str, list[float]] = {name: [] for name in commands}
+    walls: dict[str, list[float]] = {name: [] for name in commands}
     names = list(commands)
     for run in range(runs):
         for name in names[run % len(names):] + names[:run % len(names)]:
-            times[name].append(time_process(commands[name], cwd=cwd)[0])
-    return times, exit_codes, tails
+            cpu, wall, _, _ = time_process(commands[name], cwd=cwd)
+            times[name].append(cpu)
+            walls[name].append(wall)
+    return times, exit_codes, {**tails, "wall_s": {name: statistics.median(w) for name, w in walls.items()}}
 
 
 def byte_compile_archwright() -> None:
@@ -254,6 +265,7 @@ def bench_cli(runs: int) -> dict:
         commands = cli_commands(CLI_CONFIG, empty_dir)
         # cwd: not the checkout, so that `-m archwright` imports the archwright this script does
         times, exit_codes, tails = time_processes(commands, runs, cwd=empty_dir)
+    walls = tails.pop("wall_s")
     ours, theirs = statistics.median(times["archwright"]), statistics.median(times["spacy"])
     floor = statistics.median(times["pydantic"])
     return {
@@ -264,6 +276,7 @@ def bench_cli(runs: int) -> dict:
         "archwright_s": ours, "spacy_s": theirs, "ratio": ours / theirs,
         "pydantic_s": floor, "over_pydantic_s": ours - floor,
         "archwright_runs_s": times["archwright"], "spacy_runs_s": times["spacy"], "pydantic_runs_s": times["pydantic"],
+        "clock": "CPU time of the process (user + system)", "wall_s": walls,
     }
 
 
@@ -319,7 +332,7 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
         tiny = Path(tmp) / "tiny.cfg"
         tiny.write_text("[a]\nx = 1\n", encoding="utf-8")
         floor, _ = peak_memory(command[:-1] + [str(tiny)], cwd=tmp)  # the interpreter and archwright
-        cli_s = statistics.median(time_process(command, cwd=tmp)[0] for _ in range(runs))
+        cli_s = statistics.median(time_process(command, cwd=tmp)[1] for _ in range(runs))
     size = len(texts["small"].encode("utf-8"))
     return {"sections": sizes, "runs": runs, "clock": "process CPU time", "lines_small": texts["small"].count("\n") + 1,
             "small_runs_s": times["small"], "large_runs_s": times["large"], "confection_runs_s": confection_s,
@@ -364,8 +377,9 @@ def bench_compile(runs: int) -> dict:
             "spacy_debug_model": [sys.executable, "-m", "spacy", "debug", "model", str(CLI_CONFIG), "tagger",
                                   "--paths.train", str(corpus), "--paths.dev", str(corpus)],
         }
-        times, exit_codes, _ = time_processes(commands, max(3, runs // 2), cwd=tmp)
-    return {**result, "cold": {name: statistics.median(t) for name, t in times.items()}, "exit_codes": exit_codes}
+        times, exit_codes, tails = time_processes(commands, max(3, runs // 2), cwd=tmp)
+    return {**result, "cold": {name: statistics.median(t) for name, t in times.items()}, "exit_codes": exit_codes,
+            "cold_wall_s": tails["wall_s"]}
 
 
 _TINY_CORPUS = """
@@ -469,7 +483,7 @@ def print_report(results: dict) -> None:
     if "skipped" in cold:
         print(f"compile, cold: skipped: {cold['skipped']}")
     else:
-        print(f"compile, cold (no target): archwright summary {cold['summary']:.3f} s, archwright graph -o graph.json "
+        print(f"compile, cold (no target; CPU time): archwright summary {cold['summary']:.3f} s, archwright graph -o graph.json "
               f"{cold['graph']:.3f} s, spacy debug model CONFIG tagger {cold['spacy_debug_model']:.3f} s "
               f"(exit codes {compiled['exit_codes']})")
     print(f"\nin process: {ip['files_timed']} of {ip['corpus_files']} corpus files (those confection "
@@ -481,7 +495,9 @@ def print_report(results: dict) -> None:
           f" of {agreement['files']} files give the same result"
           f" (archwright failed on {len(agreement['archwright_failed'])}, differed on {len(agreement['results_differ'])})")
     if "skipped" not in cli:
-        print(f"cold CLI: {cli['config']}, {cli['runs']} runs, exit codes {cli['exit_codes']}")
+        wall = cli["wall_s"]
+        print(f"cold CLI: {cli['config']}, {cli['runs']} runs, CPU time (wall: archwright {wall['archwright']:.3f} s, "
+              f"spaCy {wall['spacy']:.3f} s, pydantic {wall['pydantic']:.3f} s), exit codes {cli['exit_codes']}")
         for name, tail in cli["output_on_failure"].items():
             print(f"  {name} exited non-zero; its output ended with:\n{tail}")
     print(f"scale: {sc['lines_small']:,} lines ({sc['file_bytes']:,} bytes) at {n_small:,} sections; {sc['runs']} runs "
