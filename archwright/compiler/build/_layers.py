@@ -164,7 +164,7 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     hidden = lower.predict(vectors)  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     xp = model.ops.xp
     nF = hidden.shape[1]
-    outputs, offset = [], 0
+    states, offset = [], 0
     for doc in docs:
         n = len(doc)
         ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
@@ -172,10 +172,14 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
         if nF > 1:
             ids[1:, 1] = offset + xp.arange(n - 1) + 1
         state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
-        state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
-        outputs.append(upper.predict(state) if model.attrs["has_upper"] else state)
+        states.append(state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0))
         offset += n
-    return outputs, lambda d: []
+    if not model.attrs["has_upper"] or not states:
+        return states, lambda d: []
+    # the upper layer scores every doc's states in one matrix product, then they are cut per doc
+    scores = upper.predict(xp.concatenate(states))
+    ends = xp.cumsum([len(state) for state in states])[:-1]
+    return xp.split(scores, ends), lambda d: []
 
 
 # -- spans ---------------------------------------------------------------------------------------
