@@ -164,22 +164,19 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     hidden = lower.predict(vectors)  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     xp = model.ops.xp
     nF = hidden.shape[1]
-    states, offset = [], 0
-    for doc in docs:
-        n = len(doc)
-        ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
-        ids[:, 0] = offset + xp.arange(n) + 1
-        if nF > 1:
-            ids[1:, 1] = offset + xp.arange(n - 1) + 1
-        state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
-        states.append(state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0))
-        offset += n
-    if not model.attrs["has_upper"] or not states:
-        return states, lambda d: []
-    # the upper layer scores every doc's states in one matrix product, then they are cut per doc
-    scores = upper.predict(xp.concatenate(states))
-    ends = xp.cumsum([len(state) for state in states])[:-1]
-    return xp.split(scores, ends), lambda d: []
+    lengths = [len(doc) for doc in docs]
+    n = sum(lengths)
+    # for all docs at once: row i of `hidden` (after the padding row 0) is token i of the batch
+    ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
+    ids[:, 0] = xp.arange(n) + 1
+    if nF > 1:
+        ids[:, 1] = xp.arange(n)  # the previous token ...
+        starts = xp.cumsum([0] + lengths[:-1]) if lengths else xp.zeros(0, dtype="i")
+        ids[starts[starts < n], 1] = 0  # ... but none at the start of a doc
+    state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
+    state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
+    scores = upper.predict(state) if model.attrs["has_upper"] else state
+    return xp.split(scores, xp.cumsum(lengths)[:-1]), lambda d: []
 
 
 # -- spans ---------------------------------------------------------------------------------------
