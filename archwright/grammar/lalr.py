@@ -78,6 +78,10 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
                 state = actions[states[-1]][name]
                 states.append(state)
                 continue
+            if size == 1 and callback is None and not spliced:  # `x: item`: x's list starts
+                values[-1] = _Spliced((values[-1],))
+                state = states[-1] = actions[states[-2]][name]
+                continue
             if size:
                 children = values[-size:]
                 del values[-size:]
@@ -85,9 +89,13 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
             else:
                 children = []
             if spliced:
-                flat: list = []
-                for i, child in enumerate(children):
-                    flat.extend(child) if i in spliced else flat.append(child)
+                if spliced == (size - 1,):  # `rule: a b x*` (a section: its header, then its items)
+                    flat = children[:-1]
+                    flat.extend(children[-1])
+                else:
+                    flat = []
+                    for i, child in enumerate(children):
+                        flat.extend(child) if i in spliced else flat.append(child)
                 value = _Spliced(flat) if callback is None else callback(flat)
             else:
                 value = _Spliced(children) if callback is None else callback(children)
