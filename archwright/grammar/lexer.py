@@ -280,7 +280,6 @@ class ConfigLexer:
                         value = value.rstrip()
                         if len(value) < 24:
                             value = intern(value)
-                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
                         column = m.start(4) - pos + 1
                         if "$" in value:  # the key, then the value's pieces, for the grammar's `entry`
                             token = _token("KEY", key, number, 1, number, 1 + len(key), KeyToken)
@@ -300,6 +299,7 @@ class ConfigLexer:
                                 column = m.start(3) - pos + 2
                                 span = _new(Span, (number, column, number, column))
                                 pieces = ()
+                            key_span = _new(Span, (number, 1, number, 1 + len(key)))
                             entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
                             if run is None:
                                 token = EntriesToken(entry)
