@@ -7,11 +7,12 @@ it), and `config.lark` gives the resulting tokens their structure.
 
 Tokens:
 - HEADER: a section header line.
-- ENTRIES: a run of whole `key = value` items whose values have no '$' (most of them); it
-  carries the finished `Entry` objects, as a string literal is one token in a programming
-  language (one token for a run, not one per item, keeps the LALR parser's work small).
-- KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: an item whose value
-  has a '$'. KEY carries its delimiter.
+- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and the one-line
+  items the one-match path reads (below), '$' or not (most of them); it carries the finished
+  `Entry` objects, as a string literal is one token in a programming language (one token for a
+  run, not one per item, keeps the LALR parser's work small).
+- KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: any other item whose
+  value has a '$' (a continued value, an indented key...). KEY carries its delimiter.
 - COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
   lines of a value (it comes right after the value's pieces).
 - BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
@@ -25,7 +26,7 @@ from sys import intern
 from typing import Iterator
 
 from ..diagnostics import Span
-from .syntax import Comment, Entry, Text, Value
+from .syntax import PIECE_KINDS, Comment, Entry, Text, Value
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
@@ -281,32 +282,27 @@ class ConfigLexer:
                         if len(value) < 24:
                             value = intern(value)
                         column = m.start(4) - pos + 1
-                        if "$" in value:  # the key, then the value's pieces, for the grammar's `entry`
-                            token = _token("KEY", key, number, 1, number, 1 + len(key), KeyToken)
-                            token.delimiter = delimiter
-                            token.delimiter_column = m.start(3) - pos + 1
-                            out.append(token)
-                            for piece in pieces_of(value):
-                                begin, end = piece.span()
-                                out.append(_token(piece.lastgroup, piece.group(), number, column + begin,
-                                                  number, column + end))
-                            run = None
+                        if "$" in value:  # its pieces, as the grammar's `entry` would make them
+                            span = _new(Span, (number, column, number, column + len(value)))
+                            pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
+                                                 (piece.group(), _new(Span, (number, column + piece.start(),
+                                                                             number, column + piece.end()))))
+                                            for piece in pieces_of(value)])
+                        elif value:
+                            span = _new(Span, (number, column, number, column + len(value)))
+                            pieces = (_new(Text, (value, span)),)
                         else:
-                            if value:
-                                span = _new(Span, (number, column, number, column + len(value)))
-                                pieces = (_new(Text, (value, span)),)
-                            else:
-                                column = m.start(3) - pos + 2
-                                span = _new(Span, (number, column, number, column))
-                                pieces = ()
-                            key_span = _new(Span, (number, 1, number, 1 + len(key)))
-                            entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
-                            if run is None:
-                                token = EntriesToken(entry)
-                                out.append(token)
-                                run = token.entries
-                            else:
-                                run.append(entry)
+                            column = m.start(3) - pos + 2
+                            span = _new(Span, (number, column, number, column))
+                            pieces = ()
+                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
+                        entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
+                        if run is None:
+                            token = EntriesToken(entry)
+                            out.append(token)
+                            run = token.entries
+                        else:
+                            run.append(entry)
                     pos = m.end()
                     m = fast(text, pos)
                 continue
