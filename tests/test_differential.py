@@ -444,9 +444,9 @@ TERMINALS = {
 def _grammar_strategy():
     from hypothesis.extra.lark import from_lark
 
-    from archwright.grammar.parser import _lark
+    from archwright.grammar.tables import lark_parser
 
-    lark = _lark()
+    lark = lark_parser()
     declared = set()
     for rule in lark.rules:
         declared.update(sym.name for sym in rule.expansion if getattr(sym, "is_term", False))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import configparser
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from conftest import REAL, needs_shared
+from hypothesis import example, given, settings, strategies as st
 
-from archwright.grammar import parser as parser_module
+from archwright.grammar import lexer, parser as parser_module, tables
 from archwright.grammar.parser import parse
 from archwright.grammar.syntax import BadDollar, EscapedDollar, Reference, Text
 
@@ -59,12 +61,34 @@ def test_every_bad_line_is_reported_in_one_run() -> None:
     assert found == [("AW102", 2, 1), ("AW102", 4, 1), ("AW103", 5, 1), ("AW102", 7, 1)]
 
 
-def test_the_grammar_is_compiled_once() -> None:
-    parser_module._lark.cache_clear()
-    for _ in range(5):
-        parse("[a]\nx = 1\n")
-    info = parser_module._lark.cache_info()
-    assert (info.misses, info.hits) == (1, 4)
+def test_the_parse_tables_are_up_to_date_with_the_grammar() -> None:
+    # archwright runs the LALR tables Lark built from config.lark at release time
+    assert tables.TABLES.read_text(encoding="utf-8") == tables.render(tables.build_tables()), \
+        "run python -m archwright.grammar.tables"
+
+
+def _lark_reference():
+    return tables.lark_parser(parser_module._Builder())
+
+
+_AWKWARD = ["", "\n\n", "# only a comment", "x = 1\n[a]\ny = ${x}", "[a]\nk = $$ ${b.c} $5 ${\n  # c\n  more",
+            "[a]\n= 1\nfoo\n[b] trailing\nk: v\n\n\n  cont\n; c\n  ${a.k}"]
+
+
+@pytest.mark.parametrize("text", _AWKWARD)
+def test_the_tables_parse_as_lark_does(text) -> None:
+    assert parse(text)[0] == _lark_reference().parse(text)
+
+
+@needs_shared
+def test_the_tables_parse_the_corpus_as_lark_does() -> None:
+    reference = _lark_reference()
+    for path in sorted(REAL.glob("*.cfg")):
+        try:
+            text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            continue
+        assert parse(text)[0] == reference.parse(text), path.name
 
 
 # --- configparser's line model, checked against configparser itself ---------------------------
@@ -115,3 +139,36 @@ def test_value_and_reference_spans_point_at_their_text(entries) -> None:
             assert _at(text, entry.value.span) == entry.value.raw
         for piece in entry.value.pieces:
             assert _at(text, piece.span) == piece.text
+
+
+# --- the lexer's one-match lines give the general line model's syntax tree -----------------------
+
+def _tree(text: str, fast: bool):
+    return parser_module._PARSER.parse(lexer.ConfigLexer(fast=fast).lex(text))
+
+
+_FAST_LINES = st.sampled_from([
+    "[a]", "[b.c]", "[]", "[a", "[a]]", "[x] trailing", "]", "# c", "#", "  ; c", "\t# t", "", " ", "\t", "\r",
+    "k = 1", "k=1", "k: v", "k = ", "=1", " k = 2", "  cont", "x = ${a.b}", "y = $$", "a b = c", "k = 1 # c",
+    "k\x1c= v\x1c", "\u00a0k = 1", "k = v\r", "foo", "key:value=2", "k = \u2028x", "k = ${a.b} x", "z = $",
+    "z = ${", "z = ${a} $$ $5 ${b:c}", "z=${}"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_FAST_LINES, max_size=10), st.booleans())
+# a line that is no header keeps the value above it open: the next indented line continues it
+@example(["[a]", "k = 1", "[]", " k = 2", "  cont"], True)
+@example(["[a]", "k = ${a.b}", "# c", "  cont"], False)
+def test_one_match_lines_parse_as_the_general_line_model(lines, newline_at_end) -> None:
+    text = "\n".join(lines) + ("\n" if newline_at_end else "")
+    assert _tree(text, fast=True) == _tree(text, fast=False)
+
+
+@needs_shared
+def test_one_match_lines_parse_the_corpus_as_the_general_line_model() -> None:
+    for path in sorted(REAL.glob("*.cfg")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        assert _tree(text, fast=True) == _tree(text, fast=False), path.name

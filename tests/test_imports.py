@@ -37,6 +37,14 @@ def test_cli_validation_imports_nothing_heavy() -> None:
     assert _heavy(modules) == set()
 
 
+def test_validation_does_not_import_lark() -> None:
+    # the LALR tables are built from the grammar at release time (archwright/grammar/tables.py)
+    modules = _modules_after(
+        f"from archwright.cli import main\nassert main(['validate', {str(EXAMPLE)!r}]) == 0")
+    assert "archwright.grammar.lalr" in modules
+    assert {m for m in modules if m.split(".")[0] == "lark"} == set()
+
+
 def test_compiling_imports_networkx_but_not_thinc_or_streamlit() -> None:
     modules = _modules_after(
         f"import archwright\nfrom pathlib import Path\n"

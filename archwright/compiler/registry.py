@@ -110,10 +110,11 @@ class Registry:
     def __init__(self, discover: Callable[["Registry"], None] | None = None) -> None:
         self._cards: dict[tuple[str, str], Card] = {}
         self._discover = discover  # called once, on the first name nobody registered
-        self._registries: tuple[int, set[str]] = (-1, set())
+        self._derived: dict[Any, Any] = {}  # registries, names and suggestions, until the next add
 
     def add(self, card: Card) -> Card:
         self._cards[(card.registry, card.name)] = card
+        self._derived.clear()
         return card
 
     def get(self, registry: str, name: str) -> Card | None:
@@ -136,13 +137,18 @@ class Registry:
         return card
 
     def registries(self) -> set[str]:
-        if self._registries[0] != len(self._cards):  # recomputed only after cards were added
-            names = {registry for registry, _ in self._cards} | set(_data()["registries"])
-            self._registries = (len(self._cards), names)
-        return self._registries[1]
+        known = self._derived.get("registries")
+        if known is None:
+            known = self._derived["registries"] = frozenset(
+                {registry for registry, _ in self._cards} | set(_data()["registries"]))
+        return known
 
     def names(self, registry: str) -> list[str]:
-        return sorted(name for reg, name in self._cards if reg == registry)
+        names = self._derived.get(("names", registry))
+        if names is None:
+            names = self._derived[("names", registry)] = tuple(sorted(
+                name for reg, name in self._cards if reg == registry))
+        return list(names)
 
     def cards(self) -> list[Card]:
         return list(self._cards.values())
@@ -160,7 +166,12 @@ class Registry:
         cleaned = clean_name(name)
         if cleaned != name and self.get(registry, cleaned):
             return cleaned
-        return nearest(cleaned, self.names(registry), cutoff=0.75)
+        # remembered: comparing with every name of a registry is the slowest part of a check
+        key = ("suggest", registry, cleaned)
+        near = self._derived.get(key)
+        if near is None:
+            near = self._derived[key] = nearest(cleaned, self.names(registry), cutoff=0.75)
+        return near
 
     def elsewhere(self, registry: str, name: str) -> str:
         """Another registry that has this very name (`@layers = "spacy.Tok2Vec.v2"`), or ""."""
@@ -392,6 +403,7 @@ def default_registry() -> Registry:
         alias = legacy + card.name[len(spacy):]
         if card.name.startswith(spacy) and (card.registry, alias) in registry._cards:
             registry._cards[(card.registry, alias)] = card
+    registry._derived.clear()
     return registry
 
 

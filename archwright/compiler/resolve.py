@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
+from ..gcpause import paused_gc
 from ..grammar import lexer
 from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
 from . import serialize, values
@@ -51,12 +52,29 @@ class SpanIndex:
 
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
+        if any(not isinstance(part, str) or "." in part for part in path):
+            return self._find_in_index(path)
+        # looked up in the sections and entries themselves, without building the whole index
+        for end in range(len(path), 0, -1):
+            entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
+            span = entry.value.span if entry is not None else None
+            if span is None:
+                section = self._sections.get(".".join(path[:end]))
+                span = section.name_span if section is not None else None
+            if span is not None:
+                return span
+        return None
+
+    def _find_in_index(self, path: tuple[str, ...]) -> Span | None:
         for end in range(len(path), 0, -1):
             prefix = path[:end]
             span = self.values.get(prefix) or self.sections.get(prefix)
             if span is not None:
                 return span
         return None
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 class ResolvedConfig(NamedTuple):
@@ -72,16 +90,21 @@ class _Table:
         self.entries: dict[str, dict[str, Entry]] = {}
         self.raw: dict[str, dict[str, str]] = {}
         self.spans = SpanIndex(self.sections, self.entries)
+        self.spells_section = False  # whether a value's text holds a section placeholder
         for section in tree.sections:
             if section.name == "DEFAULT" or section.name in self.sections:
                 continue
             self.sections[section.name] = section
-            entries = self.entries[section.name] = {}
-            raw = self.raw[section.name] = {}
-            for entry in section.entries:
-                if entry.key not in entries:
-                    entries[entry.key] = entry
-                    raw[entry.key] = entry.value.raw
+            entries = {entry.key: entry for entry in section.entries}
+            if len(entries) < len(section.entries):  # a repeated key: the first one counts
+                entries = {}
+                for entry in section.entries:
+                    entries.setdefault(entry.key, entry)
+            self.entries[section.name] = entries
+            raw = self.raw[section.name] = {key: entry.value.raw for key, entry in entries.items()}
+            # '\0' cannot be in the prefix, so a match cannot span two values
+            if not self.spells_section and values.SECTION_PREFIX in "\0".join(raw.values()):
+                self.spells_section = True
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -137,6 +160,8 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
             first_below[prefix] = name
             prefix = prefix.rpartition(".")[0]
     for parent, entries in table.entries.items():
+        if parent not in first_below:
+            continue  # no section below this one (most): none of its keys can clash
         for key, entry in entries.items():
             child = f"{parent}.{key}"
             name = child if child in names else first_below.get(child)
@@ -153,17 +178,20 @@ def _check_structure(table: _Table) -> list[Diagnostic]:
 def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     """confection builds nested dicts in file order: a child before its parent crashes it."""
     out = []
-    created: set[tuple[str, ...]] = set()
+    created: set[str] = set()  # holds every prefix of each of its names
     for name, section in table.sections.items():
         if name in skip:
             continue
-        parts = tuple(name.split("."))
+        if name.rpartition(".")[0] in created or "." not in name:  # the common case
+            created.add(name)
+            continue
+        parts = name.split(".")
         for i in range(len(parts) - 1):
-            prefix = parts[:i + 1]
+            prefix = _join(parts[:i + 1])
             if parts[i] == "*":
                 created.add(prefix)  # a '*' level is made on the way down
             elif prefix not in created:
-                parent = _join(prefix)
+                parent = prefix
                 later = table.sections.get(parent)
                 related = (Related(f"[{parent}] is declared here", later.name_span, parent),) if later else ()
                 out.append(Diagnostic(
@@ -173,31 +201,28 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
                     hint=f"move [{parent}] above [{name}]" if later else f"declare [{parent}] above [{name}]"))
                 break
         else:
-            created.add(parts)
+            created.add(name)
     return out
 
 
-def _skeleton(table: _Table, tolerant: bool = False) -> dict[str, Any]:
-    """Nested dicts for every header, in file order (so child sections come before values).
+def _skeleton(table: _Table, tolerant: bool = False) -> tuple[dict[str, Any], dict[str, dict]]:
+    """Nested dicts for every header, in file order (so child sections come before values),
+    and the dict of each section by name.
 
     `tolerant` (after a structure error, to find the other problems too) makes missing parents
     on the way instead of failing."""
     result: dict[str, Any] = {}
+    nodes: dict[str, dict] = {}
     names = sorted(table.sections, key=lambda n: n.count(".")) if tolerant else table.sections
     for name in names:
-        parts = name.split(".")
-        node = result
-        for part in parts[:-1]:
-            node = node.setdefault(part, {}) if part == "*" or tolerant else node[part]
-        node.setdefault(parts[-1], {})
-    return result
-
-
-def _node(result: dict, name: str) -> dict:
-    node = result
-    for part in name.split("."):
-        node = node[part]
-    return node
+        parent, dot, last = name.rpartition(".")
+        node = nodes.get(parent) if dot and not tolerant else None
+        if node is None:  # a top-level section, a '*' level, or tolerant
+            node = result
+            for part in name.split(".")[:-1]:
+                node = node.setdefault(part, {}) if part == "*" or tolerant else node[part]
+        nodes[name] = node.setdefault(last, {})
+    return result, nodes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,11 +250,22 @@ class _Expander:
         self.stack: list[tuple[str, str, Span | None]] = []
         self.size = 0
         self.placeholders = False  # whether any whole-section reference was substituted
+        self.targets: dict[str, tuple[str, str, str]] = {}  # `${section.key}` -> what _target gives
 
     def value(self, section: str, key: str) -> str:
         """The text configparser's `get` returns for an entry, ready for JSON decoding."""
         raw = self.table.raw[section][key]
         self.size = 0
+        pieces = self.table.entries[section][key].value.pieces
+        if len(pieces) == 1 and type(pieces[0]) is Reference:
+            # the commonest value with a '$': one `${section.key}` whose value has no '$'. Its
+            # target does not depend on where it is written, so it is looked up once per config.
+            ref = pieces[0]
+            target = self.targets.get(ref.text)
+            if target is None and ("." in ref.path or ":" in ref.path):
+                target = self.targets[ref.text] = self._target(ref, section, key, {}, raw)
+            if target is not None and "$" not in target[2] and len(target[2]) < MAX_EXPANSION:
+                return target[2]
         pieces = self.expand(section, key, raw, 1, None).pieces
         if len(pieces) == 1:
             return pieces[0]
@@ -564,6 +600,13 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
     the result: only what references them sees them). `partial` gives, where interpolation
     failed, what could be resolved instead of None: each value that failed is UNKNOWN, so that
     the later phases check everything else."""
+    with paused_gc():
+        return _resolve(tree, overrides, interpolate, defaults, partial)
+
+
+def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bool,
+             defaults: dict[str, dict[str, str]] | None,
+             partial: bool) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
     table = _Table(tree)
     for section, entries in (defaults or {}).items():
         raw = table.raw.setdefault(section, {})
@@ -576,16 +619,20 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
     tolerant = has_errors(diagnostics)
     if tolerant and any(d.code == "AW214" for d in diagnostics):
         return None, diagnostics
-    result = _skeleton(table, tolerant)
+    result, nodes = _skeleton(table, tolerant)
     substitute = interpolate and not overrides
     expander = _Expander(table)
     seen: set = set()
+    interpret = values.interpret
+    decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
     for name in sorted(table.sections, key=lambda n: n.count(".")):
-        node = _node(result, name)
+        node = nodes[name]
+        raws = table.raw[name]  # with `defaults`, also keys the section does not have: not in the result
         for key in table.entries[name]:
+            raw = raws[key]
             if tolerant and isinstance(node.get(key), dict):
                 continue  # a key that clashes with a subsection (reported)
-            if substitute and "$" in table.raw[name][key]:
+            if substitute and "$" in raw:
                 try:
                     text = expander.value(name, key)
                 except _Failed as failure:
@@ -594,12 +641,17 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
                         diagnostics.append(failure.diagnostic)
                     node[key] = values.UNKNOWN
                     continue
-                value = values.interpret(text)
-                if isinstance(value, str) and '\\"' in value and '\\"' not in table.raw[name][key]:
+                value = interpret(text)
+                if isinstance(value, str) and '\\"' in value and '\\"' not in raw:
                     diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
                 node[key] = value
             else:
-                node[key] = values.interpret(table.raw[name][key])
+                value = decoded.get(raw, decoded)
+                if value is decoded:
+                    value = interpret(raw)
+                    if type(value) in _IMMUTABLE:
+                        decoded[raw] = value
+                node[key] = value
     if has_errors(diagnostics):
         return (_partial(result, table, overrides) if partial else None), diagnostics
     if overrides:
@@ -607,7 +659,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
         if has_errors(diagnostics):
             return None, diagnostics
     # placeholders come from whole-section references, or from text that spells one out
-    if expander.placeholders or overrides or any(values.SECTION_PREFIX in raw for raw in _raw_values(table)):
+    if expander.placeholders or overrides or table.spells_section:
         try:
             _replace_section_refs(result, table, diagnostics)
         except RecursionError:
@@ -659,11 +711,6 @@ def _partial(result: dict, table: _Table, overrides: dict[str, Any] | None) -> R
                 if any(isinstance(v, str) and v.startswith(values.SECTION_PREFIX) for v in value):
                     node[key] = values.UNKNOWN
     return ResolvedConfig(result, table.spans)
-
-
-def _raw_values(table: _Table) -> Iterator[str]:
-    for raw in table.raw.values():
-        yield from raw.values()
 
 
 def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic],

@@ -38,12 +38,31 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+_JSON_CONSTANTS = {"true": True, "false": False, "null": None}
+_NOT_A_CONSTANT = object()
+# JSON's number syntax with a fraction or an exponent; json reads those with float() too
+_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+]?[0-9]+)")
+# what a JSON text can start with (json.loads also reads NaN, Infinity and -Infinity)
+_JSON_START = frozenset('"{[-0123456789tfnNI \t\n\r')  # and JSON's whitespace
+_JSON_CONSTANTS_FIRST = frozenset("tfn")
+
+
 def load(text: str) -> Any:
     """Strict JSON, else the Python spellings True/False/None, else the text itself."""
-    if _PLAIN_STRING.fullmatch(text):
-        return text[1:-1]
-    if _SMALL_INT.fullmatch(text):
+    first = text[:1]
+    if first == '"':
+        if _PLAIN_STRING.fullmatch(text):
+            return text[1:-1]
+    elif first in _JSON_CONSTANTS_FIRST:
+        constant = _JSON_CONSTANTS.get(text, _NOT_A_CONSTANT)
+        if constant is not _NOT_A_CONSTANT:
+            return constant
+    elif first not in _JSON_START:  # not JSON at all (the empty text included)
+        return _PYTHON_LITERALS.get(text, text)
+    elif _SMALL_INT.fullmatch(text):
         return int(text)
+    elif len(text) < 40 and _FLOAT.fullmatch(text):
+        return float(text)
     try:
         return json.loads(text)
     except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text
@@ -53,7 +72,7 @@ def load(text: str) -> Any:
 def interpret(text: str) -> Any:
     """The value of a (substituted) raw value."""
     result = load(text)
-    if isinstance(result, str) and VARIABLE.search(text):
+    if type(result) is str and "${" in text and VARIABLE.search(text):
         return text
     return result
 
@@ -66,6 +85,11 @@ def coerce_piece(piece: str) -> str:
     """A piece of a compound value, normalised as confection does before joining."""
     if SECTION_PREFIX in piece:
         return piece
+    first = piece[:1]
+    if first not in _JSON_START:  # the JSON reader would fail on its first character
+        return piece
+    if first == '"' and _PLAIN_STRING.fullmatch(piece):
+        return piece[1:-1]
     try:
         parsed = json.loads(piece)
     except json.JSONDecodeError:

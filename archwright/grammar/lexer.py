@@ -7,11 +7,12 @@ it), and `config.lark` gives the resulting tokens their structure.
 
 Tokens:
 - HEADER: a section header line.
-- ENTRIES: a run of whole `key = value` items whose values have no '$' (most of them); it
-  carries the finished `Entry` objects, as a string literal is one token in a programming
-  language (one token for a run, not one per item, keeps the LALR parser's work small).
-- KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: an item whose value
-  has a '$'. KEY carries its delimiter.
+- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and the one-line
+  items the one-match path reads (below), '$' or not (most of them); it carries the finished
+  `Entry` objects, as a string literal is one token in a programming language (one token for a
+  run, not one per item, keeps the LALR parser's work small).
+- KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: any other item whose
+  value has a '$' (a continued value, an indented key...). KEY carries its delimiter.
 - COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
   lines of a value (it comes right after the value's pieces).
 - BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
@@ -21,13 +22,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from sys import intern
 from typing import Iterator
 
-from lark import Token
-from lark.lexer import Lexer
-
 from ..diagnostics import Span
-from .syntax import Comment, Entry, Text, Value
+from .syntax import PIECE_KINDS, Comment, Entry, Text, Value
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
@@ -40,6 +39,12 @@ PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
 # the two kinds of bad line
 NO_DELIMITER = "BAD_LINE"
 EMPTY_KEY = "EMPTY_KEY"
+
+
+class Token(str):
+    """A token: its text, its kind (`type`, as the grammar names it) and where it is."""
+
+    __slots__ = ("type", "value", "start_pos", "end_pos", "line", "column", "end_line", "end_column")
 
 
 class KeyToken(Token):
@@ -70,8 +75,6 @@ def _add_entry(out: list, entry: Entry) -> None:
 
 def _token(type_: str, value: str, line: int, column: int, end_line: int, end_column: int,
            cls: type = Token) -> Token:
-    # Set the slots directly: Token.__new__'s keyword-compatibility layer costs more than the
-    # rest of lexing a line.
     token = str.__new__(cls, value)
     token.type = type_
     token.value = value
@@ -202,15 +205,35 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
-class ConfigLexer(Lexer):
-    """Lark custom lexer (interface 0: `lex(text)`)."""
+# The common lines, read with one match each: a blank line, a whole-line comment, a section
+# header alone on its line, and a `key = value` line at column 0 that what follows cannot
+# continue (after any blank and comment lines: a header, another key line at column 0, or the
+# end). Anything else goes through the general line model below, which gives the same tokens for
+# these lines (configparser strips with str.strip, which strips what `\s` matches).
+_FAST = re.compile(
+    r"(?:(\[[^\n]+\])[^\S\n]*\n"  # 1: a header
+    r"|([^\s#;\[=:][^\n=:]*)([=:])[^\S\n]*([^\n]*)\n"  # 2-4: key, delimiter, value (unstripped at the end)
+    r"(?=(?:[^\S\n]*(?:[#;][^\n]*)?\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
+    r"|([^\S\n]*)([#;][^\n]*)\n"  # 5-6: a comment's indentation and text (unstripped at the end)
+    r"|[^\S\n]*\n)")  # a blank line
+_HEADER_LINE, _KEY_LINE, _COMMENT_LINE = 1, 4, 6  # the last group each kind of line matches
+_new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
 
-    __future_interface__ = 0
 
-    def __init__(self, lexer_conf=None) -> None:
-        pass
+def _no_match(text: str, pos: int) -> None:
+    return None
+
+
+class ConfigLexer:
+    """The lexer: `lex(text)` gives the tokens of a config, for `lalr.Parser` (or Lark's parser).
+
+    `fast=False` reads every line with the general line model (the tests compare the two)."""
+
+    def __init__(self, fast: bool = True) -> None:
+        self.fast = fast
 
     def lex(self, text: str) -> Iterator[Token]:
+        """The tokens, handed on a few hundred at a time (the parser consumes them as they come)."""
         out: list[Token] = []
         item: _Item | None = None  # the item whose value continuation lines extend
         indent_level = 0
@@ -218,7 +241,75 @@ class ConfigLexer(Lexer):
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        for number, line in enumerate(text.split("\n"), start=1):
+        fast = _FAST.match if self.fast else _no_match
+        pieces_of = PIECE.finditer
+        find = text.find
+        pos = 0
+        number = 0
+        while pos >= 0:
+            m = fast(text, pos)
+            # a blank or comment line after an open value may be inside it: that is for the general model
+            if m is not None and (item is None or m.lastindex == _HEADER_LINE or m.lastindex == _KEY_LINE):
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                indent_level = 0
+                last = out[-1] if out else None
+                run = last.entries if type(last) is EntriesToken else None  # the entries token to extend
+                while m is not None:  # a run of common lines
+                    number += 1
+                    kind = m.lastindex
+                    if kind is None:
+                        pass  # a blank line
+                    elif kind == _HEADER_LINE:
+                        header = m.group(1)
+                        in_section = True
+                        if len(out) > 256:  # a header closes what came before: hand it on
+                            yield from out
+                            out.clear()
+                        out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
+                        run = None
+                    elif kind == _COMMENT_LINE:
+                        column = len(m.group(5)) + 1
+                        comment = m.group(6).rstrip()
+                        out.append(_token("COMMENT", comment, number, column, number, column + len(comment)))
+                        run = None
+                    else:
+                        key, delimiter, value = m.group(2, 3, 4)
+                        # one string per distinct key and short value: configs repeat them
+                        key = intern(key.rstrip())
+                        value = value.rstrip()
+                        if len(value) < 24:
+                            value = intern(value)
+                        column = m.start(4) - pos + 1
+                        if "$" in value:  # its pieces, as the grammar's `entry` would make them
+                            span = _new(Span, (number, column, number, column + len(value)))
+                            pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
+                                                 (piece.group(), _new(Span, (number, column + piece.start(),
+                                                                             number, column + piece.end()))))
+                                            for piece in pieces_of(value)])
+                        elif value:
+                            span = _new(Span, (number, column, number, column + len(value)))
+                            pieces = (_new(Text, (value, span)),)
+                        else:
+                            column = m.start(3) - pos + 2
+                            span = _new(Span, (number, column, number, column))
+                            pieces = ()
+                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
+                        entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
+                        if run is None:
+                            token = EntriesToken(entry)
+                            out.append(token)
+                            run = token.entries
+                        else:
+                            run.append(entry)
+                    pos = m.end()
+                    m = fast(text, pos)
+                continue
+            number += 1
+            end = find("\n", pos)
+            line = text[pos:end] if end >= 0 else text[pos:]
+            pos = end + 1 if end >= 0 else -1
             stripped = line.strip()
             if not stripped:
                 if item is not None:
@@ -264,4 +355,4 @@ class ConfigLexer(Lexer):
                          option.group(3).strip(), lead + option.start(3) + 1)
         if item is not None:
             item.emit(out)
-        return iter(out)
+        yield from out

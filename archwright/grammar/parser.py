@@ -4,39 +4,41 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
-
-from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError
 
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
-from . import lexer
+from ..gcpause import paused_gc
+from . import lalr, lexer
+from .lexer import Token
 from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
 _INLINE_COMMENT = re.compile(r"\s[#;]")
 INLINE_COMMENT_HINT = "move the comment to a line of its own above the key"
+_new = tuple.__new__  # a named tuple without its Python-level __new__
 
 
 def _span(token: Token) -> Span:
     return Span(token.line, token.column, token.end_line, token.end_column)
 
 
-class _Builder(Transformer):
+class _Builder:
     """Builds IR-1 nodes at each LALR reduction (no intermediate parse tree). Stateless."""
 
     def entry(self, children: list[Token]) -> Entry:
-        key, *tokens = children
-        pieces = tuple(PIECE_KINDS[t.type](t.value, Span(t.line, t.column, t.end_line, t.end_column))
-                       for t in tokens)
+        key = children[0]
+        pieces = tuple([_new(PIECE_KINDS[t.type], (t.value, _new(Span, (t.line, t.column, t.end_line, t.end_column))))
+                        for t in children[1:]])
         first, last = pieces[0].span, pieces[-1].span
-        span = Span(first.line, first.column, last.end_line, last.end_column)
-        return Entry(key.value, Span(key.line, key.column, key.end_line, key.end_column), key.delimiter,
-                     Value("".join(p.text for p in pieces), pieces, span))
+        span = _new(Span, (first.line, first.column, last.end_line, last.end_column))
+        raw = pieces[0].text if len(pieces) == 1 else "".join([p.text for p in pieces])
+        return _new(Entry, (key.value, _new(Span, (key.line, key.column, key.end_line, key.end_column)), key.delimiter,
+                            _new(Value, (raw, pieces, span, ()))))
 
     @staticmethod
     def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
+        if len(children) == 1 and type(children[0]) is lexer.EntriesToken:  # the common case: only entries
+            return children[0].entries, [], []
         entries: list[Entry] = []
         comments: list[Comment] = []
         bad_lines: list[BadLine] = []
@@ -61,25 +63,26 @@ class _Builder(Transformer):
         return self._items(children)
 
     def section(self, children: list) -> Section:
-        header, *rest = children
-        text = str(header)
+        header = children[0]
+        text = header.value
         close = text.rindex("]")
         name = text[1:close]
-        entries, comments, bad_lines = self._items(rest)
-        name_span = Span(header.line, header.column + 1, header.line, header.column + 1 + len(name))
-        return Section(name, _span(header), name_span, tuple(entries), tuple(comments), text[close + 1:],
-                       tuple(bad_lines))
+        if len(children) == 2 and type(children[1]) is lexer.EntriesToken:  # the common case: only entries
+            entries, comments, bad_lines = children[1].entries, (), ()
+        else:
+            entries, comments, bad_lines = self._items(children[1:]) if len(children) > 1 else ((), (), ())
+        line, column = header.line, header.column
+        return _new(Section, (name, _new(Span, (line, column, header.end_line, header.end_column)),
+                              _new(Span, (line, column + 1, line, column + 1 + len(name))),
+                              tuple(entries), tuple(comments), text[close + 1:], tuple(bad_lines)))
 
     def start(self, children: list) -> ConfigFile:
         (orphans, comments, bad_lines), *sections = children
         return ConfigFile(tuple(sections), tuple(comments), tuple(orphans), tuple(bad_lines))
 
 
-@lru_cache(maxsize=1)
-def _lark() -> Lark:
-    """The LALR parser, built once per process; nodes are built during parsing."""
-    return Lark.open_from_package("archwright.grammar", "config.lark", parser="lalr",
-                                  lexer=lexer.ConfigLexer, transformer=_Builder())
+_PARSER = lalr.Parser(_Builder())
+_LEXER = lexer.ConfigLexer()
 
 
 def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
@@ -95,9 +98,10 @@ def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
             "then finds no section header", Span(1, 1, 1, 2),
             hint="save the file as UTF-8 without BOM"))
         text = text[1:]
-    try:
-        tree = _lark().parse(text)
-    except LarkError as e:  # the grammar accepts every token stream the lexer makes
+    try:  # the LALR tables Lark built from config.lark at release time (grammar/tables.py)
+        with paused_gc():
+            tree = _PARSER.parse(_LEXER.lex(text))
+    except lalr.ParseError as e:  # the grammar accepts every token stream the lexer makes
         raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
     diagnostics.extend(_bad_lines(tree))
     diagnostics.extend(_structure(tree))
@@ -140,17 +144,18 @@ def _structure(tree: ConfigFile) -> list[Diagnostic]:
         else:
             seen.setdefault(section.name, section)
     for section in tree.sections:
-        keys: dict[str, Entry] = {}  # per header: a repeated header is reported once, above
-        for entry in section.entries:
-            first_entry = keys.get(entry.key)
-            path = f"{section.name}.{entry.key}"
-            if first_entry is not None:
+        entries = section.entries
+        keys = {entry.key: entry for entry in reversed(entries)}  # the first of each key
+        if len(keys) == len(entries) and section.name != "DEFAULT":
+            continue  # nothing to report (the common case)
+        for entry in entries:  # per header: a repeated header is reported once, above
+            first_entry = keys[entry.key]
+            if first_entry is not entry:
+                path = f"{section.name}.{entry.key}"
                 out.append(Diagnostic(
                     "AW105", f"key `{entry.key}` is set twice in [{section.name}]", entry.key_span,
                     config_path=path, related=(Related("first set here", first_entry.key_span, path),),
                     hint="remove one of the two lines"))
-            else:
-                keys[entry.key] = entry
             if section.name == "DEFAULT":
                 out.append(Diagnostic(
                     "AW107", f"`{entry.key}` is in [DEFAULT]; spaCy rejects values outside a named section",
@@ -172,6 +177,7 @@ def _decodes(text: str) -> bool:
 def _lint(tree: ConfigFile) -> list[Diagnostic]:
     """Text that spaCy reads differently from how it looks."""
     out: list[Diagnostic] = []
+    inline_comment = _INLINE_COMMENT.search
     for section in tree.sections:
         trailing = section.trailing_text.strip()
         if trailing and trailing[0] not in "#;":
@@ -186,6 +192,11 @@ def _lint(tree: ConfigFile) -> list[Diagnostic]:
                 "which are part of the name", section.name_span, config_path=section.name,
                 hint=f"write [{section.name.strip()}]"))
         for entry in section.entries:
+            raw = entry.value.raw
+            # most values need none of the checks below (what each looks for, in one test)
+            if "$" not in entry.key and "$" not in raw and not (
+                    raw and (raw[-1] == "'" or "\n" in raw or inline_comment(raw))):
+                continue
             path = f"{section.name}.{entry.key}"
             if "${" in entry.key or "$<" in entry.key:
                 out.append(Diagnostic(

@@ -164,18 +164,19 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     hidden = lower.predict(vectors)  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     xp = model.ops.xp
     nF = hidden.shape[1]
-    outputs, offset = [], 0
-    for doc in docs:
-        n = len(doc)
-        ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
-        ids[:, 0] = offset + xp.arange(n) + 1
-        if nF > 1:
-            ids[1:, 1] = offset + xp.arange(n - 1) + 1
-        state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
-        state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
-        outputs.append(upper.predict(state) if model.attrs["has_upper"] else state)
-        offset += n
-    return outputs, lambda d: []
+    lengths = [len(doc) for doc in docs]
+    n = sum(lengths)
+    # for all docs at once: row i of `hidden` (after the padding row 0) is token i of the batch
+    ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
+    ids[:, 0] = xp.arange(n) + 1
+    if nF > 1:
+        ids[:, 1] = xp.arange(n)  # the previous token ...
+        starts = xp.cumsum([0] + lengths[:-1]) if lengths else xp.zeros(0, dtype="i")
+        ids[starts[starts < n], 1] = 0  # ... but none at the start of a doc
+    state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
+    state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
+    scores = upper.predict(state) if model.attrs["has_upper"] else state
+    return xp.split(scores, xp.cumsum(lengths)[:-1]), lambda d: []
 
 
 # -- spans ---------------------------------------------------------------------------------------
@@ -259,7 +260,8 @@ def _extract_ngrams_forward(model: Model, docs: list, is_train: bool):
     xp = model.ops.xp
     keys, values = [], []
     for doc in docs:
-        unigrams = model.ops.asarray(doc.to_array([model.attrs["attr"]])).reshape((-1,)).astype("uint64")
+        # one attribute name: a 1-d uint64 array, from spaCy's Doc and from archwright's
+        unigrams = model.ops.asarray(doc.to_array(model.attrs["attr"]))
         grams = [unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, model.attrs["ngram_size"] + 1)]
         doc_keys, counts = xp.unique(xp.concatenate(grams), return_counts=True)
         keys.append(doc_keys)
