@@ -110,6 +110,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW424": (Severity.ERROR, "factory of a plugin that is not installed"),
     "AW425": (Severity.ERROR, "missing setting in [pretraining]"),
     "AW426": (Severity.ERROR, "reference that spaCy's loader cannot follow"),
+    "AW427": (Severity.ERROR, "corpus path that spacy train cannot be given"),
     "AW430": (Severity.WARNING, "dropout rate outside 0 to 1"),
     "AW451": (Severity.WARNING, "component outside the pipeline"),
     "AW452": (Severity.WARNING, "factory from the user's code or a plugin"),

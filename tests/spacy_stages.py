@@ -7,7 +7,8 @@ The stages are those of `spacy.training.initialize.init_nlp` and the first step 
   training    [training] resolved with ConfigSchemaTraining (seed, gpu_allocator present), and the
               train/dev corpora resolved with [paths] pointed at an empty directory
   initialize  `nlp.initialize` on three tiny sentences annotated for every trainable component
-  update      one `nlp.update` on the same examples, then `finish_update` as the training loop does
+  update      the first batch [training.batcher] makes of those examples, one `nlp.update` on it,
+              then `finish_update`, as the training loop does
 A stage that raises gives ("<stage>", "<ExceptionClass>: <message>"); a config spaCy trains gives
 ("ok", ""). `verdicts` runs configs in a child process, each with a time limit, so that a hang or a
 crash of spaCy counts as that config's verdict and never stops the caller.
@@ -126,8 +127,10 @@ def stages(text: str, workdir: str) -> tuple[str, str]:
             # 30 copies: the parser keeps only labels seen min_action_freq (30) times
             nlp.initialize(lambda: iter(examples * 30), sgd=optimizer)
         stage = "update"
+        # the training loop's first step: a batch from [training.batcher], then the update
+        batch = next(iter(T["batcher"](iter(examples * 10))), None) or examples
         losses: dict = {}
-        nlp.update(examples, drop=T["dropout"], losses=losses, sgd=False, exclude=frozen,
+        nlp.update(batch, drop=T["dropout"], losses=losses, sgd=False, exclude=frozen,
                    annotates=T["annotating_components"])
         for name, proc in nlp.pipeline:
             if name not in frozen and hasattr(proc, "finish_update"):

@@ -7,6 +7,7 @@ config of bare blocks (`[model]` ...) is checked block by block only.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
@@ -94,6 +95,7 @@ class _PipelineChecker:
         self.check_component_models()
         self.check_rates()
         self.check_training_lists()
+        self.check_corpus_paths()
         self.check_pretraining()
         return self.out
 
@@ -346,6 +348,26 @@ class _PipelineChecker:
                     near = nearest(name, self.components)
                     self.report("AW413", f"`{key}` names `{name}`, which is not a component", ("training", key),
                                 hint=f"did you mean `{near}`?" if near else "name a component of [components]")
+
+    def check_corpus_paths(self) -> None:
+        """The corpora `spacy train` reads need a path; one that is null can be given on the
+        command line only through a reference to [paths] (`--paths.train DIR`)."""
+        training = self.data.get("training")
+        for field in ("train_corpus", "dev_corpus"):
+            dot = training.get(field) if isinstance(training, dict) else None
+            if not isinstance(dot, str):
+                continue
+            node: Any = self.data
+            for part in dot.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            at = tuple(dot.split(".")) + ("path",)
+            raw = self.spans.raw(at)
+            if isinstance(node, dict) and "path" in node and node["path"] is None and raw is not None \
+                    and not re.search(r"\$\{paths[.:]", raw):
+                self.report("AW427", f"[{dot}] is the {field.replace('_', ' ')} and its path is null, which "
+                            "`spacy train` cannot be given on the command line (spaCy: E913)", at,
+                            hint=f"write path = ${{paths.{'train' if field == 'train_corpus' else 'dev'}}} and pass "
+                                 f"--paths.{'train' if field == 'train_corpus' else 'dev'} DIR, or write the path")
 
     def check_pretraining(self) -> None:
         pretraining = self.data.get("pretraining")

@@ -50,6 +50,11 @@ class SpanIndex:
         return {tuple(name.split(".")) + (key,): e.value.span
                 for name, entries in self._entries.items() for key, e in entries.items()}
 
+    def raw(self, path: tuple[str, ...]) -> str | None:
+        """The text of the value at `path` as written (references unresolved), or None."""
+        entry = self._entries.get(".".join(path[:-1]), {}).get(path[-1]) if path else None
+        return entry.value.raw if entry is not None else None
+
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
         if any(not isinstance(part, str) or "." in part for part in path):
