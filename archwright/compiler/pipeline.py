@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
+from .architectures.body_checks import SETTING_BOUNDS
 from .check import Block, Blueprint
 from .registry import (factories, factory_package, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
                        who_registers)
@@ -48,6 +49,13 @@ MODEL_KINDS = {
     "multi-task objective": ("spacy.MultiTask",),
 }
 _KIND_OF_LINE = {line: kind for kind, lines in MODEL_KINDS.items() for line in lines}
+
+
+_BOUND_WORDS = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
+
+
+def _within(value: float, bound: str, limit: float) -> bool:
+    return {"gt": value > limit, "ge": value >= limit, "lt": value < limit, "le": value <= limit}[bound]
 
 
 def model_kind(name: str) -> str | None:
@@ -159,7 +167,12 @@ class _PipelineChecker:
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
                 elif key in annotations and not isinstance(value, dict):  # blocks are checked on their own
                     annotation = parse_type(annotations[key])
-                    if not accepts(annotation, value):
+                    bounds = SETTING_BOUNDS.get(key, {})
+                    if is_number(value) and not all(_within(value, bound, limit) for bound, limit in bounds.items()):
+                        self.report("AW307", f"the setting `{key}` of the {factory} factory must be "
+                                    + " and ".join(f"{_BOUND_WORDS[b]} {limit:g}" for b, limit in bounds.items())
+                                    + f", not {value!r}", path + (key,), hint="spaCy checks it when it trains")
+                    elif not accepts(annotation, value):
                         self.report("AW305", f"the setting `{key}` of the {factory} factory must be "
                                     f"{annotation}, not {'null' if value is None else repr(value)}", path + (key,),
                                     hint="null is not allowed here" if value is None else

@@ -386,6 +386,18 @@ def plugin_packages() -> dict[str, str]:
     return dict(_plugin_data()["packages"])
 
 
+def _with_body_bounds(card: Card) -> Card:
+    """A generated card with the bounds its function checks when it runs (body_checks)."""
+    from dataclasses import replace
+
+    from .architectures.body_checks import BOUNDS
+
+    bounds = BOUNDS.get((card.registry, card.name))
+    if not bounds:
+        return card
+    return replace(card, args=tuple(replace(a, **bounds.get(a.name, {})) for a in card.args))
+
+
 @lru_cache(maxsize=1)
 def default_registry() -> Registry:
     """spaCy's registered names, with the spec's cards in place of the generated ones."""
@@ -395,7 +407,7 @@ def default_registry() -> Registry:
 
     registry = Registry(discover=read_installed)
     for card in _generated_cards() + plugins.CARDS:
-        registry.add(card)
+        registry.add(_with_body_bounds(card))
     for card in SPEC_CARDS:
         registry.add(card)
         # a spec name that spaCy only registers through spacy-legacy: the legacy name too
