@@ -409,3 +409,49 @@ def test_the_explorer_reads_the_code_of_archwright_ui(registry, monkeypatch):
     assert not at.exception, at.exception
     assert [w.value for w in at.warning if "AW352" in w.value] == []
     assert registry.get("layers", "test.thinc_layer.v1") is not None
+
+
+LSP_AUDITED = textwrap.dedent('''
+    import json, os, sys
+    trap, config = sys.argv[1], sys.argv[2]
+    events = []
+
+    def hook(event, args):
+        if event == "exec" and getattr(args[0], "co_filename", "") == trap:
+            events.append("exec")
+        elif event == "import" and (args[0] == "trap" or (len(args) > 1 and args[1] == trap)):
+            events.append("import " + args[0])
+
+    sys.addaudithook(hook)
+    from archwright.lsp.server import ArchwrightServer, Settings, publish
+
+    import types as pytypes
+
+    # no client here: no messages to show, and no open documents to re-check
+    ArchwrightServer.workspace = property(lambda self: pytypes.SimpleNamespace(text_documents={}))
+    ls = ArchwrightServer()
+    ls.show = ls.log = lambda *a, **k: None
+    ls.apply_settings(Settings({"archwright": {"code": [trap]}}))
+    from archwright.lsp.document import Document
+
+    document = Document("file://" + config, open(config).read(), 1, "utf-16", ls.overrides)
+    codes = [d.code for d in document.compilation.diagnostics]
+    print(json.dumps({"events": events, "codes": codes,
+                      "modules": [m for m, module in list(sys.modules.items())
+                                  if m == "trap" or getattr(module, "__file__", None) == trap]}))
+''')
+
+
+def test_the_language_server_never_imports_or_runs_a_code_file(tmp_path):
+    """`archwright.code` in the editor's settings is read as --code is: statically."""
+    pytest.importorskip("pygls")
+    shutil.copy(CODE / "trap.py", tmp_path / "trap.py")
+    config = tmp_path / "trap.cfg"
+    config.write_text('[model]\n@architectures = "trap.Model.v1"\nwidth = 4\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", LSP_AUDITED, str(tmp_path / "trap.py"), str(config)],
+                            capture_output=True, text=True, cwd=tmp_path, check=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["events"] == [] and report["modules"] == []
+    assert not (tmp_path / "trap.ran").exists()
+    assert report["codes"] == []  # the server knew trap.Model.v1 from reading the file
