@@ -109,6 +109,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ui.add_argument("config", nargs="?", help="a .cfg file to open (default: the bundled examples)")
     ui.add_argument("--port", type=int, default=8501, help="the local port to serve on (default: 8501)")
 
+    for command in commands.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="on an internal error (a bug of archwright's), print its traceback too")
     for command in (validate, listing, explain, summary, graph):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="import this Python file first, to add your own cards with "
@@ -181,10 +184,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except (CompilerBug, Exception) as e:  # anything else is archwright's own fault
-        sys.stderr.write(f"archwright: internal error: {e}\nThis is a bug in archwright, not in your "
-                         "config; please report it with the config and this traceback.\n")
-        traceback.print_exc()
+        sys.stderr.write(render_human([(getattr(args, "config", None) or "archwright", None,
+                                        [internal_error(e)])], use_colour(sys.stderr)) + "\n")
+        if getattr(args, "debug", False):
+            traceback.print_exc()
         return EXIT_BUG
+
+
+def internal_error(error: BaseException) -> Diagnostic:
+    """A bug of archwright's as the diagnostic of the file it happened on (AW114)."""
+    return Diagnostic("AW114", f"internal error of archwright: {type(error).__name__}: {str(error)[:300]}",
+                      hint="this is a bug in archwright, not in your config: please report it with the config "
+                           "and the traceback (run again with --debug to see it)")
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -320,12 +331,19 @@ _CONTAINS_ITSELF = -1
 
 def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     reports: list[FileReport] = []
+    bugs = 0
     for path in _config_paths(args.paths):
         if os.path.isdir(path):
             reports.append((path, None, [_NO_CONFIGS]))
             continue
-        compilation = _compilation(path, overrides)
-        reports.append((compilation.path, compilation.text, compilation.diagnostics))
+        try:  # one file's internal error is that file's result: the other files still get theirs
+            compilation = _compilation(path, overrides)
+            reports.append((compilation.path, compilation.text, compilation.diagnostics))
+        except (CompilerBug, Exception) as e:
+            bugs += 1
+            reports.append(("<stdin>" if path == "-" else path, None, [internal_error(e)]))
+            if args.debug:
+                traceback.print_exc()
     if args.format == "json":
         text = render_json(reports)
     elif args.format == "github":
@@ -338,12 +356,13 @@ def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         sys.stdout.write(text + "\n")
     diagnostics = [d for _, _, ds in reports for d in ds]
     failed = has_errors(diagnostics) or (args.strict and bool(diagnostics))
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    return EXIT_BUG if bugs else EXIT_PROBLEMS if failed else EXIT_OK
 
 
 # -- summary -----------------------------------------------------------------------------------
 
 _ACTION_FACTORIES = ("parser", "ner", "beam_parser", "beam_ner")
+MAX_LABELS = 1_000_000_000  # far beyond any real label set; keeps the counts (and int()) small
 
 
 def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], str]:
@@ -352,8 +371,11 @@ def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], st
     for word in words:
         name, _, number = word.partition("=")
         name, _, symbol = name.partition(".")
-        if not number.isdigit() or name not in components:
+        if name not in components:
             return {}, f"--labels {word}: write COMPONENT=N with a component of the config ({', '.join(components)})"
+        # ASCII digits only: str.isdigit() accepts "²", which int() refuses
+        if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_LABELS):
+            return {}, f"--labels {word}: N must be a whole number from 0 to {MAX_LABELS:,}"
         factory = components[name].get("factory") if isinstance(components[name], dict) else None
         symbol = symbol or ("n_actions" if factory in _ACTION_FACTORIES else
                             "entity_vector_length" if factory == "entity_linker" else "n_labels")

@@ -58,7 +58,8 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         return _bare_blocks(data, labels)
     components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
+    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
     upstreams: dict[str, tuple[str, Expansion]] = {}  # tok2vec and transformer components, for listeners
     models = {}
     for name in order:

@@ -156,6 +156,7 @@ class _PipelineChecker:
 
     def check_listeners(self) -> None:
         pipeline = self.data.get("nlp", {}).get("pipeline", []) if isinstance(self.data.get("nlp"), dict) else []
+        pipeline = pipeline if isinstance(pipeline, list) else []  # `pipeline = 5` is [nlp]'s typing's to report
         for path, block in self.blocks.items():
             if path[:1] != ("components",) or len(path) < 2:
                 continue

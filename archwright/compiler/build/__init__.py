@@ -107,7 +107,8 @@ def _components(data: dict) -> list[tuple[str, str, dict]]:
 
     components = data.get("components") if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
+    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
     out = []
     for name in order:
         settings = components[name] if isinstance(components[name], dict) else {}

@@ -1,0 +1,104 @@
+"""Hardening (issue 13): each input that once gave a traceback, a hang, a memory blow-up or a
+changed file, with the result it must give now. Inputs that could hang or exhaust memory run
+in a child process with a time limit and an address-space limit (`limited`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from archwright.cli import main
+
+from conftest import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PIPELINE = ROOT / "examples" / "pipeline_cnn.cfg"
+TRANSFORMER = ROOT / "examples" / "transformer.cfg"
+GIB = 1024 ** 3
+
+
+def limited(argv: list[str], *, seconds: float = 60, memory: int = 2 * GIB, stdin: bytes | None = None,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`archwright ARGV` in a child with an address-space limit; a time-out fails the test."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, "-m", "archwright", *argv], input=stdin, capture_output=True,
+                          timeout=seconds, preexec_fn=limit, env=env, cwd=cwd)
+
+
+def edited(tmp_path: Path, source: Path, old: str, new: str, name: str = "edited.cfg") -> Path:
+    text = source.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+# -- --labels ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["summary"], ["graph", "-o", "OUT.dot"], ["build"]])
+@pytest.mark.parametrize("count", ["\u00b2", "\u0663", "9" * 5000, "99999999999"])
+def test_a_label_count_that_is_not_a_small_ascii_number_is_refused(command, count, tmp_path, capsys) -> None:
+    argv = [w.replace("OUT", str(tmp_path / "g")) for w in command]
+    code, out, err = run_cli(capsys, *argv, str(PIPELINE), "--labels", f"tagger={count}")
+    assert code == 1, err
+    assert "N must be a whole number" in err and "internal error" not in err
+
+
+# -- [nlp] pipeline that is not a list; one file's bug is that file's result ----------------------
+
+def test_a_pipeline_that_is_not_a_list_does_not_crash(tmp_path, capsys) -> None:
+    path = edited(tmp_path, PIPELINE, 'pipeline = ["tok2vec", "tagger", "parser", "ner"]', "pipeline = 5")
+    for argv in (["validate", str(path)], ["validate", str(PIPELINE), "--nlp.pipeline", "5"],
+                 ["summary", str(path)]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code in (0, 1), (argv, err)
+        assert "internal error" not in err + out
+
+
+def test_one_files_internal_error_is_its_own_result(tmp_path, capsys, monkeypatch) -> None:
+    """validate DIR: a bug on one file is that file's AW114; the others keep their results; exit 2;
+    the traceback only with --debug."""
+    from archwright.compiler import compilation
+
+    (tmp_path / "a.cfg").write_text("[a]\nx = 1\n", encoding="utf-8")
+    (tmp_path / "b.cfg").write_text("[b]\ny = ${nowhere.z}\n", encoding="utf-8")
+    (tmp_path / "c.cfg").write_text("[c]\nboom = 1\n", encoding="utf-8")
+    real = compilation.Compilation._checked.func
+
+    def faulty(self):
+        if self.text and "boom" in self.text:
+            raise TypeError("injected fault")
+        return real(self)
+
+    monkeypatch.setattr(compilation.Compilation, "_checked", property(faulty))
+    code, out, err = run_cli(capsys, "validate", str(tmp_path), "--format", "json")
+    assert code == 2
+    files = {Path(f["path"]).name: [d["code"] for d in f["diagnostics"]] for f in json.loads(out)["files"]}
+    assert files == {"a.cfg": [], "b.cfg": ["AW201"], "c.cfg": ["AW114"]}
+    assert "Traceback" not in err
+    code, out, err = run_cli(capsys, "validate", str(tmp_path), "--debug")
+    assert code == 2 and "Traceback" in err and "injected fault" in err
+    assert "c.cfg: error AW114: internal error of archwright: TypeError: injected fault" in out
+
+
+def test_an_internal_error_of_another_command_is_aw114_without_traceback(capsys, monkeypatch) -> None:
+    from archwright.compiler import graph
+
+    def faulty(*args, **kwargs):
+        raise KeyError("injected")
+
+    monkeypatch.setattr(graph, "summary", faulty)
+    code, out, err = run_cli(capsys, "summary", str(PIPELINE))
+    assert code == 2 and "AW114" in err and "Traceback" not in err
+    code, out, err = run_cli(capsys, "summary", str(PIPELINE), "--debug")
+    assert code == 2 and "AW114" in err and "Traceback" in err
