@@ -102,3 +102,52 @@ def test_an_internal_error_of_another_command_is_aw114_without_traceback(capsys,
     assert code == 2 and "AW114" in err and "Traceback" not in err
     code, out, err = run_cli(capsys, "summary", str(PIPELINE), "--debug")
     assert code == 2 and "AW114" in err and "Traceback" in err
+
+
+# -- numbers written as strings; v1 names with the bounds of their v2 cards -----------------------
+
+@pytest.mark.parametrize("command", [["summary"], ["graph", "-o", "OUT.svg"], ["build"]])
+def test_a_quoted_number_is_read_as_the_number(command, tmp_path, capsys) -> None:
+    """confection lets `stride = "96"` through where an int is wanted (validate is clean, as for
+    spaCy): the layer graph, its drawing and the builders read it as 96."""
+    argv = [w.replace("OUT", str(tmp_path / "g")) for w in command]
+    for path in (edited(tmp_path, TRANSFORMER, "stride = 96", 'stride = "96"', "t.cfg"),
+                 edited(tmp_path, PIPELINE, "depth = 4", 'depth = "4"', "p.cfg")):
+        code, out, err = run_cli(capsys, *argv, str(path))
+        assert "internal error" not in err and "AW114" not in err, err
+        if command == ["summary"]:
+            assert code == 0
+    code, out, _ = run_cli(capsys, "summary", str(edited(tmp_path, PIPELINE, "depth = 4", 'depth = "4"')),
+                           "--format", "json")
+    code, plain, _ = run_cli(capsys, "summary", str(PIPELINE), "--format", "json")
+    assert json.loads(out) == json.loads(plain)
+
+
+def test_a_quoted_number_is_held_to_its_bounds(tmp_path, capsys) -> None:
+    path = edited(tmp_path, PIPELINE, "width = 96", 'width = "-96"')
+    code, out, err = run_cli(capsys, "validate", str(path))
+    assert code == 1 and "AW307" in out and "must be positive, not -96" in out
+
+
+def test_v1_names_have_the_bounds_of_their_v2_cards(tmp_path, capsys) -> None:
+    from archwright.compiler.registry import default_registry
+
+    registry = default_registry()
+    v1, v2 = registry.get("architectures", "spacy.HashEmbedCNN.v1"), registry.get("architectures", "spacy.HashEmbedCNN.v2")
+    assert v1 is not v2 and v1.by_name["width"].gt == v2.by_name["width"].gt == 0
+    path = tmp_path / "v1.cfg"
+    path.write_text(textwrap.dedent("""\
+        [model]
+        @architectures = "spacy.HashEmbedCNN.v1"
+        pretrained_vectors = null
+        width = -96
+        depth = 4
+        embed_size = 2000
+        window_size = 1
+        maxout_pieces = 3
+        subword_features = true
+        """), encoding="utf-8")
+    for command in ("validate", "summary", "build"):
+        code, out, err = run_cli(capsys, command, str(path))
+        assert code == 1 and "AW307" in out + err and "internal error" not in err
+        assert "-40,032" not in out

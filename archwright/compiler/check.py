@@ -13,7 +13,7 @@ import difflib
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
-from .registry import LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
+from .registry import LEGACY_PREFIX, clean_name, quoted_number, registry_keys, Arg, Card, Registry, default_registry, factories, training_defaults
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
 from .values import is_number
@@ -214,6 +214,7 @@ class _Checker:
                     "write true or false" if t.name == "bool" else f"give a value of type {arg.annotation}")
             self.report("AW305", message, where, hint=hint)
             return
+        value = quoted_number(arg, value) if isinstance(value, str) else value  # "-96" is still negative
         if not is_number(value):
             return
         bound = _bound_problem(arg, value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple, Union
 
-from .registry import registry_keys
+from .registry import read_numbers, registry_keys
 
 
 class Affine(NamedTuple):
@@ -220,7 +220,7 @@ class Expander:
         keys = registry_keys(block)
         name = block[keys[0]] if keys else None
         rule = EXPANSIONS.get(name)
-        expansion = rule(block, self) if rule else None
+        expansion = rule(read_numbers(block), self) if rule else None
         if expansion is not None:
             self.expanded[id(block)] = expansion
         return expansion
@@ -556,7 +556,8 @@ def span_finder(block: dict, expander: Expander) -> Expansion | None:
 def _transformer_field(get_spans: Any) -> Field:
     """A transformer sees the span its span getter cuts: a window of tokens, the sentence or the doc."""
     name = get_spans.get("@span_getters", "") if isinstance(get_spans, dict) else ""
-    if name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces)
+    if isinstance(name, str) and name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces)
+        get_spans = read_numbers(get_spans)
         return Window(get_spans.get("window", 128), get_spans.get("stride", 96))
     if name.endswith("sent_spans.v1"):
         return "its sentence"

@@ -16,7 +16,7 @@ A config can only name what is here. Users add cards from Python with `register`
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Callable
@@ -141,6 +141,31 @@ def registry_keys(block: dict) -> list[str]:
     return [k for k in block if isinstance(k, str) and k.startswith("@")]
 
 
+def read_numbers(block: dict) -> dict:
+    """The block with each `"96"` its card types `int` (or `float`) read as the number: the
+    checker lets such strings through as confection does, and the layer graph and the builders
+    compute with numbers. Other values are kept as they are."""
+    keys = registry_keys(block)
+    card = default_registry().get(keys[0][1:], block[keys[0]]) if keys and isinstance(block[keys[0]], str) else None
+    if card is None:
+        return block
+    numbers = {arg.name: number for arg in card.args if (number := quoted_number(arg, block.get(arg.name))) is not None}
+    return {**block, **numbers} if numbers else block
+
+
+def quoted_number(arg: Arg, value: Any) -> int | float | None:
+    """The number a string such as `"96"` stands for where `arg` wants an int or a float, else None."""
+    t = arg.type
+    if t.name == "Optional" and t.args:
+        t = t.args[0]
+    if not isinstance(value, str) or t.name not in ("int", "float"):
+        return None
+    try:
+        return int(value) if t.name == "int" else float(value)
+    except ValueError:  # too many digits, or not a number (the checker reports that)
+        return None
+
+
 def clean_name(name: str) -> str:
     """A registered name without the quotes and commas a paste can bring along."""
     return name.strip().strip(",;").strip().strip("\"'").strip()
@@ -193,7 +218,7 @@ def default_registry() -> Registry:
 
     registry = Registry()
     for card in _generated_cards() + plugins.CARDS:
-        registry.add(card)
+        registry.add(_bounded_like_siblings(card, SPEC_CARDS))
     for card in SPEC_CARDS:
         registry.add(card)
         # a spec name that spaCy only registers through spacy-legacy: the legacy name too
@@ -202,6 +227,29 @@ def default_registry() -> Registry:
         if card.name.startswith(spacy) and (card.registry, alias) in registry._cards:
             registry._cards[(card.registry, alias)] = card
     return registry
+
+
+def _family_name(name: str) -> str:
+    """`spacy.HashEmbedCNN` for spacy.HashEmbedCNN.v1, v2 and spacy-legacy.HashEmbedCNN.v1."""
+    spacy, legacy = LEGACY_PREFIX
+    if name.startswith(legacy):
+        name = spacy + name[len(legacy):]
+    return name.rsplit(".v", 1)[0]
+
+
+def _bounded_like_siblings(card: Card, spec_cards: list[Card]) -> Card:
+    """A generated card (`spacy.HashEmbedCNN.v1`) with the bounds its spec sibling of another
+    version (`.v2`) gives an argument of the same name: a negative width is no better in v1."""
+    bounds: dict[str, Arg] = {}
+    for spec in spec_cards:
+        if spec.registry == card.registry and _family_name(spec.name) == _family_name(card.name):
+            for arg in spec.args:
+                bounds.setdefault(arg.name, arg)
+    if not bounds:
+        return card
+    args = tuple(replace(a, doc=a.doc or b.doc, gt=b.gt, ge=b.ge, lt=b.lt, le=b.le)
+                 if (b := bounds.get(a.name)) else a for a in card.args)
+    return replace(card, args=args)
 
 
 def register(card: Card) -> Card:

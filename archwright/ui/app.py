@@ -13,4 +13,8 @@ PAGES = {"Config explorer": explorer.page, "Architecture browser": browser.page}
 st.set_page_config(page_title="archwright explorer", page_icon="🧱", layout="wide")
 st.sidebar.markdown("## archwright")
 choice = st.sidebar.radio("Page", list(PAGES), key="page")
-PAGES[choice]()
+try:
+    PAGES[choice]()
+except Exception as e:  # a bug of archwright's: say so, without a traceback or the server's paths
+    st.error(f"archwright hit an internal error (AW114, a bug in archwright, not in your config): "
+             f"{type(e).__name__}. Please report it with the config.")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...diagnostics import Diagnostic
-from ..registry import registry_keys
+from ..registry import read_numbers, registry_keys
 
 # a label count nobody gave: enough to build and run the model, reported as an assumption
 ASSUMED = {"n_labels": 3, "n_actions": 13, "entity_vector_length": 64}
@@ -45,7 +45,7 @@ class Context:
                     "AW505", f"archwright has no builder for {name!r}", config_path=self.path,
                     hint="build the architectures of the spec; a function you registered yourself has a card "
                          "for checking but no Thinc builder"))
-            return builder(block, self)
+            return builder(read_numbers(block), self)
         finally:
             self.path = outer
 
