@@ -20,11 +20,13 @@ from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
 from .compiler.registry import clean_name, Card, Registry, default_registry
 from .compiler.serialize import NotWritable, to_str
+from .limits import with_recursion_room
 from .diagnostics import (CompilerBug, Diagnostic, FileReport, has_errors, render_github, render_human,
                           nearest, render_json, render_sarif, use_colour)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
 MAX_OUTPUT_NODES = 1_000_000  # shared sections can make a small config huge when written out
+MAX_OUTPUT_CHARS = 64 * 1024 * 1024  # ... and deep: a chain of 900 references is 600 MB of text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,6 +141,7 @@ def _split_overrides(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return regular, overrides
 
 
+@with_recursion_room  # walks follow the config's nesting, up to MAX_NESTING levels
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     for stream in (sys.stdout, sys.stderr):  # a lone surrogate from a "\ud800" value must not crash output
@@ -277,7 +280,8 @@ def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
                                 hint="reference a key, or a section outside the referencing one")
     if size > MAX_OUTPUT_NODES:
         return None, Diagnostic("AW213", f"written out, the config has more than {MAX_OUTPUT_NODES:,} "
-                                "values (shared section references repeat whole sections)",
+                                f"values or {MAX_OUTPUT_CHARS // 2**20} MiB of text (shared section references "
+                                "repeat whole sections)",
                                 hint="reference keys instead of whole sections")
     try:
         if fmt == "ini":
@@ -292,34 +296,46 @@ def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
 
 
 def _written_size(data: Any) -> int:
-    """How many values writing `data` produces, counting shared objects at every place they appear."""
-    sizes: dict[int, int] = {}
+    """How many values writing `data` produces, counting shared objects at every place they
+    appear (MAX_OUTPUT_NODES + 1 when the text would pass MAX_OUTPUT_CHARS). Each object is
+    measured once, without recursion: its lines and its characters written at depth 0, deeper
+    places adding their indentation (two spaces a level, like the dotted headers of INI)."""
+    measured: dict[int, tuple[int, int, int]] = {}  # id -> (values, lines, characters at depth 0)
     on_path: set[int] = set()
+    stack: list[tuple[Any, Any]] = []
 
-    def size(node: Any) -> int:
-        if not isinstance(node, (dict, list)):
-            return 1
-        if id(node) in sizes:
-            return sizes[id(node)]
+    def scalar(value: Any) -> tuple[int, int, int]:
+        return 1, 1, len(str(value)) + 4
+
+    def enter(node: Any) -> None:
         if id(node) in on_path:
             raise _ContainsItself
         on_path.add(id(node))
-        children = node.values() if isinstance(node, dict) else node
-        total = 1
-        for child in children:
-            total += size(child)
-            if total > MAX_OUTPUT_NODES:
-                break
-        on_path.discard(id(node))
-        sizes[id(node)] = total
-        return total
+        stack.append((node, iter(node.items() if isinstance(node, dict) else enumerate(node))))
 
+    if not isinstance(data, (dict, list)):
+        return 1
     try:
-        return size(data)
+        enter(data)
+        while stack:
+            node, items = stack[-1]
+            for _, child in items:
+                if isinstance(child, (dict, list)) and id(child) not in measured:
+                    enter(child)
+                    break
+            else:
+                stack.pop()
+                on_path.discard(id(node))
+                count, lines, chars = 1, 2, 4
+                for key, child in (node.items() if isinstance(node, dict) else enumerate(node)):
+                    values, rows, width = measured[id(child)] if isinstance(child, (dict, list)) else scalar(child)
+                    count, lines, chars = count + values, lines + rows, chars + width + 2 * rows + len(str(key)) + 4
+                if count > MAX_OUTPUT_NODES or chars > MAX_OUTPUT_CHARS:
+                    return MAX_OUTPUT_NODES + 1
+                measured[id(node)] = (count, lines, chars)
     except _ContainsItself:
         return _CONTAINS_ITSELF
-    except RecursionError:
-        return MAX_OUTPUT_NODES + 1
+    return measured[id(data)][0]
 
 
 class _ContainsItself(Exception):

@@ -151,3 +151,71 @@ def test_v1_names_have_the_bounds_of_their_v2_cards(tmp_path, capsys) -> None:
         code, out, err = run_cli(capsys, command, str(path))
         assert code == 1 and "AW307" in out + err and "internal error" not in err
         assert "-40,032" not in out
+
+
+# -- nesting: one limit (MAX_NESTING) in every phase -----------------------------------------------
+
+def _nested(levels: int) -> str:
+    return "".join(f"[{'.'.join(f's{j}' for j in range(i + 1))}]\nx = {i}\n" for i in range(levels))
+
+
+def _chain(links: int) -> str:
+    return "".join(f"[c{i}]\n" + (f"prev = ${{c{i - 1}}}\n" if i else "") + "x = 1\n" for i in range(links))
+
+
+@pytest.mark.parametrize("levels", [899])
+def test_deep_nesting_within_the_limit_works_in_every_command(levels, tmp_path) -> None:
+    """confection reads 400 levels (and up to 900); fmt, fill and diff --resolved crashed."""
+    path = tmp_path / "deep.cfg"
+    path.write_text(_nested(levels), encoding="utf-8")
+    for argv in (["validate", "deep.cfg"], ["resolve", "deep.cfg"], ["resolve", "--format", "ini", "deep.cfg"],
+                 ["fmt", "--check", "deep.cfg"], ["fill", "deep.cfg"], ["diff", "deep.cfg", "deep.cfg"],
+                 ["diff", "--resolved", "deep.cfg", "deep.cfg"], ["summary", "deep.cfg"]):
+        result = limited(argv, cwd=tmp_path)
+        assert result.returncode in (0, 1), (argv, result.stderr.decode()[-2000:])
+        assert b"AW114" not in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_the_api_has_room_for_the_nesting_it_accepts() -> None:
+    import archwright
+
+    text = _nested(899)
+    assert archwright.fmt(text).count("[") == 899
+    assert archwright.diff(text, text, resolved=True) == []
+    assert archwright.fill(text).count("\n[") >= 898
+
+
+def test_a_chain_of_references_deeper_than_the_limit_is_aw214(capsys) -> None:
+    """At 1,000 links confection's registry.resolve fails with RecursionError; archwright said
+    AW213 "contains itself", which was false."""
+    from archwright.compiler.compilation import Compilation
+    from archwright.limits import MAX_NESTING
+
+    assert [d.code for d in Compilation(_chain(MAX_NESTING)).diagnostics] == []
+    assert [d.code for d in Compilation(_chain(MAX_NESTING + 100)).diagnostics] == ["AW214"]
+
+
+def test_resolve_refuses_output_that_would_explode_before_building_it(tmp_path) -> None:
+    """500 chained sections: quadratic output (each section holds the whole chain before it,
+    indented once more per level: hundreds of MB). Refused with AW213 in bounded memory."""
+    path = tmp_path / "chain.cfg"
+    path.write_text(_chain(600), encoding="utf-8")
+    for fmt in ("json", "ini"):
+        result = limited(["resolve", "--format", fmt, str(path)], memory=1 * GIB, seconds=60)
+        assert result.returncode == 1 and b"AW213" in result.stderr and not result.stdout
+    path.write_text(_chain(100), encoding="utf-8")
+    result = limited(["resolve", str(path)])
+    assert result.returncode == 0 and json.loads(result.stdout)["c99"]["prev"]["prev"]["x"] == 1
+
+
+def test_diff_resolved_is_not_exponential_on_shared_sections(tmp_path, capsys) -> None:
+    """Each section references the next twice: 2^29 paths to the last one in 800 bytes."""
+    text = "".join(f"[a{i}]\nx = ${{a{i + 1}}}\ny = ${{a{i + 1}}}\n" for i in range(29)) + "[a29]\nv = 1\n"
+    (tmp_path / "old.cfg").write_text(text, encoding="utf-8")
+    (tmp_path / "new.cfg").write_text(text.replace("v = 1", "v = 2") + "[extra]\nz = 1\n", encoding="utf-8")
+    result = limited(["diff", "--resolved", str(tmp_path / "old.cfg"), str(tmp_path / "old.cfg")], seconds=20)
+    assert result.returncode == 0 and b"no differences" in result.stdout
+    result = limited(["diff", "--resolved", "--format", "json", str(tmp_path / "old.cfg"),
+                      str(tmp_path / "new.cfg")], seconds=60)
+    data = json.loads(result.stdout)
+    assert result.returncode == 1 and data["truncated"] and data["changes"][0]["path"].endswith(".v")
