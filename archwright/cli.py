@@ -229,7 +229,13 @@ def _ui(args: argparse.Namespace) -> int:
 
 
 def _stdin() -> bytes | str:
-    return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    """Standard input, read up to the input cap (`cat /dev/zero | archwright resolve -` stops there)."""
+    from .compiler.compilation import MAX_FILE_BYTES
+    from .reading import read_stream_limited
+
+    if hasattr(sys.stdin, "buffer"):
+        return read_stream_limited(sys.stdin.buffer, MAX_FILE_BYTES)
+    return sys.stdin.read(MAX_FILE_BYTES + 1)
 
 
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True) -> Compilation:

@@ -219,3 +219,27 @@ def test_diff_resolved_is_not_exponential_on_shared_sections(tmp_path, capsys) -
                       str(tmp_path / "new.cfg")], seconds=60)
     data = json.loads(result.stdout)
     assert result.returncode == 1 and data["truncated"] and data["changes"][0]["path"].endswith(".v")
+
+
+# -- reads bounded by what is read ------------------------------------------------------------------
+
+@pytest.mark.parametrize("argv", [["validate"], ["fmt"], ["resolve"], ["summary"], ["fill"], ["diff", "X"],
+                                  ["build", "--vectors", "X", str(PIPELINE)]])
+def test_fifos_and_devices_are_refused_not_read(argv, tmp_path) -> None:
+    fifo = tmp_path / "pipe.cfg"
+    os.mkfifo(fifo)
+    for target in (str(fifo), "/dev/zero"):
+        words = [w.replace("X", target) for w in argv]
+        result = limited(words if "build" in words else words + [target], seconds=30, memory=1 * GIB)
+        assert result.returncode == 1, result.stderr.decode()[-2000:]
+        assert b"not a regular file" in result.stderr + result.stdout
+
+
+def test_standard_input_is_read_up_to_the_cap(tmp_path) -> None:
+    """`cat /dev/zero | archwright resolve -` read until memory ran out."""
+    with open("/dev/zero", "rb") as zeros:
+        for argv in (["resolve", "-"], ["validate", "-"], ["fmt", "-"], ["fill", "-"]):
+            result = subprocess.run([sys.executable, "-m", "archwright", *argv], stdin=zeros, capture_output=True,
+                                    timeout=60, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB)),
+                                    env={**os.environ, "PYTHONPATH": str(ROOT)})
+            assert result.returncode == 1 and b"AW109" in result.stderr + result.stdout, (argv, result.stderr[-500:])

@@ -285,6 +285,8 @@ def write_atomic(path: str, text: str, expected: bytes | None = None, newline: s
     import os
     import tempfile
 
+    from ..reading import read_limited
+
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else None
@@ -299,11 +301,10 @@ def write_atomic(path: str, text: str, expected: bytes | None = None, newline: s
         if mode is not None:
             os.chmod(temporary, mode)
         if expected is not None:
-            with open(path, "rb") as current:
-                if current.read() != expected:
-                    os.unlink(temporary)
-                    return Diagnostic("AW112", "the file changed on disk while archwright was formatting it, "
-                                      "so it was left as it is", hint="run archwright fmt again")
+            if read_limited(path, len(expected)) != expected:
+                os.unlink(temporary)
+                return Diagnostic("AW112", "the file changed on disk while archwright was formatting it, "
+                                  "so it was left as it is", hint="run archwright fmt again")
         os.replace(temporary, path)
     except OSError as e:
         try:
@@ -322,14 +323,11 @@ def _not_written(path: str, error: OSError) -> Diagnostic:
 def format_file(path: str, write: bool = True) -> FileResult:
     """Format one config file; with `write`, replace it atomically when its layout changes.
     The file is never touched when it has errors or when it is already canonical."""
-    from ..compiler.compilation import read_config_file
+    from ..compiler.compilation import decode_config, read_config_bytes
 
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    except OSError:
-        data = None
-    text, diagnostics = read_config_file(path)
+    data, diagnostics = read_config_bytes(path)
+    text, problems = decode_config(data) if data is not None else (None, [])
+    diagnostics = diagnostics + problems
     if text is None:
         return FileResult(path, None, None, diagnostics)
     result = format_text(text)
