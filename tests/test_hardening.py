@@ -243,3 +243,126 @@ def test_standard_input_is_read_up_to_the_cap(tmp_path) -> None:
                                     timeout=60, preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB)),
                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
             assert result.returncode == 1 and b"AW109" in result.stderr + result.stdout, (argv, result.stderr[-500:])
+
+
+# -- fmt keeps the file as it was: links, owner, mode, line ends; no temporary file left --------------
+
+UNFORMATTED = "[a]\nx  =  1\n\n\n[b]\ny=[1,2]\n"
+FORMATTED = "[a]\nx = 1\n\n[b]\ny = [1, 2]\n"
+
+
+def _fmt(path: Path, capsys, code: str = "") -> int:
+    status, _, err = run_cli(capsys, "fmt", str(path))
+    assert "AW114" not in err and code in err, err
+    return status
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if p.name.startswith(".archwright-")]
+
+
+def test_fmt_writes_through_a_symlink_to_its_target(tmp_path, capsys) -> None:
+    target = tmp_path / "real" / "config.cfg"
+    target.parent.mkdir()
+    target.write_text(UNFORMATTED, encoding="utf-8")
+    link = tmp_path / "link.cfg"
+    link.symlink_to(target)
+    assert _fmt(link, capsys) == 0
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8") == FORMATTED
+    assert not _leftovers(tmp_path) and not _leftovers(target.parent)
+
+
+def test_fmt_keeps_hard_links(tmp_path, capsys) -> None:
+    first = tmp_path / "a.cfg"
+    first.write_text(UNFORMATTED, encoding="utf-8")
+    second = tmp_path / "b.cfg"
+    os.link(first, second)
+    assert _fmt(first, capsys) == 0
+    assert os.stat(first).st_ino == os.stat(second).st_ino and os.stat(first).st_nlink == 2
+    assert second.read_text(encoding="utf-8") == FORMATTED
+    assert not _leftovers(tmp_path)
+
+
+def test_fmt_keeps_the_mode(tmp_path, capsys) -> None:
+    path = tmp_path / "a.cfg"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    os.chmod(path, 0o640)
+    assert _fmt(path, capsys) == 0
+    assert os.stat(path).st_mode & 0o7777 == 0o640 and path.read_text(encoding="utf-8") == FORMATTED
+
+
+def test_fmt_keeps_the_owner_and_group(tmp_path, capsys, monkeypatch) -> None:
+    """A file someone else owns: as root its owner is given back to the new file; otherwise (the
+    owner cannot be given) it is rewritten in place, which keeps the owner too."""
+    path = tmp_path / "a.cfg"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    if os.geteuid() == 0:
+        os.chown(path, 12345, 23456)
+        owner = (12345, 23456)
+    else:  # a file archwright believes someone else owns, and cannot chown (as without root)
+        monkeypatch.setattr(os, "geteuid", lambda: os.stat(path).st_uid + 1)
+        owner = (os.stat(path).st_uid, os.stat(path).st_gid)
+    assert _fmt(path, capsys) == 0
+    info = os.stat(path)
+    assert (info.st_uid, info.st_gid) == owner and path.read_text(encoding="utf-8") == FORMATTED
+    assert not _leftovers(tmp_path)
+
+
+def test_fmt_keeps_crlf_and_refuses_lone_crs(tmp_path, capsys) -> None:
+    path = tmp_path / "windows.cfg"
+    path.write_bytes(UNFORMATTED.replace("\n", "\r\n").encode())
+    assert _fmt(path, capsys) == 0
+    assert path.read_bytes() == FORMATTED.replace("\n", "\r\n").encode()
+    lone = tmp_path / "mac.cfg"
+    original = UNFORMATTED.replace("\n", "\r").encode()
+    lone.write_bytes(original)
+    assert _fmt(lone, capsys, "AW115") == 1
+    assert lone.read_bytes() == original
+
+
+def test_fmt_of_text_keeps_lone_crs_which_are_part_of_their_line() -> None:
+    """confection's from_str reads `x = 1\\ry = 2` as one value: turning the CR into LF would make
+    a second key."""
+    import archwright
+    from confection import Config
+
+    text = "[a]\nx = 1\ry = 2\n"
+    assert "\r" in archwright.fmt(text) and "\r" in archwright.fill(text)
+    assert archwright.resolve(archwright.fmt(text)) == Config().from_str(text) == {"a": {"x": "1\ry = 2"}}
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT", "SIGHUP"])
+def test_fmt_killed_while_writing_leaves_no_temporary_file(signal_name, tmp_path) -> None:
+    import signal
+    import time
+
+    path = tmp_path / "a.cfg"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    marker = tmp_path / "writing"
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        real = os.fsync
+        def slow(fd):  # the temporary file is written: stop here until killed
+            open({str(marker)!r}, "w").close()
+            time.sleep(60)
+        os.fsync = slow
+        from archwright.cli import main
+        sys.exit(main(["fmt", {str(path)!r}]))
+        """)
+    child = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert time.monotonic() < deadline and child.poll() is None
+            time.sleep(0.05)
+        assert _leftovers(tmp_path)  # the temporary file exists while it is written
+        child.send_signal(getattr(signal, signal_name))
+        code = child.wait(timeout=30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert code != 0
+    assert not _leftovers(tmp_path)
+    assert path.read_text(encoding="utf-8") == UNFORMATTED

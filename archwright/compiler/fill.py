@@ -318,7 +318,7 @@ def fill_text(text: str, registry: Registry | None = None) -> Filled:
     from .compilation import Compilation
     from .resolve import resolve
 
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")  # a lone CR is part of its line, as in confection's from_str
     tree, diagnostics = parse(text)
     if tree is None or has_errors(diagnostics):
         return Filled(None, [], diagnostics)
