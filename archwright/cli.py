@@ -429,7 +429,7 @@ def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         return EXIT_PROBLEMS
     try:
         pipeline = build(compilation, args.component, labels=compilation.labels, vectors=args.vectors,
-                         max_params=args.max_params or DEFAULT_MAX_PARAMS)
+                         max_params=args.max_params or DEFAULT_MAX_PARAMS, forward=[args.text])
     except BuildError as e:
         sys.stderr.write(render_human([(compilation.path, compilation.text, e.diagnostics)],
                                       use_colour(sys.stderr)) + "\n")

@@ -118,6 +118,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW507": (Severity.ERROR, "unknown component to build"),
     "AW508": (Severity.ERROR, "transformer model not in a local directory"),
     "AW509": (Severity.ERROR, "file named by the config not read here"),
+    "AW510": (Severity.ERROR, "model cannot be sized before building"),
     "AW551": (Severity.WARNING, "label count assumed"),
     "AW250": (Severity.WARNING, "'$<...>' reference spelling"),
     "AW251": (Severity.WARNING, "section contains a reference to itself"),

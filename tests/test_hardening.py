@@ -366,3 +366,102 @@ def test_fmt_killed_while_writing_leaves_no_temporary_file(signal_name, tmp_path
     assert code != 0
     assert not _leftovers(tmp_path)
     assert path.read_text(encoding="utf-8") == UNFORMATTED
+
+
+# -- one budget: parameters and the largest activation, for every architecture ------------------------
+
+def _tok2vec_config(encoder: str) -> str:
+    return textwrap.dedent("""\
+        [nlp]
+        lang = "en"
+        pipeline = ["tok2vec"]
+
+        [components]
+
+        [components.tok2vec]
+        factory = "tok2vec"
+
+        [components.tok2vec.model]
+        """) + encoder
+
+
+MISH_V1 = _tok2vec_config(textwrap.dedent("""\
+    @architectures = "spacy.Tok2Vec.v1"
+
+    [components.tok2vec.model.embed]
+    @architectures = "spacy.MultiHashEmbed.v2"
+    width = 4000
+    attrs = ["NORM"]
+    rows = [1000]
+    include_static_vectors = false
+
+    [components.tok2vec.model.encode]
+    @architectures = "spacy.MishWindowEncoder.v1"
+    width = 4000
+    window_size = 3
+    depth = 3
+    """))
+
+
+def _window(window_size: int) -> str:
+    return _tok2vec_config(textwrap.dedent(f"""\
+        @architectures = "spacy.HashEmbedCNN.v2"
+        pretrained_vectors = null
+        width = 1
+        depth = 1
+        embed_size = 20
+        window_size = {window_size}
+        maxout_pieces = 1
+        subword_features = false
+        """))
+
+
+def test_a_name_that_had_no_expansion_is_held_to_the_budget(tmp_path) -> None:
+    """spacy.MishWindowEncoder.v1 skipped the check: 384M parameters allocated against 100M."""
+    path = tmp_path / "mish.cfg"
+    path.write_text(MISH_V1, encoding="utf-8")
+    result = limited(["build", str(path)], memory=2 * GIB)
+    assert result.returncode == 1 and b"AW503" in result.stderr, result.stderr[-2000:]
+    assert b"mish" in result.stderr and b":10:2:" in result.stderr  # at [components.tok2vec.model]
+
+
+def test_a_model_without_an_expansion_is_not_built(tmp_path, monkeypatch) -> None:
+    """A model archwright cannot size statically would allocate unchecked: refused (AW510)."""
+    import archwright
+    from archwright.compiler import layers
+    from archwright.compiler.build import BuildError
+
+    monkeypatch.delitem(layers.EXPANSIONS, "spacy.MishWindowEncoder.v1")
+    with pytest.raises(BuildError) as raised:
+        archwright.build(MISH_V1.replace("width = 4000", "width = 8"))
+    assert [d.code for d in raised.value.diagnostics] == ["AW510"]
+    assert raised.value.diagnostics[0].span.line == 10
+
+
+@pytest.mark.parametrize("window_size", [10_000, 4_000_000])
+def test_activation_memory_is_in_the_budget(window_size, tmp_path) -> None:
+    """A 20,022-parameter model with a 10,000-token window peaked at 3.4 GB; a 4,000,000 window
+    asked numpy for 466 TiB. Both are refused before allocating, in a 1 GiB address space."""
+    path = tmp_path / "window.cfg"
+    path.write_text(_window(window_size), encoding="utf-8")
+    result = limited(["build", str(path)], memory=GIB)
+    assert result.returncode == 1 and b"AW503" in result.stderr, result.stderr[-2000:]
+    assert b"sample forward pass would compute" in result.stderr
+
+
+def test_the_budget_counts_the_text_of_the_forward_pass(capsys) -> None:
+    import archwright
+    from archwright.compiler.build import BuildError
+
+    config = _window(1_000)
+    assert archwright.build(config, max_params=10_000_000)  # a window of 1,000: 2,001 numbers per token
+    with pytest.raises(BuildError, match="AW503"):
+        archwright.build(config, max_params=10_000_000, forward=["word " * 10_000])
+
+
+def test_the_explorers_budget_is_the_same_budget() -> None:
+    from archwright.ui import run, views
+
+    explored = views.explore(_window(5_000), {}, {}, "window.cfg")  # 200M numbers: over the explorer's 20M
+    rows, notes = run.run_models(explored, "a sentence")
+    assert rows == [] and any("sample forward pass would compute" in note for note in notes), notes

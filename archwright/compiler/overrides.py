@@ -100,5 +100,10 @@ def _parse(args: list[str], diagnostics: list[Diagnostic], source: str) -> dict[
             value = "true"
         else:
             value = args.pop(0)
+        if "" in name.split("."):  # spaCy would write `= value` without a key into the config
+            diagnostics.append(Diagnostic(
+                "AW110", f"`{word}` in {source} has an empty part in its path `{name}`",
+                hint="name the section and the key: --section.key value"))
+            continue
         result[name] = decode_value(value)
     return result

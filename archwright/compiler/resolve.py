@@ -462,7 +462,9 @@ def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnosti
             out.append(Diagnostic("AW211", f"the override key {key!r} is not a string", None,
                                   config_path=str(key), hint="write override keys as 'section.key'"))
             continue
-        if "." in key:
+        if "." in key and "" in key.split("."):
+            reason, hint = "a part of its path is empty", "write section.key, e.g. training.max_epochs"
+        elif "." in key:
             section, name = key.rsplit(".", 1)
             if section in table.sections:
                 if name not in table.entries[section] and f"{key}" not in table.sections:

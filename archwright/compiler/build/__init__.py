@@ -130,35 +130,79 @@ def _sizes(name: str, factory: str, labels: dict[str, dict[str, int]], vectors: 
     return sizes
 
 
-def _guard(graph: LayerGraph, path: str, wanted: list[str], budget: int, sizes: dict[str, dict[str, int]],
-           text: str | None) -> None:
-    """Refuse, before allocating, a model whose static parameter count exceeds the budget."""
-    total, layers = 0, []
+def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budget: int,
+           sizes: dict[str, dict[str, int]], texts: list[Any], blocks: dict[str, dict]) -> None:
+    """Refuse, before allocating, a build over the budget: the static parameter count plus the
+    largest activation of the sample forward pass (rows × numbers per row of the widest layer,
+    rows being a doc's tokens padded by the encoder's receptive field on each side, as
+    with_array pads them). A component archwright cannot size statically is refused too."""
+    from ..doc import as_docs
+    from ..layers import row_width
+
+    longest = max((len(doc) for doc in as_docs([t for t in texts if isinstance(t, str)] or [""])), default=0)
+    longest = max([longest] + [len(t) for t in texts if not isinstance(t, str) and hasattr(t, "__len__")])
+    total, layers, largest = 0, [], (0, "", "", 0, 0)
     for name in wanted:
         model = graph.components.get(name)
-        if model is None or model.expansion is None:
-            continue
+        if model is None or model.expansion is None and not _buildable(blocks.get(name)):
+            continue  # (building it stops at AW505, before allocating anything, naming what has no builder)
+        if model.expansion is None:
+            raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
+                "AW510", f"archwright cannot count the parameters of {model.architecture or 'this model'} "
+                f"(component {name!r}) before building it, so it does not build it", config_path=".".join(model.model_path),
+                hint="build the spec's architectures; a function registered from Python has a card for checking only"),
+                compilation)])
         values = {**ASSUMED, "vectors_width": 300, **sizes[name]}
         count = model.expansion.layer.count.given(values)
         total += count.constant
+        pad = max((layer.field for layer in model.expansion.layer.walk() if isinstance(layer.field, int)), default=0)
+        rows = longest + 2 * pad
         for layer in model.expansion.layer.walk():
             own = layer.own_count.given(values).constant
             if own:
                 layers.append((own, name, layer.name, layer.params))
-    if total > budget:
+            width = row_width(layer, values)
+            if rows * width > largest[0]:
+                largest = (rows * width, name, layer.name, rows, width)
+    activation, component, layer_name, rows, width = largest
+    if total + activation > budget:
         layers.sort(key=lambda item: -item[0])
-        largest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
-        raise BuildError(path, text, [Diagnostic(
-            "AW503", f"the model would have {total:,} parameters, over the budget of {budget:,}; "
-            f"largest layers: {largest}", config_path="components",
-            hint="make the largest layers smaller (rows, width, length), or raise the budget with "
-                 "--max-params N (max_params= in Python)")])
+        biggest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
+        if activation > total:
+            message = (f"the sample forward pass would compute {activation:,} numbers at once in {component}'s "
+                       f"{layer_name} ({rows:,} rows of {width:,}), over the budget of {budget:,} "
+                       f"(with the model's {total:,} parameters)")
+            hint = ("make the window (window_size, depth) or the width smaller, or raise the budget with "
+                    "--max-params N (max_params= in Python)")
+        else:
+            message = (f"the model would have {total:,} parameters, over the budget of {budget:,}; "
+                       f"largest layers: {biggest}")
+            hint = ("make the largest layers smaller (rows, width, length), or raise the budget with "
+                    "--max-params N (max_params= in Python)")
+        culprit = component if activation > total else layers[0][1]
+        raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
+            "AW503", message, config_path=".".join(graph.components[culprit].model_path), hint=hint), compilation)])
+
+
+def _buildable(block: Any) -> bool:
+    """Whether archwright has a builder for every model function the block names."""
+    stack, seen = [block], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and id(node) not in seen:
+            keys = registry_keys(node)
+            model = not seen or keys and keys[0] in ("@architectures", "@layers")  # the root is built too
+            if keys and model and node[keys[0]] not in BUILDERS:
+                return False
+            seen.add(id(node))
+            stack.extend(node.values())
+    return True
 
 
 def build(source: str | os.PathLike | Compilation, component: str | None = None, *,
           labels: dict[str, dict[str, int]] | None = None, vectors: Any = None,
           max_params: int = DEFAULT_MAX_PARAMS, initialize: bool = True,
-          sample: Iterable[Any] | None = None, read_files: bool = True) -> Pipeline:
+          sample: Iterable[Any] | None = None, read_files: bool = True, forward: Iterable[str] = ()) -> Pipeline:
     """One Thinc model per component (only `component` and what it listens to, when named),
     initialized on sample docs unless `initialize=False`.
 
@@ -167,7 +211,9 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     config is assumed and reported. `vectors` is a vectors table: {word: vector}, a path to a text
     file of vectors, or a VectorsTable. With `read_files=False` nothing the config names is read
     (a transformer's model directory, a knowledge base): such a component is refused (AW509), as
-    the explorer does for pasted configs. Raises BuildError with diagnostics."""
+    the explorer does for pasted configs. `forward` lists the texts the caller will run: with
+    the sample, their length bounds the activations the budget counts. Raises BuildError with
+    diagnostics."""
     compilation = source if isinstance(source, Compilation) else Compilation(source)
     text = compilation.text
     if not compilation.ok or compilation.resolved is None:
@@ -178,26 +224,27 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     components = _components(compilation.resolved.data)
     names = [name for name, _, _ in components]
     if not names:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", "the config has no component with a model to build", config_path="components",
-            hint="build a training config with [components]; build one architecture with build_architecture()")])
+            hint="build a training config with [components]; build one architecture with build_architecture()"), compilation)])
     if component is not None and component not in names:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", f"no component {component!r} with a model", config_path="components",
-            hint=f"components with a model: {', '.join(names) or 'none'}")])
+            hint=f"components with a model: {', '.join(names) or 'none'}"), compilation)])
     labels = labels or {}
     unknown = sorted(set(labels) - set(names))
     if unknown:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", f"label counts given for {unknown[0]!r}, which has no model", config_path="components",
-            hint=f"components with a model: {', '.join(names) or 'none'}")])
+            hint=f"components with a model: {', '.join(names) or 'none'}"), compilation)])
     sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
     for name, _, block in components if read_files else ():  # a transformer's sizes, from its directory
         sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
     wanted = _wanted(components, component)
     # lowered again with the sizes, so that a listener's width is its upstream's number
     static = lower(compilation.checked, compilation.resolved, {n: {**ASSUMED, **s} for n, s in sizes.items()})
-    _guard(static, compilation.path, wanted, max_params, sizes, text)
+    docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
+    _guard(static, compilation, wanted, max_params, sizes, docs + list(forward), {n: b for n, _, b in components})
     pipeline = Pipeline()
     errors: list[Diagnostic] = []
     upstreams: dict[str, dict[str, Any]] = {}  # "tok2vec" or "transformer" -> name -> model
@@ -235,7 +282,6 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     if errors:
         raise BuildError(compilation.path, text, errors + pipeline.diagnostics)
     if initialize:
-        docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
         for name, model in pipeline.items():
             started = time.perf_counter()
             model.initialize(X=model_input(model, docs))
