@@ -462,7 +462,7 @@ def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:
         write(compilation.graph, Path(args.output), args.level, args.component)
     except RenderError as e:
-        sys.stderr.write(f"archwright: error: {e}\n")
+        sys.stderr.write(f"archwright: error{' ' + e.code if e.code else ''}: {e}\n")
         return EXIT_PROBLEMS
     except OSError as e:
         sys.stderr.write(f"archwright: error: cannot write {args.output}: {e.strerror or e}\n")

@@ -55,6 +55,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW113": (Severity.ERROR, "file cannot be written"),
     "AW114": (Severity.ERROR, "internal error of archwright"),
     "AW115": (Severity.ERROR, "file with lone carriage returns not formatted"),
+    "AW116": (Severity.ERROR, "graph too large to draw"),
     "AW150": (Severity.WARNING, "inline comment is part of the value"),
     "AW151": (Severity.WARNING, "single-quoted value"),
     "AW152": (Severity.WARNING, "text after a section header is ignored"),

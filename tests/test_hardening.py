@@ -465,3 +465,35 @@ def test_the_explorers_budget_is_the_same_budget() -> None:
     explored = views.explore(_window(5_000), {}, {}, "window.cfg")  # 200M numbers: over the explorer's 20M
     rows, notes = run.run_models(explored, "a sentence")
     assert rows == [] and any("sample forward pass would compute" in note for note in notes), notes
+
+
+# -- Graphviz is given graphs it can draw, under a time and a memory limit ----------------------------
+
+def test_a_graph_too_large_for_graphviz_is_refused(tmp_path, capsys) -> None:
+    """A depth-10,000 encoder drawn as SVG: Graphviz crashed after ~40 s and so did the CLI."""
+    path = edited(tmp_path, PIPELINE, "depth = 4", "depth = 10000")
+    for suffix in ("svg", "png"):
+        out = tmp_path / f"graph.{suffix}"
+        code, _, err = run_cli(capsys, "graph", str(path), "-o", str(out))
+        assert code == 1 and "AW116" in err and "40,022 nodes" in err and not out.exists()
+    code, _, err = run_cli(capsys, "graph", str(path), "-o", str(tmp_path / "graph.dot"))
+    assert code == 0 and (tmp_path / "graph.dot").stat().st_size > 1_000_000
+
+
+def test_dot_runs_under_a_time_and_a_memory_limit(monkeypatch) -> None:
+    import shutil
+
+    from archwright import render
+
+    if shutil.which("dot") is None:  # then nothing runs `dot`: it is refused with a message
+        with pytest.raises(render.RenderError, match="not installed"):
+            render.draw("digraph { a -> b }", "svg")
+        return
+    assert render.draw("digraph { a -> b }", "svg").lstrip().startswith(b"<?xml")
+    monkeypatch.setattr(render, "DOT_SECONDS", 0.001)
+    with pytest.raises(render.TooLargeToDraw, match="within"):
+        render.draw("digraph { a -> b }", "svg")
+    monkeypatch.setattr(render, "DOT_SECONDS", 60)
+    monkeypatch.setattr(render, "DOT_MEMORY", 1024 * 1024)  # too little for `dot` to start
+    with pytest.raises(render.RenderError):
+        render.draw("digraph { a -> b }", "svg")
