@@ -77,7 +77,12 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--labels", metavar="NAME=N", action="append", default=[],
                        help="a component's label count, as for `summary`")
 
-    build = commands.add_parser("build", help="build the Thinc models, initialize them and run a forward pass")
+    build = commands.add_parser("build", help="build the Thinc models, initialize them and run a forward pass",
+                                description="Build the Thinc models, initialize them and run a forward pass. "
+                                            "This is the only command that reads files a config names, because "
+                                            "building needs them: a transformer's local model directory (`name`) "
+                                            "and the kb_path of a spacy.KBFromFile.v1 loader (checked to exist). "
+                                            "Nothing is downloaded.")
     build.add_argument("config", help="a .cfg file, or - for standard input")
     build.add_argument("--component", metavar="NAME", help="only this component (and the tok2vec it listens to)")
     build.add_argument("--text", default="The quick brown fox jumps over the lazy dog.",

@@ -497,3 +497,53 @@ def test_dot_runs_under_a_time_and_a_memory_limit(monkeypatch) -> None:
     monkeypatch.setattr(render, "DOT_MEMORY", 1024 * 1024)  # too little for `dot` to start
     with pytest.raises(render.RenderError):
         render.draw("digraph { a -> b }", "svg")
+
+
+# -- only build reads what a config names ---------------------------------------------------------------
+
+AUDIT = textwrap.dedent("""
+    import json, sys
+    opened = []
+    def hook(event, args):
+        if event in ("open", "os.listdir", "os.scandir") and args and isinstance(args[0], (str, bytes)):
+            opened.append(str(args[0]))
+    sys.addaudithook(hook)
+    from archwright.cli import main
+    report = {}
+    for argv in json.loads(sys.argv[1]):
+        before = len(opened)
+        try:
+            main(argv)
+        except SystemExit:
+            pass
+        report[" ".join(argv)] = opened[before:]
+    print(json.dumps(report))
+    """)
+
+
+def test_no_command_but_build_opens_a_path_the_config_names(tmp_path) -> None:
+    named = tmp_path / "NAMED"  # every path the configs name is under here
+    (named / "model").mkdir(parents=True)
+    (named / "model" / "config.json").write_text("{}", encoding="utf-8")
+    (named / "kb").write_text("not a knowledge base", encoding="utf-8")
+    linker = edited(tmp_path, ROOT / "examples" / "entity_linker.cfg", "kb_path = ${paths.kb}",
+                    f'kb_path = "{named / "kb"}"', "linker.cfg")
+    transformer = edited(tmp_path, TRANSFORMER, 'name = "roberta-base"', f'name = "{named / "model"}"', "trf.cfg")
+    text = linker.read_text(encoding="utf-8")
+    for key in ("train", "dev", "vectors", "init_tok2vec"):  # [paths] too
+        text = text.replace(f"\n{key} = null", f'\n{key} = "{named / key}"', 1)
+    linker.write_text(text, encoding="utf-8")
+    commands = []
+    for config in (str(linker), str(transformer)):
+        commands += [["validate", config], ["resolve", config], ["summary", config],
+                     ["graph", config, "-o", str(tmp_path / "g.json")], ["fmt", "--check", config],
+                     ["diff", config, str(PIPELINE)], ["diff", "--resolved", config, config], ["fill", config],
+                     ["build", config]]
+    commands += [["list"], ["explain", "spacy.KBFromFile.v1"]]
+    result = subprocess.run([sys.executable, "-c", AUDIT, json.dumps(commands)], capture_output=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path)
+    report = json.loads(result.stdout.decode().splitlines()[-1])
+    reached = {argv: [p for p in paths if "NAMED" in p] for argv, paths in report.items()}
+    assert reached.pop(f"build {transformer}"), "the hook must see build open the model directory"
+    reached.pop(f"build {linker}")
+    assert reached == {argv: [] for argv in reached}
