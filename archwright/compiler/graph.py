@@ -64,6 +64,8 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
     models = {}
     for name in order:
         settings = components[name]
+        if not isinstance(settings, dict):  # `tagger = [1]` in [components]: nothing to lower
+            continue
         factory = settings.get("factory", "")
         default = factories().get(factory, {}).get("model")
         model = settings.get("model", default)

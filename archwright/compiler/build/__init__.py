@@ -376,6 +376,9 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
             if not arg.required and arg.kind == "keyword":
                 block[arg.name] = arg.default
     block.update(args)
+    problems = _checked_arguments(block)
+    if problems:
+        raise BuildError("<arguments>", None, problems)
     table, problems = (load_vectors(vectors) if vectors is not None else (None, []))
     if problems:
         raise BuildError("<arguments>", None, problems)
@@ -384,6 +387,26 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
         return ctx.block(block)
     except Unbuildable as e:
         raise BuildError("<arguments>", None, [e.diagnostic]) from None
+    except KeyError as e:  # an argument the builder reads and the caller left out
+        raise BuildError("<arguments>", None, [Diagnostic(
+            "AW308", f"{name} needs the argument {e.args[0]!r}", config_path=ctx.path,
+            hint=f"give {e.args[0]}=... (archwright explain {name} lists the arguments)")]) from None
+
+
+def _checked_arguments(block: dict) -> list[Diagnostic]:
+    """The errors the checker finds in a block given as keyword arguments (missing, unknown or
+    mistyped arguments, bounds), as it would in a config's [model] section."""
+    from ..serialize import NotWritable, to_str
+
+    try:
+        text = to_str({"model": block})
+    except (NotWritable, TypeError, ValueError, RecursionError) as e:
+        return [Diagnostic("AW505", f"the arguments cannot be read as a config block: {e}",
+                           hint="give numbers, strings, lists and blocks (dicts with an @architectures key)")]
+    compilation = Compilation(text, path="<arguments>")
+    # a missing argument only matters when the builder reads it (StaticVectors' init_W has a default there)
+    return [Diagnostic(d.code, d.message, None, d.config_path, d.hint) for d in compilation.diagnostics
+            if d.is_error and d.code != "AW308"]
 
 
 __all__ = ["BUILDERS", "DEFAULT_MAX_PARAMS", "BuildError", "Pipeline", "build", "build_architecture", "model_input",
