@@ -28,7 +28,6 @@ from typing import Any
 from .compiler.compilation import Compilation
 from .compiler.registry import Arg, Card, register
 from .compiler.resolve import ResolvedConfig, SpanIndex
-from .compiler.serialize import to_str
 from .diagnostics import CODES, CompilerBug, Diagnostic, Severity, Span, has_errors, render_human
 from .grammar.parser import parse
 from .grammar.syntax import ConfigFile
@@ -137,6 +136,20 @@ def resolve(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
     if resolved is None or errors:
         raise ConfigError(compilation.path, compilation.text, errors or compilation.resolution_diagnostics)
     return resolved.data
+
+
+@with_recursion_room
+def to_str(data: dict[str, Any]) -> str:
+    """Nested dicts written as config text, as confection's `Config.to_str()` writes them.
+    Raises ConfigError (AW213) when they cannot be written (a section that contains itself,
+    more sections than can be written out, a value JSON cannot hold)."""
+    from .compiler.serialize import NotWritable, to_str as write
+
+    try:
+        return write(data)
+    except NotWritable as e:
+        raise ConfigError("<data>", None, [Diagnostic("AW213", f"the config cannot be written as text: {e.reason}",
+                                                      config_path=".".join(map(str, e.path)))]) from None
 
 
 @with_recursion_room

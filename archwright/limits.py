@@ -6,6 +6,7 @@ each entry point the stack those levels need."""
 from __future__ import annotations
 
 import functools
+import json
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
@@ -39,3 +40,32 @@ def with_recursion_room(function: F) -> F:
         with recursion_room():
             return function(*args, **kwargs)
     return wrapper  # type: ignore[return-value]
+
+
+# JSON nesting confection's reader gets through: Python's JSON decoder recurses once per level and
+# fails at the default recursion limit (1,000, less the reader's own frames); archwright raises
+# that limit for its own walks (limits.py), so the reader's depth is bounded here, the same always
+MAX_JSON_NESTING = 992  # confection 1.3.4 on Python 3.11 reads 991 levels, not 992
+
+
+def json_loads(text: str, **options: Any) -> Any:
+    """json.loads, failing (RecursionError) on nesting confection's reader fails on."""
+    if text.count("[") + text.count("{") >= MAX_JSON_NESTING and _json_depth(text) >= MAX_JSON_NESTING:
+        raise RecursionError("JSON nested too deeply")
+    return json.loads(text, **options)
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest

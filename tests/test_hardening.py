@@ -547,3 +547,29 @@ def test_no_command_but_build_opens_a_path_the_config_names(tmp_path) -> None:
     assert reached.pop(f"build {transformer}"), "the hook must see build open the model directory"
     reached.pop(f"build {linker}")
     assert reached == {argv: [] for argv in reached}
+
+
+# -- an override with an empty key -------------------------------------------------------------------------
+
+def test_an_override_with_an_empty_key_is_reported_at_its_section(capsys) -> None:
+    """`--components. 1`: confection writes ` = 1` into [components] and fails to read it back;
+    archwright said "line 21 has no key" about text the user never sees, with no location."""
+    code, out, _ = run_cli(capsys, "validate", str(PIPELINE), "--components.", "1")
+    assert code == 1
+    line = next(line for line in out.splitlines() if "AW103" in line)
+    assert line.startswith(f"{PIPELINE}:26:2: error AW103: a line has no key") and "in [components]" in line
+
+
+def test_json_nesting_is_read_as_confection_reads_it_whatever_the_recursion_room() -> None:
+    """archwright raises the recursion limit for its walks; a value's JSON must still decode as
+    in confection (991 levels a list, 992 a string), and fmt must not recurse past the limit."""
+    import archwright
+    from archwright.limits import recursion_room
+    from confection import Config
+
+    for levels, expected in ((900, list), (992, str), (3000, str)):
+        text = "[a]\nx = " + "[" * levels + "]" * levels + "\n"
+        assert type(Config().from_str(text)["a"]["x"]) is expected  # confection, at Python's own limit
+        with recursion_room():
+            assert type(archwright.resolve(text)["a"]["x"]) is expected
+            assert archwright.fmt(text).startswith("[a]")

@@ -9,6 +9,7 @@ import shlex
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..limits import json_loads
 
 ENV_VARIABLE = "SPACY_CONFIG_OVERRIDES"
 # srsly's reader (ujson) accepts numbers that strict JSON does not: leading zeros, `1.`, `-.5`
@@ -47,7 +48,7 @@ def decode_value(text: str) -> Any:
     Floats are decoded exactly, where srsly's fast path can differ in the last bits."""
     try:
         strict = _TOKEN.sub(_strict_number, text)
-        return json.loads(strict, parse_constant=_reject_constant, strict=False)
+        return json_loads(strict, parse_constant=_reject_constant, strict=False)
     except (_NotJSON, ValueError, RecursionError):
         return text
 
@@ -100,10 +101,5 @@ def _parse(args: list[str], diagnostics: list[Diagnostic], source: str) -> dict[
             value = "true"
         else:
             value = args.pop(0)
-        if "" in name.split("."):  # spaCy would write `= value` without a key into the config
-            diagnostics.append(Diagnostic(
-                "AW110", f"`{word}` in {source} has an empty part in its path `{name}`",
-                hint="name the section and the key: --section.key value"))
-            continue
         result[name] = decode_value(value)
     return result

@@ -462,9 +462,7 @@ def _check_overrides(table: _Table, overrides: dict[str, Any]) -> list[Diagnosti
             out.append(Diagnostic("AW211", f"the override key {key!r} is not a string", None,
                                   config_path=str(key), hint="write override keys as 'section.key'"))
             continue
-        if "." in key and "" in key.split("."):
-            reason, hint = "a part of its path is empty", "write section.key, e.g. training.max_epochs"
-        elif "." in key:
+        if "." in key:
             section, name = key.rsplit(".", 1)
             if section in table.sections:
                 if name not in table.entries[section] and f"{key}" not in table.sections:
@@ -593,13 +591,21 @@ def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic]) -> dict
         return None
     tree, parse_diagnostics = parse(text)
     resolved, resolve_diagnostics = resolve(tree) if not has_errors(parse_diagnostics) else (None, [])
+    lines = text.split("\n")
     for d in parse_diagnostics + resolve_diagnostics:
         if not d.is_error:
             continue  # warnings about the rewritten text say nothing about the user's text
         path = tuple(d.config_path.split(".")) if d.config_path else ()
+        where = ""
+        if not path and d.span is not None:  # a line of the rewritten text: the section it is in
+            header = next((line for line in reversed(lines[:d.span.line]) if line.startswith("[")), "")
+            path = tuple(header[1:-1].split(".")) if header.endswith("]") else ()
+            where = f" in [{_join(path)}]" if path else ""
         diagnostics.append(dataclasses.replace(
-            d, span=table.spans.find(path), related=(),
-            message=d.message + " (in the config as rewritten with the overrides applied)"))
+            d, span=table.spans.find(path), related=(), config_path=d.config_path or _join(path),
+            # its line numbers count lines of the rewritten text, which the user never sees
+            message=re.sub(r"^line \d+ ", "a line ", d.message)
+            + f" (in the config as rewritten with the overrides applied{where})"))
     return resolved.data if resolved is not None else None
 
 

@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from ..limits import json_loads
+
 # A value that "looks like a variable" keeps its raw text (quotes included) when it decodes to
 # a string, and is written back unquoted.
 VARIABLE = re.compile(r"\$\{[\w\.:]+\}")
@@ -32,7 +34,7 @@ def load(text: str) -> Any:
     if _SMALL_INT.fullmatch(text):
         return int(text)
     try:
-        return json.loads(text)
+        return json_loads(text)
     except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text
         return _PYTHON_LITERALS.get(text, text)
 
@@ -54,7 +56,7 @@ def coerce_piece(piece: str) -> str:
     if SECTION_PREFIX in piece:
         return piece
     try:
-        parsed = json.loads(piece)
+        parsed = json_loads(piece)
     except json.JSONDecodeError:
         return piece
     except (ValueError, RecursionError) as e:

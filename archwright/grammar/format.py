@@ -17,6 +17,7 @@ import math
 import re
 from typing import Any, NamedTuple
 
+from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, has_errors
 from .parser import parse
 from .syntax import ConfigFile, Entry, Reference, Section
@@ -58,7 +59,7 @@ def same(a: Any, b: Any, seen: set | None = None) -> bool:
 
 def _decode(text: str) -> tuple[bool, Any]:
     try:
-        return True, json.loads(text)
+        return True, json_loads(text)
     except (ValueError, RecursionError):
         return False, None
 

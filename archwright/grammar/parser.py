@@ -9,6 +9,7 @@ from functools import lru_cache
 from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError
 
+from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from . import lexer
 from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
@@ -162,7 +163,7 @@ def _decodes(text: str) -> bool:
     if text in ("True", "False", "None"):
         return True
     try:
-        json.loads(text)
+        json_loads(text)
     except (ValueError, RecursionError):
         return False
     return True
