@@ -573,3 +573,53 @@ def test_json_nesting_is_read_as_confection_reads_it_whatever_the_recursion_room
         with recursion_room():
             assert type(archwright.resolve(text)["a"]["x"]) is expected
             assert archwright.fmt(text).startswith("[a]")
+
+
+# -- the explorer shows no traceback for any of them ----------------------------------------------------
+
+def _explorer():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "archwright" / "ui" / "app.py"), default_timeout=120)
+    at.run()
+    return at
+
+
+def _shown(at) -> str:
+    texts = [e.value for kind in ("error", "warning", "info", "markdown", "caption") for e in getattr(at, kind)]
+    return "\n".join(str(t) for t in texts) + "".join(str(e.value) for e in at.exception)
+
+
+@pytest.mark.parametrize("name, old, new", [
+    ("quoted stride", "stride = 96", 'stride = "96"'),
+    ("pipeline = 5", 'pipeline = ["transformer", "tagger", "ner"]', "pipeline = 5"),
+    ("unknown argument", "@architectures = \"spacy-transformers.TransformerModel.v3\"",
+     "@architectures = \"spacy-transformers.TransformerModel.v3\"\nwidth = -1"),
+])
+def test_the_explorer_shows_no_traceback_for_the_defects(name, old, new, monkeypatch) -> None:
+    from archwright.ui import examples
+
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+    text = TRANSFORMER.read_text(encoding="utf-8")
+    assert old in text
+    at = _explorer()
+    at.sidebar.radio(key="source").set_value("Paste text").run()
+    at.sidebar.text_area(key="paste").input(text.replace(old, new, 1)).run()
+    assert not at.exception, at.exception
+    shown = _shown(at)
+    assert "Traceback" not in shown and "/work/" not in shown and str(ROOT) not in shown
+
+
+def test_an_internal_error_in_the_explorer_is_aw114_without_a_traceback(monkeypatch) -> None:
+    from archwright.ui import examples, explorer
+
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+
+    def faulty(*args, **kwargs):
+        raise ZeroDivisionError(f"injected in {ROOT}")
+
+    monkeypatch.setattr(explorer, "page", faulty)
+    at = _explorer()
+    assert not at.exception
+    assert any("AW114" in e.value and "ZeroDivisionError" in e.value for e in at.error)
+    assert str(ROOT) not in _shown(at)
