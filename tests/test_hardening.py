@@ -623,3 +623,14 @@ def test_an_internal_error_in_the_explorer_is_aw114_without_a_traceback(monkeypa
     assert not at.exception
     assert any("AW114" in e.value and "ZeroDivisionError" in e.value for e in at.error)
     assert str(ROOT) not in _shown(at)
+
+
+# -- found by the fuzzer -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ['{"a": 1}', "[1]", "5"])
+def test_a_factory_that_is_not_a_name_does_not_crash(value, tmp_path, capsys) -> None:
+    path = edited(tmp_path, PIPELINE, 'factory = "tagger"', f"factory = {value}")
+    for argv in (["validate", str(path)], ["summary", str(path)], ["fill", str(path)], ["build", str(path)],
+                 ["graph", str(path), "-o", str(tmp_path / "g.json")]):
+        code, out, err = run_cli(capsys, *argv)
+        assert code in (0, 1) and "AW114" not in out + err, (argv, err[-2000:])

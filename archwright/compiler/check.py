@@ -188,7 +188,8 @@ class _Checker:
             component = self.data.get("components", {}).get(path[1])
             if not isinstance(component, dict):
                 return {}
-            node: Any = factories().get(component.get("factory"), {})
+            factory = component.get("factory")
+            node: Any = factories().get(factory, {}) if isinstance(factory, str) else {}
             rest = path[2:]
         else:  # [training], [corpora], [nlp], [initialize], [pretraining]: spaCy's default config
             node, rest = training_defaults(), path

@@ -66,7 +66,7 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         settings = components[name]
         if not isinstance(settings, dict):  # `tagger = [1]` in [components]: nothing to lower
             continue
-        factory = settings.get("factory", "")
+        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
         default = factories().get(factory, {}).get("model")
         model = settings.get("model", default)
         if not isinstance(model, dict):

@@ -136,6 +136,7 @@ class _PipelineChecker:
                 continue
             settings = self.components.get(path[1])
             factory = settings.get("factory") if isinstance(settings, dict) else None
+            factory = factory if isinstance(factory, str) else None  # `factory = {...}`: not a name
             state_type = block.args.get("state_type")
             wanted_state = {"parser": "parser", "beam_parser": "parser", "ner": "ner", "beam_ner": "ner"}.get(factory)
             if isinstance(state_type, str) and wanted_state and state_type != wanted_state:

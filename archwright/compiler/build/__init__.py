@@ -112,7 +112,7 @@ def _components(data: dict) -> list[tuple[str, str, dict]]:
     out = []
     for name in order:
         settings = components[name] if isinstance(components[name], dict) else {}
-        factory = settings.get("factory", "")
+        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
         default = factories().get(factory, {}).get("model")
         model = settings.get("model", default)
         if isinstance(model, dict):
