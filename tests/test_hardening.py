@@ -634,3 +634,23 @@ def test_a_factory_that_is_not_a_name_does_not_crash(value, tmp_path, capsys) ->
                  ["graph", str(path), "-o", str(tmp_path / "g.json")]):
         code, out, err = run_cli(capsys, *argv)
         assert code in (0, 1) and "AW114" not in out + err, (argv, err[-2000:])
+
+
+@pytest.mark.parametrize("key", ["frozen_components", "annotating_components"])
+@pytest.mark.parametrize("value", ["5", "null", '"tagger"'])
+def test_training_lists_that_are_not_lists_do_not_crash_the_layer_graph(key, value, tmp_path, capsys) -> None:
+    path = edited(tmp_path, PIPELINE, f"{key} = []", f"{key} = {value}")
+    for command in ("summary", "graph"):
+        argv = [command, str(path)] + (["-o", str(tmp_path / "g.json")] if command == "graph" else [])
+        code, out, err = run_cli(capsys, *argv)
+        assert code in (0, 1) and "AW114" not in err, err[-2000:]
+
+
+def test_dims_thinc_cannot_fit_together_are_a_diagnostic_not_a_traceback(tmp_path, capsys) -> None:
+    """`nI = 5` where 128 numbers flow in: Thinc refuses to initialize (found by a sweep of bad values)."""
+    text = (ROOT / "examples" / "spancat.cfg").read_text(encoding="utf-8")
+    path = tmp_path / "spancat.cfg"
+    path.write_text("\n".join("nI = 5" if line.startswith("nI =") else line for line in text.split("\n")),
+                    encoding="utf-8")
+    code, out, err = run_cli(capsys, "build", str(path))
+    assert code == 1 and "AW505" in err and "Thinc cannot initialize component 'spancat'" in err

@@ -113,11 +113,12 @@ def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Exp
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
     graph = nx.DiGraph()
     training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    frozen, annotating = (training.get(key) if isinstance(training.get(key), list) else []
+                          for key in ("frozen_components", "annotating_components"))
     for name, model in models.items():
         graph.add_node(name, factory=model.factory, architecture=model.architecture,
                        params=str(model.params) if model.params is not None else None,
-                       frozen=name in training.get("frozen_components", []),
-                       annotating=name in training.get("annotating_components", []))
+                       frozen=name in frozen, annotating=name in annotating)
     names = list(models)
     for before, after in zip(names, names[1:]):
         graph.add_edge(before, after, kind="pipeline")

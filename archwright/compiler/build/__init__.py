@@ -284,7 +284,15 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     if initialize:
         for name, model in pipeline.items():
             started = time.perf_counter()
-            model.initialize(X=model_input(model, docs))
+            try:
+                model.initialize(X=model_input(model, docs))
+            except ValueError as e:  # Thinc's dims do not fit together (`nI = 5` where 128 arrive)
+                if "dimension" not in str(e):
+                    raise
+                raise BuildError(compilation.path, text, [_located(Diagnostic(
+                    "AW505", f"Thinc cannot initialize component {name!r}: {e}", config_path=f"components.{name}.model",
+                    hint="a width or nI that does not match what flows into the layer is the usual cause"),
+                    compilation)]) from None
             pipeline.seconds[name] += time.perf_counter() - started
     return pipeline
 
