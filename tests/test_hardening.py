@@ -654,3 +654,13 @@ def test_dims_thinc_cannot_fit_together_are_a_diagnostic_not_a_traceback(tmp_pat
                     encoding="utf-8")
     code, out, err = run_cli(capsys, "build", str(path))
     assert code == 1 and "AW505" in err and "Thinc cannot initialize component 'spancat'" in err
+
+
+def test_fill_writes_a_new_file_with_the_mode_open_would_give_it(tmp_path, capsys) -> None:
+    target = tmp_path / "filled.cfg"
+    umask = os.umask(0o022)
+    try:
+        code, _, err = run_cli(capsys, "fill", str(PIPELINE), "-o", str(target))
+    finally:
+        os.umask(umask)
+    assert code == 0 and os.stat(target).st_mode & 0o777 == 0o644, err

@@ -306,6 +306,10 @@ def write_atomic(path: str, text: str, expected: bytes | None = None, newline: s
             if expected is not None and read_limited(target, len(expected)) != expected:
                 return Diagnostic("AW112", "the file changed on disk while archwright was formatting it, "
                                   "so it was left as it is", hint="run archwright fmt again")
+            if info is None:  # a new file (fill -o): the mode open() would give it, not mkstemp's 0600
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temporary, 0o666 & ~umask)
             if info is None or _takes_its_place(temporary, info):
                 os.replace(temporary, target)
                 temporary = None
