@@ -377,7 +377,8 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
     from ..registry import default_registry
 
     registry = default_registry()
-    card = next((c for c in (registry.get(r, name) for r in ("architectures", "layers", "misc")) if c), None)
+    order = ("architectures", "layers", "misc") + tuple(sorted(registry.registries()))
+    card = next((c for c in (registry.get(r, name) for r in order) if c), None)
     block: dict[str, Any] = {f"@{card.registry if card else 'architectures'}": name}
     if card is not None:
         for arg in card.args:
