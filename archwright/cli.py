@@ -429,6 +429,9 @@ def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from .compiler.build import DEFAULT_MAX_PARAMS, BuildError, build, model_input, shape_of, sum_params
 
+    if not args.text.split():  # spaCy's components skip a batch without tokens; Thinc's layers fail on it
+        sys.stderr.write("archwright: error: --text has no words to run the models on\n")
+        return EXIT_PROBLEMS
     compilation = _compiled(args, overrides)
     if compilation is None:
         return EXIT_PROBLEMS

@@ -664,3 +664,18 @@ def test_fill_writes_a_new_file_with_the_mode_open_would_give_it(tmp_path, capsy
     finally:
         os.umask(umask)
     assert code == 0 and os.stat(target).st_mode & 0o777 == 0o644, err
+
+
+@pytest.mark.parametrize("example", ["spancat.cfg", "textcat_ensemble.cfg", "pipeline_cnn.cfg"])
+def test_build_with_an_empty_text_is_refused_not_a_traceback(example, capsys) -> None:
+    """Found by the long fuzzer: `build --text ""` crashed in Thinc's layers on a batch without tokens."""
+    code, out, err = run_cli(capsys, "build", str(ROOT / "examples" / example), "--text", " ")
+    assert code == 1 and "--text has no words" in err and "AW114" not in err
+
+
+def test_features_of_an_empty_doc_have_one_column_per_attribute() -> None:
+    from archwright.compiler.build._layers import extract_features
+    from archwright.compiler.doc import Doc
+
+    features = extract_features(["NORM", "PREFIX"]).predict([Doc([]), Doc(["a", "b"])])
+    assert [f.shape for f in features] == [(0, 2), (2, 2)]
