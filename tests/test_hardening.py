@@ -679,3 +679,18 @@ def test_features_of_an_empty_doc_have_one_column_per_attribute() -> None:
 
     features = extract_features(["NORM", "PREFIX"]).predict([Doc([]), Doc(["a", "b"])])
     assert [f.shape for f in features] == [(0, 2), (2, 2)]
+
+
+@pytest.mark.parametrize("options, code", [({"labels": {"tagger": {"n_labels": "x"}}}, "AW507"),
+                                           ({"labels": {"tagger": 5}}, "AW507"),
+                                           ({"labels": {"tagger": {"n_labels": -5}}}, "AW507"),
+                                           ({"vectors": 5}, "AW506")])
+def test_build_arguments_of_the_wrong_shape_are_diagnostics(options, code) -> None:
+    import archwright
+    from archwright.compiler.build import BuildError
+
+    with pytest.raises(BuildError) as raised:
+        archwright.build(PIPELINE, **options)
+    assert [d.code for d in raised.value.diagnostics] == [code]
+    with pytest.raises(TypeError, match="labels must be"):
+        archwright.compile(PIPELINE, labels={"tagger": 5})

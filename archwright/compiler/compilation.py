@@ -75,6 +75,8 @@ class Compilation:
         self.overrides = dict(overrides or {})
         self.interpolate = interpolate
         self.labels = labels or {}  # data-dependent sizes per component: {"tagger": {"n_labels": 17}}
+        if not isinstance(self.labels, dict) or not all(isinstance(s, dict) for s in self.labels.values()):
+            raise TypeError('labels must be {component: {size: number}}, e.g. {"tagger": {"n_labels": 17}}')
 
     @cached_property
     def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:

@@ -232,6 +232,12 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
             "AW507", f"no component {component!r} with a model", config_path="components",
             hint=f"components with a model: {', '.join(names) or 'none'}"), compilation)])
     labels = labels or {}
+    if not isinstance(labels, dict) or not all(
+            isinstance(sizes, dict) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                            for n in sizes.values()) for sizes in labels.values()):
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
+            "AW507", "label counts must be given as {component: {size: whole number >= 0}}", config_path="components",
+            hint='e.g. labels={"tagger": {"n_labels": 17}}'), compilation)])
     unknown = sorted(set(labels) - set(names))
     if unknown:
         raise BuildError(compilation.path, text, [_located(Diagnostic(

@@ -22,6 +22,9 @@ def load_vectors(source: Any) -> tuple[VectorsTable | None, list[Diagnostic]]:
             return VectorsTable.from_words(source), []
         except ValueError as e:
             return None, [_problem(f"the vectors table is not a table of equal-length vectors: {e}")]
+    if not isinstance(source, (str, os.PathLike)):
+        return None, [_problem(f"vectors must be a path, a {{word: vector}} dict or a VectorsTable, not "
+                               f"{type(source).__name__}")]
     return _read(os.fspath(source))
 
 
