@@ -28,10 +28,10 @@ from typing import Any
 from .compiler.compilation import Compilation
 from .compiler.registry import Arg, Card, register
 from .compiler.resolve import ResolvedConfig, SpanIndex
-from .compiler.serialize import to_str
 from .diagnostics import CODES, CompilerBug, Diagnostic, Severity, Span, has_errors, render_human
 from .grammar.parser import parse
 from .grammar.syntax import ConfigFile
+from .limits import with_recursion_room
 
 __version__ = "0.1.0"
 
@@ -59,6 +59,7 @@ def compile(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
     return Compilation(source, overrides=overrides, labels=labels)
 
 
+@with_recursion_room
 def validate(source: str | os.PathLike, overrides: dict[str, Any] | None = None) -> list[Diagnostic]:
     """Every diagnostic for a config: errors and warnings of all phases."""
     return Compilation(source, overrides=overrides).diagnostics
@@ -76,6 +77,7 @@ def _text(source: str | os.PathLike) -> tuple[str, str]:
     return os.fspath(source), text
 
 
+@with_recursion_room
 def fmt(source: str | os.PathLike, write: bool = False) -> str:
     """The config in its canonical layout (comments kept, meaning checked unchanged); with
     `write` and a path, the file is also replaced atomically when it changes. Raises ConfigError
@@ -95,6 +97,7 @@ def fmt(source: str | os.PathLike, write: bool = False) -> str:
     return formatted
 
 
+@with_recursion_room
 def diff(old: str | os.PathLike, new: str | os.PathLike, resolved: bool = False) -> list:
     """The semantic differences between two configs (texts or paths): a list of `Change`s
     (change "added"/"removed"/"changed", path, section, old, new, old_line, new_line).
@@ -108,6 +111,7 @@ def diff(old: str | os.PathLike, new: str | os.PathLike, resolved: bool = False)
     return changes
 
 
+@with_recursion_room
 def fill(source: str | os.PathLike) -> str:
     """The config with every missing argument and section added with its default, as spaCy's
     `init fill-config` does, keeping the user's comments, order and layout. Raises ConfigError
@@ -122,6 +126,7 @@ def fill(source: str | os.PathLike) -> str:
     return result.text
 
 
+@with_recursion_room
 def resolve(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
             interpolate: bool = True) -> dict[str, Any]:
     """The resolved config (nested dicts), equal to confection's `Config().from_str(...)`."""
@@ -133,6 +138,21 @@ def resolve(source: str | os.PathLike, overrides: dict[str, Any] | None = None,
     return resolved.data
 
 
+@with_recursion_room
+def to_str(data: dict[str, Any]) -> str:
+    """Nested dicts written as config text, as confection's `Config.to_str()` writes them.
+    Raises ConfigError (AW213) when they cannot be written (a section that contains itself,
+    more sections than can be written out, a value JSON cannot hold)."""
+    from .compiler.serialize import NotWritable, to_str as write
+
+    try:
+        return write(data)
+    except NotWritable as e:
+        raise ConfigError("<data>", None, [Diagnostic("AW213", f"the config cannot be written as text: {e.reason}",
+                                                      config_path=".".join(map(str, e.path)))]) from None
+
+
+@with_recursion_room
 def build(source: str | os.PathLike | Compilation, component: str | None = None, **options: Any):
     """Thinc models, one per component (listeners connected to their upstream tok2vec), initialized
     on sample docs; `.predict(name, texts)` runs one. Options: labels={"tagger": {"n_labels": 17}},

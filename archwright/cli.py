@@ -20,11 +20,13 @@ from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
 from .compiler.registry import clean_name, Card, Registry, default_registry
 from .compiler.serialize import NotWritable, to_str
+from .limits import with_recursion_room
 from .diagnostics import (CompilerBug, Diagnostic, FileReport, has_errors, render_github, render_human,
                           nearest, render_json, render_sarif, use_colour)
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_BUG = 0, 1, 2
 MAX_OUTPUT_NODES = 1_000_000  # shared sections can make a small config huge when written out
+MAX_OUTPUT_CHARS = 64 * 1024 * 1024  # ... and deep: a chain of 900 references is 600 MB of text
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,7 +77,12 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--labels", metavar="NAME=N", action="append", default=[],
                        help="a component's label count, as for `summary`")
 
-    build = commands.add_parser("build", help="build the Thinc models, initialize them and run a forward pass")
+    build = commands.add_parser("build", help="build the Thinc models, initialize them and run a forward pass",
+                                description="Build the Thinc models, initialize them and run a forward pass. "
+                                            "This is the only command that reads files a config names, because "
+                                            "building needs them: a transformer's local model directory (`name`) "
+                                            "and the kb_path of a spacy.KBFromFile.v1 loader (checked to exist). "
+                                            "Nothing is downloaded.")
     build.add_argument("config", help="a .cfg file, or - for standard input")
     build.add_argument("--component", metavar="NAME", help="only this component (and the tok2vec it listens to)")
     build.add_argument("--text", default="The quick brown fox jumps over the lazy dog.",
@@ -112,6 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
     lsp = commands.add_parser("lsp", help="serve the Language Server Protocol over stdio (for editors)")
     lsp.add_argument("--stdio", action="store_true", help="use stdin and stdout (the default and only transport)")
 
+    for command in commands.choices.values():
+        command.add_argument("--debug", action="store_true",
+                             help="on an internal error (a bug of archwright's), print its traceback too")
     for command in (validate, listing, explain, summary, graph, build, fill, ui):
         command.add_argument("--code", metavar="FILE.py", action="append", default=[],
                              help="the Python file that registers your functions (as for `spacy train "
@@ -154,6 +164,7 @@ def _split_overrides(argv: Sequence[str], flags: set[str] = frozenset()) -> tupl
     return regular, overrides
 
 
+@with_recursion_room  # walks follow the config's nesting, up to MAX_NESTING levels
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     for stream in (sys.stdout, sys.stderr):  # a lone surrogate from a "\ud800" value must not crash output
@@ -202,10 +213,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except (CompilerBug, Exception) as e:  # anything else is archwright's own fault
-        sys.stderr.write(f"archwright: internal error: {e}\nThis is a bug in archwright, not in your "
-                         "config; please report it with the config and this traceback.\n")
-        traceback.print_exc()
+        sys.stderr.write(render_human([(getattr(args, "config", None) or "archwright", None,
+                                        [internal_error(e)])], use_colour(sys.stderr)) + "\n")
+        if getattr(args, "debug", False):
+            traceback.print_exc()
         return EXIT_BUG
+
+
+def internal_error(error: BaseException) -> Diagnostic:
+    """A bug of archwright's as the diagnostic of the file it happened on (AW114)."""
+    return Diagnostic("AW114", f"internal error of archwright: {type(error).__name__}: {str(error)[:300]}",
+                      hint="this is a bug in archwright, not in your config: please report it with the config "
+                           "and the traceback (run again with --debug to see it)")
 
 
 def _ui(args: argparse.Namespace) -> int:
@@ -246,7 +265,13 @@ def _lsp() -> int:
 
 
 def _stdin() -> bytes | str:
-    return sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    """Standard input, read up to the input cap (`cat /dev/zero | archwright resolve -` stops there)."""
+    from .compiler.compilation import MAX_FILE_BYTES
+    from .reading import read_stream_limited
+
+    if hasattr(sys.stdin, "buffer"):
+        return read_stream_limited(sys.stdin.buffer, MAX_FILE_BYTES)
+    return sys.stdin.read(MAX_FILE_BYTES + 1)
 
 
 def _compilation(path: str, overrides: dict[str, Any], interpolate: bool = True,
@@ -300,7 +325,8 @@ def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
                                 hint="reference a key, or a section outside the referencing one")
     if size > MAX_OUTPUT_NODES:
         return None, Diagnostic("AW213", f"written out, the config has more than {MAX_OUTPUT_NODES:,} "
-                                "values (shared section references repeat whole sections)",
+                                f"values or {MAX_OUTPUT_CHARS // 2**20} MiB of text (shared section references "
+                                "repeat whole sections)",
                                 hint="reference keys instead of whole sections")
     try:
         if fmt == "ini":
@@ -315,34 +341,46 @@ def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
 
 
 def _written_size(data: Any) -> int:
-    """How many values writing `data` produces, counting shared objects at every place they appear."""
-    sizes: dict[int, int] = {}
+    """How many values writing `data` produces, counting shared objects at every place they
+    appear (MAX_OUTPUT_NODES + 1 when the text would pass MAX_OUTPUT_CHARS). Each object is
+    measured once, without recursion: its lines and its characters written at depth 0, deeper
+    places adding their indentation (two spaces a level, like the dotted headers of INI)."""
+    measured: dict[int, tuple[int, int, int]] = {}  # id -> (values, lines, characters at depth 0)
     on_path: set[int] = set()
+    stack: list[tuple[Any, Any]] = []
 
-    def size(node: Any) -> int:
-        if not isinstance(node, (dict, list)):
-            return 1
-        if id(node) in sizes:
-            return sizes[id(node)]
+    def scalar(value: Any) -> tuple[int, int, int]:
+        return 1, 1, len(str(value)) + 4
+
+    def enter(node: Any) -> None:
         if id(node) in on_path:
             raise _ContainsItself
         on_path.add(id(node))
-        children = node.values() if isinstance(node, dict) else node
-        total = 1
-        for child in children:
-            total += size(child)
-            if total > MAX_OUTPUT_NODES:
-                break
-        on_path.discard(id(node))
-        sizes[id(node)] = total
-        return total
+        stack.append((node, iter(node.items() if isinstance(node, dict) else enumerate(node))))
 
+    if not isinstance(data, (dict, list)):
+        return 1
     try:
-        return size(data)
+        enter(data)
+        while stack:
+            node, items = stack[-1]
+            for _, child in items:
+                if isinstance(child, (dict, list)) and id(child) not in measured:
+                    enter(child)
+                    break
+            else:
+                stack.pop()
+                on_path.discard(id(node))
+                count, lines, chars = 1, 2, 4
+                for key, child in (node.items() if isinstance(node, dict) else enumerate(node)):
+                    values, rows, width = measured[id(child)] if isinstance(child, (dict, list)) else scalar(child)
+                    count, lines, chars = count + values, lines + rows, chars + width + 2 * rows + len(str(key)) + 4
+                if count > MAX_OUTPUT_NODES or chars > MAX_OUTPUT_CHARS:
+                    return MAX_OUTPUT_NODES + 1
+                measured[id(node)] = (count, lines, chars)
     except _ContainsItself:
         return _CONTAINS_ITSELF
-    except RecursionError:
-        return MAX_OUTPUT_NODES + 1
+    return measured[id(data)][0]
 
 
 class _ContainsItself(Exception):
@@ -354,12 +392,19 @@ _CONTAINS_ITSELF = -1
 
 def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     reports: list[FileReport] = []
+    bugs = 0
     for path in _config_paths(args.paths):
         if os.path.isdir(path):
             reports.append((path, None, [_NO_CONFIGS]))
             continue
-        compilation = _compilation(path, overrides)
-        reports.append((compilation.path, compilation.text, compilation.diagnostics))
+        try:  # one file's internal error is that file's result: the other files still get theirs
+            compilation = _compilation(path, overrides)
+            reports.append((compilation.path, compilation.text, compilation.diagnostics))
+        except (CompilerBug, Exception) as e:
+            bugs += 1
+            reports.append(("<stdin>" if path == "-" else path, None, [internal_error(e)]))
+            if args.debug:
+                traceback.print_exc()
     if args.format == "json":
         text = render_json(reports)
     elif args.format == "github":
@@ -372,12 +417,13 @@ def _validate(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         sys.stdout.write(text + "\n")
     diagnostics = [d for _, _, ds in reports for d in ds]
     failed = has_errors(diagnostics) or (args.strict and bool(diagnostics))
-    return EXIT_PROBLEMS if failed else EXIT_OK
+    return EXIT_BUG if bugs else EXIT_PROBLEMS if failed else EXIT_OK
 
 
 # -- summary -----------------------------------------------------------------------------------
 
 _ACTION_FACTORIES = ("parser", "ner", "beam_parser", "beam_ner")
+MAX_LABELS = 1_000_000_000  # far beyond any real label set; keeps the counts (and int()) small
 
 
 def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], str]:
@@ -386,8 +432,11 @@ def _labels(words: list[str], data: dict) -> tuple[dict[str, dict[str, int]], st
     for word in words:
         name, _, number = word.partition("=")
         name, _, symbol = name.partition(".")
-        if not number.isdigit() or name not in components:
+        if name not in components:
             return {}, f"--labels {word}: write COMPONENT=N with a component of the config ({', '.join(components)})"
+        # ASCII digits only: str.isdigit() accepts "²", which int() refuses
+        if not (number.isascii() and number.isdigit() and len(number) <= 10 and int(number) <= MAX_LABELS):
+            return {}, f"--labels {word}: N must be a whole number from 0 to {MAX_LABELS:,}"
         factory = components[name].get("factory") if isinstance(components[name], dict) else None
         symbol = symbol or ("n_actions" if factory in _ACTION_FACTORIES else
                             "entity_vector_length" if factory == "entity_linker" else "n_labels")
@@ -414,12 +463,15 @@ def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
     from .compiler.build import DEFAULT_MAX_PARAMS, BuildError, build, model_input, shape_of, sum_params
 
+    if not args.text.split():  # spaCy's components skip a batch without tokens; Thinc's layers fail on it
+        sys.stderr.write("archwright: error: --text has no words to run the models on\n")
+        return EXIT_PROBLEMS
     compilation = _compiled(args, overrides)
     if compilation is None:
         return EXIT_PROBLEMS
     try:
         pipeline = build(compilation, args.component, labels=compilation.labels, vectors=args.vectors,
-                         max_params=args.max_params or DEFAULT_MAX_PARAMS)
+                         max_params=args.max_params or DEFAULT_MAX_PARAMS, forward=[args.text])
     except BuildError as e:
         sys.stderr.write(render_human([(compilation.path, compilation.text, e.diagnostics)],
                                       use_colour(sys.stderr)) + "\n")
@@ -452,7 +504,7 @@ def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     try:
         write(compilation.graph, Path(args.output), args.level, args.component)
     except RenderError as e:
-        sys.stderr.write(f"archwright: error: {e}\n")
+        sys.stderr.write(f"archwright: error{' ' + e.code if e.code else ''}: {e}\n")
         return EXIT_PROBLEMS
     except OSError as e:
         sys.stderr.write(f"archwright: error: cannot write {args.output}: {e.strerror or e}\n")

@@ -14,10 +14,21 @@ from .compiler.graph import LayerGraph
 
 LEVELS = ("pipeline", "blocks", "layers")
 FORMATS = ("dot", "svg", "png", "json")
+# what Graphviz is given to draw: beyond a few thousand nodes `dot` takes minutes and gigabytes
+# (a depth-10,000 encoder made it crash after 40 s), so it is refused; DOT and JSON have no limit
+MAX_DRAWN_NODES = 2_000
+DOT_SECONDS = 60
+DOT_MEMORY = 2 * 1024 ** 3  # address space of the `dot` process
 
 
 class RenderError(Exception):
-    """A graph that cannot be written as asked (no `dot` program, an unknown format)."""
+    """A graph that cannot be written as asked (no `dot` program, an unknown format, too large)."""
+
+    code = ""
+
+
+class TooLargeToDraw(RenderError):
+    code = "AW116"
 
 
 def _label(*lines: str) -> str:
@@ -119,11 +130,43 @@ def write(graph: LayerGraph, path: Path, level: str = "layers", component: str |
     if fmt == "json":
         path.write_text(to_json(graph, level, component) + "\n", encoding="utf-8")
         return
+    if fmt != "dot":
+        nodes = level_graph(graph, level, component).number_of_nodes()
+        if nodes > MAX_DRAWN_NODES:
+            raise TooLargeToDraw(f"the {level} graph has {nodes:,} nodes; archwright gives Graphviz at most "
+                                 f"{MAX_DRAWN_NODES:,} to draw (more take it minutes and gigabytes): write .dot or "
+                                 ".json, or draw one --component, or --level blocks")
     source = to_dot(graph, level, component)
     if fmt == "dot":
         path.write_text(source + "\n", encoding="utf-8")
         return
+    path.write_bytes(draw(source, fmt))
+
+
+def draw(source: str, fmt: str) -> bytes:
+    """DOT source drawn by Graphviz's `dot`, run with a time limit and an address-space limit."""
+    import subprocess
+
     if shutil.which("dot") is None:
         raise RenderError(f"writing {fmt.upper()} needs Graphviz's `dot` program, which is not installed "
                           "(e.g. `apt-get install graphviz`); write .dot or .json instead")
-    path.write_bytes(graphviz.Source(source).pipe(format=fmt))
+
+    def limits() -> None:  # in the child, before it runs `dot`
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY, DOT_MEMORY))
+        seconds = max(1, int(DOT_SECONDS))
+        resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 5))
+
+    try:
+        result = subprocess.run(["dot", f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                                timeout=DOT_SECONDS, preexec_fn=limits)
+    except subprocess.TimeoutExpired:
+        raise TooLargeToDraw(f"Graphviz did not draw the graph within {DOT_SECONDS} s: write .dot or .json "
+                             "instead") from None
+    except (OSError, subprocess.SubprocessError) as e:
+        raise RenderError(f"cannot run Graphviz's `dot`: {getattr(e, 'strerror', None) or e}") from None
+    if result.returncode != 0:
+        reason = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {result.returncode}"]
+        raise RenderError(f"Graphviz could not draw the graph ({reason[0][:200]}); write .dot or .json instead")
+    return result.stdout

@@ -158,7 +158,7 @@ def test_strided_spans_are_counted_in_tokens() -> None:
     assert _cut("spacy-transformers.sent_spans.v1", [doc]) == [[(0, 30)]]  # our docs are one sentence
     with pytest.raises(BuildError) as e:
         build_architecture("spacy-transformers.strided_spans.v1", window=8, stride=0)
-    assert e.value.diagnostics[0].code == "AW505"
+    assert e.value.diagnostics[0].code == "AW307"  # the arguments are checked as a config's: stride > 0
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
-from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry, factories,
-                       training_defaults, who_registers)
+from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
+                       factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into
 from .values import UNKNOWN, is_number

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import os
 from functools import cached_property, lru_cache
-from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic, Span, has_errors
 from ..grammar.parser import parse
+from ..reading import read_limited
 from ..grammar.syntax import ConfigFile
 from .check import Blueprint, check
 from .resolve import ResolvedConfig, resolve
@@ -19,23 +19,30 @@ MAX_FILE_BYTES = 32 * 1024 * 1024
 
 def read_config_file(path: str | os.PathLike) -> tuple[str | None, list[Diagnostic]]:
     """A config file's text as spaCy reads it (UTF-8, universal newlines), or a diagnostic."""
+    data, problems = read_config_bytes(path)
+    return (None, problems) if data is None else decode_config(data)
+
+
+def read_config_bytes(path: str | os.PathLike) -> tuple[bytes | None, list[Diagnostic]]:
+    """A config file's bytes, or a diagnostic: only regular files (never blocking on a FIFO), at
+    most MAX_FILE_BYTES of them, counted as they are read (a device reports a size of 0)."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
+        data = read_limited(path, MAX_FILE_BYTES)
+        if len(data) > MAX_FILE_BYTES:
+            size = max(os.path.getsize(path), len(data))  # a regular file: its size is true
             return None, [Diagnostic("AW109", f"the file has {size:,} bytes; archwright reads at most "
                                      f"{MAX_FILE_BYTES:,}", hint="check that this is a config file")]
-        data = Path(path).read_bytes()
     except OSError as e:
         return None, [Diagnostic("AW108", f"cannot read the file: {e.strerror or e}",
                                  hint="check the path and its permissions")]
-    return decode_config(data)
+    return data, []
 
 
 def decode_config(data: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Config bytes as spaCy's from_disk reads them."""
     if len(data) > MAX_FILE_BYTES:
-        return None, [Diagnostic("AW109", f"the input has {len(data):,} bytes; archwright reads at most "
-                                 f"{MAX_FILE_BYTES:,}", hint="check that this is a config file")]
+        return None, [Diagnostic("AW109", f"the input has more than {MAX_FILE_BYTES:,} bytes; archwright "
+                                 f"reads at most {MAX_FILE_BYTES:,}", hint="check that this is a config file")]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -144,6 +151,8 @@ class Compilation:
         # `load_model_from_config` do. Off by default, because `spacy train` interpolates the
         # config before it fills the defaults (init_nlp), so there such a reference fails.
         self.spacy_defaults = spacy_defaults
+        if not isinstance(self.labels, dict) or not all(isinstance(s, dict) for s in self.labels.values()):
+            raise TypeError('labels must be {component: {size: number}}, e.g. {"tagger": {"n_labels": 17}}')
 
     @cached_property
     def _syntax(self) -> tuple[ConfigFile | None, list[Diagnostic]]:

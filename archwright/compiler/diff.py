@@ -132,21 +132,29 @@ def compare(old: Side, new: Side) -> list[Change]:
     """Changes from `old` to `new`, in the order a reader meets them (sections and keys aligned
     like lines in a text diff)."""
     out: list[Change] = []
-    _walk(old, new, (), old.data, new.data, out, set())
+    _walk(old, new, (), old.data, new.data, out, set(), set())
     return out
 
 
-def _walk(old: Side, new: Side, path: tuple, a: dict, b: dict, out: list[Change], seen: set) -> None:
-    if len(out) > MAX_CHANGES or (id(a), id(b)) in seen:
-        return  # a self-containing config (a section that references an enclosing one)
-    seen = seen | {(id(a), id(b))}
+def _walk(old: Side, new: Side, path: tuple, a: dict, b: dict, out: list[Change], seen: set,
+          unchanged: set | None = None) -> None:
+    pair = (id(a), id(b))
+    if len(out) > MAX_CHANGES or pair in seen or (unchanged is not None and pair in unchanged):
+        return  # a self-containing config (a section that references an enclosing one), or a pair
+        # of shared sections already found equal: comparing them again at each place they appear
+        # is exponential in the depth of the sharing
+    seen = seen | {pair}
+    before = len(out)
     # a section's own keys first, then its subsections, as a config lays them out
     for subsections in (False, True):
         _align(old, new, path, {k: v for k, v in a.items() if isinstance(v, dict) is subsections},
-               {k: v for k, v in b.items() if isinstance(v, dict) is subsections}, out, seen)
+               {k: v for k, v in b.items() if isinstance(v, dict) is subsections}, out, seen, unchanged)
+    if unchanged is not None and len(out) == before:
+        unchanged.add(pair)
 
 
-def _align(old: Side, new: Side, path: tuple, a: dict, b: dict, out: list[Change], seen: set) -> None:
+def _align(old: Side, new: Side, path: tuple, a: dict, b: dict, out: list[Change], seen: set,
+           unchanged: set | None = None) -> None:
     old_keys, new_keys = [str(k) for k in a], [str(k) for k in b]
     matcher = difflib.SequenceMatcher(None, old_keys, new_keys, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -157,17 +165,18 @@ def _align(old: Side, new: Side, path: tuple, a: dict, b: dict, out: list[Change
         if tag in ("insert", "replace"):
             for key in new_keys[j1:j2]:
                 if key in a:
-                    _pair(old, new, path + (key,), a[key], b[key], out, seen)
+                    _pair(old, new, path + (key,), a[key], b[key], out, seen, unchanged)
                 else:
                     _one_side(new, "added", path + (key,), b[key], out)
         if tag == "equal":
             for key in old_keys[i1:i2]:
-                _pair(old, new, path + (key,), a[key], b[key], out, seen)
+                _pair(old, new, path + (key,), a[key], b[key], out, seen, unchanged)
 
 
-def _pair(old: Side, new: Side, path: tuple, a: Any, b: Any, out: list[Change], seen: set) -> None:
+def _pair(old: Side, new: Side, path: tuple, a: Any, b: Any, out: list[Change], seen: set,
+          unchanged: set | None = None) -> None:
     if isinstance(a, dict) and isinstance(b, dict):
-        _walk(old, new, path, a, b, out, seen)
+        _walk(old, new, path, a, b, out, seen, unchanged)
     elif isinstance(a, dict) or isinstance(b, dict):  # a section became a value, or back
         _one_side(old, "removed", path, a, out)
         _one_side(new, "added", path, b, out)

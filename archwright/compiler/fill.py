@@ -318,10 +318,18 @@ def fill_text(text: str, registry: Registry | None = None) -> Filled:
     from .compilation import Compilation
     from .resolve import resolve
 
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")  # a lone CR is part of its line, as in confection's from_str
     tree, diagnostics = parse(text)
     if tree is None or has_errors(diagnostics):
         return Filled(None, [], diagnostics)
+    indented = {s.header_span.line: s.header_span.column for s in tree.sections if s.header_span.column > 1}
+    if indented:  # a header read as one despite its indent would continue a value written above it
+        lines = text.split("\n")
+        text = "\n".join(line[indented[number] - 1:] if number in indented else line
+                          for number, line in enumerate(lines, 1))
+        tree, diagnostics = parse(text)
+        if tree is None or has_errors(diagnostics):
+            return Filled(None, [], diagnostics)
     resolved, found = resolve(tree, interpolate=False)
     diagnostics = diagnostics + found
     if resolved is None or has_errors(found):

@@ -58,12 +58,15 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
         return _bare_blocks(data, labels)
     components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
+    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
     upstreams: dict[str, tuple[str, Expansion]] = {}  # tok2vec and transformer components, for listeners
     models = {}
     for name in order:
         settings = components[name]
-        factory = settings.get("factory", "")
+        if not isinstance(settings, dict):  # `tagger = [1]` in [components]: nothing to lower
+            continue
+        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
         default = factories().get(factory, {}).get("model")
         model = settings.get("model", default)
         if not isinstance(model, dict):
@@ -110,11 +113,12 @@ def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Exp
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
     graph = nx.DiGraph()
     training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    frozen, annotating = (training.get(key) if isinstance(training.get(key), list) else []
+                          for key in ("frozen_components", "annotating_components"))
     for name, model in models.items():
         graph.add_node(name, factory=model.factory, architecture=model.architecture,
                        params=str(model.params) if model.params is not None else None,
-                       frozen=name in training.get("frozen_components", []),
-                       annotating=name in training.get("annotating_components", []))
+                       frozen=name in frozen, annotating=name in annotating)
     names = list(models)
     for before, after in zip(names, names[1:]):
         graph.add_edge(before, after, kind="pipeline")

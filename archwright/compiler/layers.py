@@ -561,7 +561,7 @@ def span_finder(block: dict, expander: Expander) -> Expansion | None:
 def _transformer_field(get_spans: Any) -> Field:
     """A transformer sees the span its span getter cuts: a window of tokens, the sentence or the doc."""
     name = get_spans.get("@span_getters", "") if isinstance(get_spans, dict) else ""
-    if name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces)
+    if isinstance(name, str) and name.endswith("strided_spans.v1"):  # windows of tokens (not wordpieces)
         return Window(get_spans.get("window", 128), get_spans.get("stride", 96))
     if name.endswith("sent_spans.v1"):
         return "its sentence"
@@ -715,6 +715,7 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy.MultiHashEmbed.v1": multi_hash_embed,
     "spacy.MultiHashEmbed.v2": multi_hash_embed,
     "spacy.MaxoutWindowEncoder.v2": maxout_window_encoder,
+    "spacy.MishWindowEncoder.v1": mish_window_encoder,  # the same layers; v1 reads one array
     "spacy.MishWindowEncoder.v2": mish_window_encoder,
     "spacy.Tok2Vec.v2": tok2vec,
     "spacy.HashEmbedCNN.v2": hash_embed_cnn,
@@ -741,6 +742,26 @@ EXPANSIONS: dict[str, Expand] = {
     "spacy-transformers.Tok2VecTransformer.v2": tok2vec_transformer,
     "spacy-transformers.Tok2VecTransformer.v3": tok2vec_transformer,
 }
+
+
+def row_width(layer: Layer, values: dict[str, int]) -> int:
+    """How many numbers a layer computes per row (token, span or doc) in a forward pass: its
+    output (a maxout's pieces before the max, a parser's features), its widest input (a window
+    of neighbours concatenated), or a character embedding's positions; symbols take `values`,
+    those still unknown count as 1."""
+    def known(dim: Any) -> int | None:
+        if isinstance(dim, str):  # a symbol, or a name (a transformer's)
+            return values.get(dim)
+        count = _product((dim,)).given(values)
+        return count.constant + sum(coefficient for _, coefficient in count.terms)
+
+    def product(*keys: str) -> int:
+        numbers = [n for n in (known(layer.dims[k]) for k in keys if k in layer.dims) if n is not None]
+        total = 1 if numbers else 0
+        for n in numbers:
+            total *= n
+        return total
+    return max(product("nO", "nP", "nF"), product("nI"), product("nM", "nC"))
 
 
 def field_tokens(field: Field) -> int | str:

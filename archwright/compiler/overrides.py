@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shlex
 from typing import Any
 
 from ..diagnostics import Diagnostic
+from ..limits import json_loads
 
 ENV_VARIABLE = "SPACY_CONFIG_OVERRIDES"
 # srsly's reader (ujson) accepts numbers that strict JSON does not: leading zeros, `1.`, `-.5`
@@ -47,7 +47,7 @@ def decode_value(text: str) -> Any:
     Floats are decoded exactly, where srsly's fast path can differ in the last bits."""
     try:
         strict = _TOKEN.sub(_strict_number, text)
-        return json.loads(strict, parse_constant=_reject_constant, strict=False)
+        return json_loads(strict, parse_constant=_reject_constant, strict=False)
     except (_NotJSON, ValueError, RecursionError):
         return text
 

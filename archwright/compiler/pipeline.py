@@ -13,7 +13,7 @@ from typing import Any
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
 from .check import Block, Blueprint
-from .registry import (factories, factory_package, factory_settings, find_factory, languages, registry_keys, training_defaults, typo_of,
+from .registry import (factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
                        who_registers)
 from .types import accepts, parse_type
 from .values import UNKNOWN, is_number
@@ -270,6 +270,7 @@ class _PipelineChecker:
 
     def check_listeners(self) -> None:
         pipeline = self.data.get("nlp", {}).get("pipeline", []) if isinstance(self.data.get("nlp"), dict) else []
+        pipeline = pipeline if isinstance(pipeline, list) else []  # `pipeline = 5` is [nlp]'s typing's to report
         for path, block in self.blocks.items():
             if path[:1] != ("components",) or len(path) < 2:
                 continue

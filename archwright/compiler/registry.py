@@ -20,7 +20,7 @@ config names something nobody else registers. A config itself never causes an im
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any, Callable
@@ -388,8 +388,6 @@ def plugin_packages() -> dict[str, str]:
 
 def _with_body_bounds(card: Card) -> Card:
     """A generated card with the bounds its function checks when it runs (body_checks)."""
-    from dataclasses import replace
-
     from .architectures.body_checks import BOUNDS
 
     bounds = BOUNDS.get((card.registry, card.name))
@@ -407,7 +405,7 @@ def default_registry() -> Registry:
 
     registry = Registry(discover=read_installed)
     for card in _generated_cards() + plugins.CARDS:
-        registry.add(_with_body_bounds(card))
+        registry.add(_with_body_bounds(_bounded_like_siblings(card, SPEC_CARDS)))
     for card in SPEC_CARDS:
         registry.add(card)
         # a spec name that spaCy only registers through spacy-legacy: the legacy name too
@@ -417,6 +415,29 @@ def default_registry() -> Registry:
             registry._cards[(card.registry, alias)] = card
     registry._derived.clear()
     return registry
+
+
+def _family_name(name: str) -> str:
+    """`spacy.HashEmbedCNN` for spacy.HashEmbedCNN.v1, v2 and spacy-legacy.HashEmbedCNN.v1."""
+    spacy, legacy = LEGACY_PREFIX
+    if name.startswith(legacy):
+        name = spacy + name[len(legacy):]
+    return name.rsplit(".v", 1)[0]
+
+
+def _bounded_like_siblings(card: Card, spec_cards: list[Card]) -> Card:
+    """A generated card (`spacy.HashEmbedCNN.v1`) with the bounds its spec sibling of another
+    version (`.v2`) gives an argument of the same name: a negative width is no better in v1."""
+    bounds: dict[str, Arg] = {}
+    for spec in spec_cards:
+        if spec.registry == card.registry and _family_name(spec.name) == _family_name(card.name):
+            for arg in spec.args:
+                bounds.setdefault(arg.name, arg)
+    if not bounds:
+        return card
+    args = tuple(replace(a, doc=a.doc or b.doc, gt=b.gt, ge=b.ge, lt=b.lt, le=b.le)
+                 if (b := bounds.get(a.name)) else a for a in card.args)
+    return replace(card, args=args)
 
 
 def register(card: Card) -> Card:

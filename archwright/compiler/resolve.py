@@ -22,11 +22,11 @@ from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
 from ..gcpause import paused_gc
 from ..grammar import lexer
 from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
+from ..limits import MAX_NESTING
 from . import serialize, values
 
 MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
 MAX_EXPANSION = 10_000_000  # characters plus pieces one value may expand to
-MAX_NESTING = 900  # confection recurses once per level and fails near Python's limit of 1,000
 
 
 class SpanIndex:
@@ -674,6 +674,7 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         if has_errors(diagnostics):
             return None, diagnostics
         diagnostics += _self_containing(table, result)
+        diagnostics += _too_deep_through_references(result)
     if overrides:
         diagnostics += _dollar_warnings(tree, overrides)
         if interpolate:
@@ -733,13 +734,21 @@ def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic],
         return None
     tree, parse_diagnostics = parse(text)
     resolved, resolve_diagnostics = resolve(tree, defaults=defaults) if not has_errors(parse_diagnostics) else (None, [])
+    lines = text.split("\n")
     for d in parse_diagnostics + resolve_diagnostics:
         if not d.is_error:
             continue  # warnings about the rewritten text say nothing about the user's text
         path = tuple(d.config_path.split(".")) if d.config_path else ()
+        where = ""
+        if not path and d.span is not None:  # a line of the rewritten text: the section it is in
+            header = next((line for line in reversed(lines[:d.span.line]) if line.startswith("[")), "")
+            path = tuple(header[1:-1].split(".")) if header.endswith("]") else ()
+            where = f" in [{_join(path)}]" if path else ""
         diagnostics.append(dataclasses.replace(
-            d, span=table.spans.find(path), related=(),
-            message=d.message + " (in the config as rewritten with the overrides applied)"))
+            d, span=table.spans.find(path), related=(), config_path=d.config_path or _join(path),
+            # its line numbers count lines of the rewritten text, which the user never sees
+            message=re.sub(r"^line \d+ ", "a line ", d.message)
+            + f" (in the config as rewritten with the overrides applied{where})"))
     return resolved.data if resolved is not None else None
 
 
@@ -787,3 +796,30 @@ def _dollar_warnings(tree: ConfigFile, overrides: dict[str, Any]) -> list[Diagno
                         "AW252", f"because overrides are given, {meaning}", piece.span,
                         config_path=path, hint="avoid '$' in values that may be overridden"))
     return out
+
+
+def _too_deep_through_references(result: dict) -> list[Diagnostic]:
+    """AW214 when section references nest sections deeper than MAX_NESTING levels (a chain of
+    `prev = ${c1}` sections): the written nesting is checked where sections are read. Each
+    section is measured once (a longest path in the graph of shared sections, without cycles)."""
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[dict, Iterator]] = [(result, iter(result.values()))]
+    on_path.add(id(result))
+    while stack:
+        node, children = stack[-1]
+        for child in children:
+            if isinstance(child, dict) and id(child) not in on_path and id(child) not in depth:
+                on_path.add(id(child))
+                stack.append((child, iter(child.values())))
+                break
+        else:
+            stack.pop()
+            on_path.discard(id(node))
+            depth[id(node)] = 1 + max((depth.get(id(c), 0) for c in node.values() if isinstance(c, dict)), default=0)
+            if depth[id(node)] > MAX_NESTING + 1:
+                return [Diagnostic("AW214", f"section references nest sections more than {MAX_NESTING} levels "
+                                   "deep (a section that references a section that references ...); spaCy's "
+                                   f"config reader fails on deep nesting, and archwright reads at most {MAX_NESTING} "
+                                   "levels", hint="reference keys instead of whole sections, or shorten the chain")]
+    return []

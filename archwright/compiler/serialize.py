@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..limits import MAX_NESTING
 from . import values
 
 _REFERENCE = re.compile(r"\$\{([^}]+)\}")
 MAX_SECTIONS = 100_000  # a self-containing config would be written forever
-MAX_DEPTH = 1_000
+MAX_DEPTH = MAX_NESTING  # the nesting every phase accepts (limits.py)
 
 
 class NotWritable(Exception):
@@ -33,8 +34,9 @@ def to_str(data: dict) -> str:
     index = 0
     while index < len(queue):
         if len(queue) > MAX_SECTIONS:
-            raise NotWritable(queue[-1][0], "the config contains itself (a section references an "
-                                            "enclosing section), so writing it never ends")
+            raise NotWritable(queue[-1][0], f"written out, the config has more than {MAX_SECTIONS:,} sections "
+                                            "(shared section references repeat whole sections, or a section "
+                                            "references one that encloses it)")
         path, node = queue[index]
         index += 1
         if len(path) > MAX_DEPTH:

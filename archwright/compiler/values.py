@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+from ..limits import json_loads
+
 # A value that "looks like a variable" keeps its raw text (quotes included) when it decodes to
 # a string, and is written back unquoted.
 VARIABLE = re.compile(r"\$\{[\w\.:]+\}")
@@ -64,7 +66,7 @@ def load(text: str) -> Any:
     elif len(text) < 40 and _FLOAT.fullmatch(text):
         return float(text)
     try:
-        return json.loads(text)
+        return json_loads(text)
     except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text
         return _PYTHON_LITERALS.get(text, text)
 
@@ -91,7 +93,7 @@ def coerce_piece(piece: str) -> str:
     if first == '"' and _PLAIN_STRING.fullmatch(piece):
         return piece[1:-1]
     try:
-        parsed = json.loads(piece)
+        parsed = json_loads(piece)
     except json.JSONDecodeError:
         return piece
     except (ValueError, RecursionError) as e:

@@ -12,11 +12,11 @@ hand back a text that means something else.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any, NamedTuple
 
+from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, has_errors
 from .parser import parse
 from .syntax import ConfigFile, Entry, Reference, Section
@@ -58,7 +58,7 @@ def same(a: Any, b: Any, seen: set | None = None) -> bool:
 
 def _decode(text: str) -> tuple[bool, Any]:
     try:
-        return True, json.loads(text)
+        return True, json_loads(text)
     except (ValueError, RecursionError):
         return False, None
 
@@ -242,7 +242,7 @@ def format_text(text: str) -> Formatted:
 
     `text` is None when the config has syntax errors (they are in the diagnostics), or when the
     layout would change the meaning (AW111: a bug of archwright's, never expected)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n")  # a lone CR is part of its line, as in confection's from_str
     tree, diagnostics = parse(text)
     # `$<a.b>` is an error because spaCy cannot read it, and fmt is how it gets fixed
     if tree is None or has_errors(d for d in diagnostics if d.code != "AW250"):
@@ -289,38 +289,115 @@ def unified_diff(before: str, after: str, path: str) -> str:
 
 def write_atomic(path: str, text: str, expected: bytes | None = None, newline: str = "\n") -> Diagnostic | None:
     """Write `text` to `path` through a temporary file in the same directory and a rename, so a
-    crash leaves the old file or the new one, never half of one; the file keeps its mode. With
-    `expected`, refuse (AW112) when the file no longer holds those bytes (someone else wrote it)."""
+    crash leaves the old file or the new one, never half of one. A symlink is written through
+    (its target gets the text, the link stays); the file keeps its mode, owner and group, and a
+    file with other hard links, or whose owner cannot be kept, is rewritten in place (a rename
+    would split its links or give it to the user running archwright). The temporary file is
+    removed on any exit Python survives (errors, Ctrl+C, SIGTERM, SIGHUP). With `expected`,
+    refuse (AW112) when the file no longer holds those bytes (someone else wrote it)."""
     import os
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(path))
+    from ..reading import read_limited
+
+    target = os.path.realpath(path)
+    data = text.replace("\n", newline).encode("utf-8")
+    interrupted, temporary = None, None
     try:
-        mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else None
-        handle, temporary = tempfile.mkstemp(prefix=".archwright-", suffix=".tmp", dir=directory)
+        with _signals_raise():
+            info = os.stat(target) if os.path.exists(target) else None
+            handle, temporary = tempfile.mkstemp(prefix=".archwright-", suffix=".tmp", dir=os.path.dirname(target))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+                stream.flush()
+                os.fsync(stream.fileno())
+            if expected is not None and read_limited(target, len(expected)) != expected:
+                return Diagnostic("AW112", "the file changed on disk while archwright was formatting it, "
+                                  "so it was left as it is", hint="run archwright fmt again")
+            if info is None:  # a new file (fill -o): the mode open() would give it, not mkstemp's 0600
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temporary, 0o666 & ~umask)
+            if info is None or _takes_its_place(temporary, info):
+                os.replace(temporary, target)
+                temporary = None
+            else:
+                _rewrite_in_place(target, data)
+    except _Interrupted as e:
+        interrupted = e.signum
     except OSError as e:
         return _not_written(path, e)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        if expected is not None:
-            with open(path, "rb") as current:
-                if current.read() != expected:
-                    os.unlink(temporary)
-                    return Diagnostic("AW112", "the file changed on disk while archwright was formatting it, "
-                                      "so it was left as it is", hint="run archwright fmt again")
-        os.replace(temporary, path)
-    except OSError as e:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        return _not_written(path, e)
+    finally:
+        if temporary is not None:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+    if interrupted is not None:  # die of the signal, as without the handler, once cleaned up
+        import signal
+
+        signal.signal(interrupted, signal.SIG_DFL)
+        os.kill(os.getpid(), interrupted)
     return None
+
+
+def _takes_its_place(temporary: str, info) -> bool:
+    """Give the temporary file the original's mode, owner and group; False when it cannot stand
+    in for the original (other hard links, or an owner only root could give it)."""
+    import os
+
+    if info.st_nlink > 1:
+        return False
+    os.chmod(temporary, info.st_mode & 0o7777)
+    if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.chown(temporary, info.st_uid, info.st_gid)
+        except OSError:
+            return False
+        os.chmod(temporary, info.st_mode & 0o7777)  # chown clears set-user-ID bits
+    return True
+
+
+def _rewrite_in_place(target: str, data: bytes) -> None:
+    import os
+
+    with open(target, "r+b") as stream:
+        stream.write(data)
+        stream.truncate()
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+class _Interrupted(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _signals_raise():
+    """While writing, SIGTERM and SIGHUP raise _Interrupted (so the temporary file is removed);
+    only in the main thread, where Python lets handlers be set."""
+    import contextlib
+    import signal
+    import threading
+
+    @contextlib.contextmanager
+    def handlers():
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def interrupt(signum, frame):
+            raise _Interrupted(signum)
+
+        wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+        previous = {number: signal.signal(number, interrupt) for number in wanted}
+        try:
+            yield
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, signal.SIG_DFL if handler is None else handler)
+    return handlers()
 
 
 def _not_written(path: str, error: OSError) -> Diagnostic:
@@ -331,14 +408,16 @@ def _not_written(path: str, error: OSError) -> Diagnostic:
 def format_file(path: str, write: bool = True) -> FileResult:
     """Format one config file; with `write`, replace it atomically when its layout changes.
     The file is never touched when it has errors or when it is already canonical."""
-    from ..compiler.compilation import read_config_file
+    from ..compiler.compilation import decode_config, read_config_bytes
 
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    except OSError:
-        data = None
-    text, diagnostics = read_config_file(path)
+    data, diagnostics = read_config_bytes(path)
+    if data is not None and b"\r" in data.replace(b"\r\n", b""):
+        return FileResult(path, None, None, diagnostics + [Diagnostic(
+            "AW115", "the file ends lines with lone carriage returns (CR, the old Mac convention); fmt "
+            "keeps such files exactly as they are", hint="convert its line ends to LF or CRLF first, e.g. "
+            "with `tr '\\r' '\\n'`, then run fmt again")])
+    text, problems = decode_config(data) if data is not None else (None, [])
+    diagnostics = diagnostics + problems
     if text is None:
         return FileResult(path, None, None, diagnostics)
     result = format_text(text)

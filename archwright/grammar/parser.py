@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from ..gcpause import paused_gc
 from . import lalr, lexer
@@ -168,7 +169,7 @@ def _decodes(text: str) -> bool:
     if text in ("True", "False", "None"):
         return True
     try:
-        json.loads(text)
+        json_loads(text)
     except (ValueError, RecursionError):
         return False
     return True

@@ -15,4 +15,8 @@ st.sidebar.markdown("## archwright")
 for message in examples.read_code():  # `archwright ui --code FILE.py`
     st.sidebar.caption(message)
 choice = st.sidebar.radio("Page", list(PAGES), key="page")
-PAGES[choice]()
+try:
+    PAGES[choice]()
+except Exception as e:  # a bug of archwright's: say so, without a traceback or the server's paths
+    st.error(f"archwright hit an internal error (AW114, a bug in archwright, not in your config): "
+             f"{type(e).__name__}. Please report it with the config.")

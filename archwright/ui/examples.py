@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..compiler.architectures import SPEC_CARDS
+from ..reading import read_limited
 from . import views
 
 CONFIG_VARIABLE = "ARCHWRIGHT_UI_CONFIG"  # set by `archwright ui CONFIG`
@@ -46,11 +47,10 @@ def startup_config() -> tuple[str, str | None, str] | None:
     path = os.environ.get(CONFIG_VARIABLE)
     if not path:
         return None
-    try:
-        size = os.path.getsize(path)
-        if size > views.MAX_INPUT_BYTES:
-            return path, None, views.size_message(size)
-        data = Path(path).read_bytes()
+    try:  # bounded by what is read, regular files only (a FIFO would block the app)
+        data = read_limited(path, views.MAX_INPUT_BYTES)
+        if len(data) > views.MAX_INPUT_BYTES:
+            return path, None, views.size_message(max(len(data), os.path.getsize(path)))
     except OSError as e:
         return path, None, f"Cannot read {path}: {e.strerror or e}"
     text, problem = views.decode_upload(data)

@@ -42,7 +42,8 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     notes = [f"`{name}` is not built here: it loads a knowledge base from a file." for name in skipped]
     rows: list[dict[str, Any]] = []
     try:
-        settings = {"labels": compilation.labels, "max_params": MAX_BUILD_PARAMS, "read_files": False}
+        settings = {"labels": compilation.labels, "max_params": MAX_BUILD_PARAMS, "read_files": False,
+                    "forward": [sentence]}
         pipelines = [build(compilation, **settings)] if not skipped \
             else [build(compilation, name, **settings) for name in wanted]
         seen: set[str] = set()

@@ -273,12 +273,12 @@ def svg(dot: str) -> tuple[bytes | None, str]:
     """The graph drawn as SVG by Graphviz's `dot`, or a message when it is not installed."""
     if shutil.which("dot") is None:
         return None, "SVG needs Graphviz's `dot` program (apt-get install graphviz); download the DOT instead."
-    import graphviz
+    from ..render import RenderError, draw
 
-    try:
-        return graphviz.Source(dot).pipe(format="svg"), ""
-    except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as e:
-        return None, f"Graphviz could not draw the graph: {e}"
+    try:  # `dot` runs with a time and a memory limit
+        return draw(dot, "svg"), ""
+    except RenderError as e:
+        return None, str(e)
 
 
 def formatted(text: str) -> str | None:

@@ -107,11 +107,12 @@ def _components(data: dict) -> list[tuple[str, str, dict]]:
 
     components = data.get("components") if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    order = [n for n in nlp.get("pipeline", []) if n in components] or list(components)
+    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
+    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
     out = []
     for name in order:
         settings = components[name] if isinstance(components[name], dict) else {}
-        factory = settings.get("factory", "")
+        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
         default = factories().get(factory, {}).get("model")
         model = settings.get("model", default)
         if isinstance(model, dict):
@@ -129,35 +130,79 @@ def _sizes(name: str, factory: str, labels: dict[str, dict[str, int]], vectors: 
     return sizes
 
 
-def _guard(graph: LayerGraph, path: str, wanted: list[str], budget: int, sizes: dict[str, dict[str, int]],
-           text: str | None) -> None:
-    """Refuse, before allocating, a model whose static parameter count exceeds the budget."""
-    total, layers = 0, []
+def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budget: int,
+           sizes: dict[str, dict[str, int]], texts: list[Any], blocks: dict[str, dict]) -> None:
+    """Refuse, before allocating, a build over the budget: the static parameter count plus the
+    largest activation of the sample forward pass (rows × numbers per row of the widest layer,
+    rows being a doc's tokens padded by the encoder's receptive field on each side, as
+    with_array pads them). A component archwright cannot size statically is refused too."""
+    from ..doc import as_docs
+    from ..layers import row_width
+
+    longest = max((len(doc) for doc in as_docs([t for t in texts if isinstance(t, str)] or [""])), default=0)
+    longest = max([longest] + [len(t) for t in texts if not isinstance(t, str) and hasattr(t, "__len__")])
+    total, layers, largest = 0, [], (0, "", "", 0, 0)
     for name in wanted:
         model = graph.components.get(name)
-        if model is None or model.expansion is None:
-            continue
+        if model is None or model.expansion is None and not _buildable(blocks.get(name)):
+            continue  # (building it stops at AW505, before allocating anything, naming what has no builder)
+        if model.expansion is None:
+            raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
+                "AW510", f"archwright cannot count the parameters of {model.architecture or 'this model'} "
+                f"(component {name!r}) before building it, so it does not build it", config_path=".".join(model.model_path),
+                hint="build the spec's architectures; a function registered from Python has a card for checking only"),
+                compilation)])
         values = {**ASSUMED, "vectors_width": 300, **sizes[name]}
         count = model.expansion.layer.count.given(values)
         total += count.constant
+        pad = max((layer.field for layer in model.expansion.layer.walk() if isinstance(layer.field, int)), default=0)
+        rows = longest + 2 * pad
         for layer in model.expansion.layer.walk():
             own = layer.own_count.given(values).constant
             if own:
                 layers.append((own, name, layer.name, layer.params))
-    if total > budget:
+            width = row_width(layer, values)
+            if rows * width > largest[0]:
+                largest = (rows * width, name, layer.name, rows, width)
+    activation, component, layer_name, rows, width = largest
+    if total + activation > budget:
         layers.sort(key=lambda item: -item[0])
-        largest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
-        raise BuildError(path, text, [Diagnostic(
-            "AW503", f"the model would have {total:,} parameters, over the budget of {budget:,}; "
-            f"largest layers: {largest}", config_path="components",
-            hint="make the largest layers smaller (rows, width, length), or raise the budget with "
-                 "--max-params N (max_params= in Python)")])
+        biggest = "; ".join(f"{c}: {n} {dict(p)} = {own:,}" for own, c, n, p in layers[:3])
+        if activation > total:
+            message = (f"the sample forward pass would compute {activation:,} numbers at once in {component}'s "
+                       f"{layer_name} ({rows:,} rows of {width:,}), over the budget of {budget:,} "
+                       f"(with the model's {total:,} parameters)")
+            hint = ("make the window (window_size, depth) or the width smaller, or raise the budget with "
+                    "--max-params N (max_params= in Python)")
+        else:
+            message = (f"the model would have {total:,} parameters, over the budget of {budget:,}; "
+                       f"largest layers: {biggest}")
+            hint = ("make the largest layers smaller (rows, width, length), or raise the budget with "
+                    "--max-params N (max_params= in Python)")
+        culprit = component if activation > total else layers[0][1]
+        raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
+            "AW503", message, config_path=".".join(graph.components[culprit].model_path), hint=hint), compilation)])
+
+
+def _buildable(block: Any) -> bool:
+    """Whether archwright has a builder for every model function the block names."""
+    stack, seen = [block], set()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict) and id(node) not in seen:
+            keys = registry_keys(node)
+            model = not seen or keys and keys[0] in ("@architectures", "@layers")  # the root is built too
+            if keys and model and node[keys[0]] not in BUILDERS:
+                return False
+            seen.add(id(node))
+            stack.extend(node.values())
+    return True
 
 
 def build(source: str | os.PathLike | Compilation, component: str | None = None, *,
           labels: dict[str, dict[str, int]] | None = None, vectors: Any = None,
           max_params: int = DEFAULT_MAX_PARAMS, initialize: bool = True,
-          sample: Iterable[Any] | None = None, read_files: bool = True) -> Pipeline:
+          sample: Iterable[Any] | None = None, read_files: bool = True, forward: Iterable[str] = ()) -> Pipeline:
     """One Thinc model per component (only `component` and what it listens to, when named),
     initialized on sample docs unless `initialize=False`.
 
@@ -166,7 +211,9 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     config is assumed and reported. `vectors` is a vectors table: {word: vector}, a path to a text
     file of vectors, or a VectorsTable. With `read_files=False` nothing the config names is read
     (a transformer's model directory, a knowledge base): such a component is refused (AW509), as
-    the explorer does for pasted configs. Raises BuildError with diagnostics."""
+    the explorer does for pasted configs. `forward` lists the texts the caller will run: with
+    the sample, their length bounds the activations the budget counts. Raises BuildError with
+    diagnostics."""
     compilation = source if isinstance(source, Compilation) else Compilation(source)
     text = compilation.text
     if not compilation.ok or compilation.resolved is None:
@@ -177,26 +224,33 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     components = _components(compilation.resolved.data)
     names = [name for name, _, _ in components]
     if not names:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", "the config has no component with a model to build", config_path="components",
-            hint="build a training config with [components]; build one architecture with build_architecture()")])
+            hint="build a training config with [components]; build one architecture with build_architecture()"), compilation)])
     if component is not None and component not in names:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", f"no component {component!r} with a model", config_path="components",
-            hint=f"components with a model: {', '.join(names) or 'none'}")])
+            hint=f"components with a model: {', '.join(names) or 'none'}"), compilation)])
     labels = labels or {}
+    if not isinstance(labels, dict) or not all(
+            isinstance(sizes, dict) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                            for n in sizes.values()) for sizes in labels.values()):
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
+            "AW507", "label counts must be given as {component: {size: whole number >= 0}}", config_path="components",
+            hint='e.g. labels={"tagger": {"n_labels": 17}}'), compilation)])
     unknown = sorted(set(labels) - set(names))
     if unknown:
-        raise BuildError(compilation.path, text, [Diagnostic(
+        raise BuildError(compilation.path, text, [_located(Diagnostic(
             "AW507", f"label counts given for {unknown[0]!r}, which has no model", config_path="components",
-            hint=f"components with a model: {', '.join(names) or 'none'}")])
+            hint=f"components with a model: {', '.join(names) or 'none'}"), compilation)])
     sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
     for name, _, block in components if read_files else ():  # a transformer's sizes, from its directory
         sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
     wanted = _wanted(components, component)
     # lowered again with the sizes, so that a listener's width is its upstream's number
     static = lower(compilation.checked, compilation.resolved, {n: {**ASSUMED, **s} for n, s in sizes.items()})
-    _guard(static, compilation.path, wanted, max_params, sizes, text)
+    docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
+    _guard(static, compilation, wanted, max_params, sizes, docs + list(forward), {n: b for n, _, b in components})
     pipeline = Pipeline()
     errors: list[Diagnostic] = []
     upstreams: dict[str, dict[str, Any]] = {}  # "tok2vec" or "transformer" -> name -> model
@@ -234,10 +288,17 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     if errors:
         raise BuildError(compilation.path, text, errors + pipeline.diagnostics)
     if initialize:
-        docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
         for name, model in pipeline.items():
             started = time.perf_counter()
-            model.initialize(X=model_input(model, docs))
+            try:
+                model.initialize(X=model_input(model, docs))
+            except ValueError as e:  # Thinc's dims do not fit together (`nI = 5` where 128 arrive)
+                if "dimension" not in str(e):
+                    raise
+                raise BuildError(compilation.path, text, [_located(Diagnostic(
+                    "AW505", f"Thinc cannot initialize component {name!r}: {e}", config_path=f"components.{name}.model",
+                    hint="a width or nI that does not match what flows into the layer is the usual cause"),
+                    compilation)]) from None
             pipeline.seconds[name] += time.perf_counter() - started
     return pipeline
 
@@ -322,13 +383,17 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
     from ..registry import default_registry
 
     registry = default_registry()
-    card = next((c for c in (registry.get(r, name) for r in ("architectures", "layers", "misc")) if c), None)
+    order = ("architectures", "layers", "misc") + tuple(sorted(registry.registries()))
+    card = next((c for c in (registry.get(r, name) for r in order) if c), None)
     block: dict[str, Any] = {f"@{card.registry if card else 'architectures'}": name}
     if card is not None:
         for arg in card.args:
             if not arg.required and arg.kind == "keyword":
                 block[arg.name] = arg.default
     block.update(args)
+    problems = _checked_arguments(block)
+    if problems:
+        raise BuildError("<arguments>", None, problems)
     table, problems = (load_vectors(vectors) if vectors is not None else (None, []))
     if problems:
         raise BuildError("<arguments>", None, problems)
@@ -337,6 +402,26 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
         return ctx.block(block)
     except Unbuildable as e:
         raise BuildError("<arguments>", None, [e.diagnostic]) from None
+    except KeyError as e:  # an argument the builder reads and the caller left out
+        raise BuildError("<arguments>", None, [Diagnostic(
+            "AW308", f"{name} needs the argument {e.args[0]!r}", config_path=ctx.path,
+            hint=f"give {e.args[0]}=... (archwright explain {name} lists the arguments)")]) from None
+
+
+def _checked_arguments(block: dict) -> list[Diagnostic]:
+    """The errors the checker finds in a block given as keyword arguments (missing, unknown or
+    mistyped arguments, bounds), as it would in a config's [model] section."""
+    from ..serialize import NotWritable, to_str
+
+    try:
+        text = to_str({"model": block})
+    except (NotWritable, TypeError, ValueError, RecursionError) as e:
+        return [Diagnostic("AW505", f"the arguments cannot be read as a config block: {e}",
+                           hint="give numbers, strings, lists and blocks (dicts with an @architectures key)")]
+    compilation = Compilation(text, path="<arguments>")
+    # a missing argument only matters when the builder reads it (StaticVectors' init_W has a default there)
+    return [Diagnostic(d.code, d.message, None, d.config_path, d.hint) for d in compilation.diagnostics
+            if d.is_error and d.code != "AW308"]
 
 
 __all__ = ["BUILDERS", "DEFAULT_MAX_PARAMS", "BuildError", "Pipeline", "build", "build_architecture", "model_input",

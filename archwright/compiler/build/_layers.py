@@ -20,7 +20,8 @@ def _extract_features_forward(model: Model, docs: list, is_train: bool):
     features = []
     for doc in docs:
         ids = doc.to_array(columns)
-        features.append(model.ops.asarray2i(ids.reshape((ids.shape[0], -1)), dtype="uint64"))
+        # (tokens, columns) even for an empty doc, where -1 cannot be inferred
+        features.append(model.ops.asarray2i(ids.reshape((ids.shape[0], len(columns))), dtype="uint64"))
     return features, lambda d_features: []
 
 

@@ -3,10 +3,12 @@ word and its numbers per line (word2vec/GloVe text format; an optional first lin
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any
 
 from ...diagnostics import Diagnostic, Span
+from ...reading import open_regular
 from ._layers import VectorsTable
 
 MAX_VECTORS_BYTES = 2 * 1024 ** 3  # read at most 2 GiB of text
@@ -20,6 +22,9 @@ def load_vectors(source: Any) -> tuple[VectorsTable | None, list[Diagnostic]]:
             return VectorsTable.from_words(source), []
         except ValueError as e:
             return None, [_problem(f"the vectors table is not a table of equal-length vectors: {e}")]
+    if not isinstance(source, (str, os.PathLike)):
+        return None, [_problem(f"vectors must be a path, a {{word: vector}} dict or a VectorsTable, not "
+                               f"{type(source).__name__}")]
     return _read(os.fspath(source))
 
 
@@ -31,11 +36,14 @@ def _problem(message: str, line: int | None = None) -> Diagnostic:
 
 def _read(path: str) -> tuple[VectorsTable | None, list[Diagnostic]]:
     try:
-        if os.path.getsize(path) > MAX_VECTORS_BYTES:
-            return None, [_problem(f"{path} is larger than {MAX_VECTORS_BYTES:,} bytes")]
-        words, rows, width = [], [], None
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
+        words, rows, width, size = [], [], None, 0
+        with io.TextIOWrapper(open_regular(path), encoding="utf-8") as f:  # never a FIFO or a device
+            if os.fstat(f.fileno()).st_size > MAX_VECTORS_BYTES:
+                return None, [_problem(f"{path} is larger than {MAX_VECTORS_BYTES:,} bytes")]
+            for number, line in enumerate(iter(lambda: f.readline(MAX_VECTORS_BYTES + 1), ""), 1):
+                size += len(line)  # counted as read: a file's reported size can lie
+                if size > MAX_VECTORS_BYTES:
+                    return None, [_problem(f"{path} is larger than {MAX_VECTORS_BYTES:,} bytes")]
                 fields = line.rstrip("\n").split(" ")
                 if number == 1 and len(fields) == 2 and all(x.isdigit() for x in fields):
                     continue  # the word2vec header: rows and width

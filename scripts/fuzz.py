@@ -1,0 +1,548 @@
+"""A fuzzer for every archwright command and the public API (issue 13).
+
+Each input runs in a child forked from one warmed parent (a fork server: archwright, Thinc,
+networkx and graphviz are imported once), under an address-space limit (RLIMIT_AS), a CPU-time
+limit and a wall-clock alarm. The inputs: mutated real configs (the shared corpus and the
+bundled examples), generated INI text, extreme sizes (deep, chained, shared, wide, long) and
+random overrides, fed to validate, resolve, list, explain, summary, graph, build, fmt, diff and
+fill, and to parse, resolve, validate, compile, Compilation, fmt, diff, fill, build,
+build_architecture and to_str.
+
+An outcome is counted per command: ok (exit 0 or 1, or a result/ConfigError/BuildError from the
+API), traceback (an internal error: exit 2, AW114, or another exception), time-out, or limit
+breach (MemoryError, or killed by the address-space limit). Failing inputs are saved under
+--crashes with the command that reproduces them.
+
+    python scripts/fuzz.py --inputs 100000            # a seed is chosen and printed
+    python scripts/fuzz.py --seed 7 --hours 2 --json figures.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+EXAMPLES = ROOT / "examples"
+
+COMMANDS = ("validate", "resolve", "list", "explain", "summary", "graph", "build", "fmt", "diff", "fill")
+API = ("api.parse", "api.resolve", "api.validate", "api.compile", "api.fmt", "api.diff", "api.fill", "api.build",
+       "api.build_architecture", "api.to_str")
+OUTCOMES = ("ok", "traceback", "timeout", "limit")
+EXIT_OK, EXIT_TRACEBACK, EXIT_LIMIT = 0, 70, 71
+
+# -- inputs ---------------------------------------------------------------------------------------
+
+SPECIAL = list("${}[]=:#;\t\r\x00\ufeff\\\"' .*@\n") + [
+    "${", "$$", "${a.b}", "\u00e9", "\u2028", "\x85", "\U0001F600", "\u3000", "\x0c", "\ud800", "  ", "\n  ",
+    "[", "]", "${paths.train}", "${components}", "${nlp}", "@architectures = ", "\n[x]\n", "\n  [y]\n", "\r\n"]
+VALUES = ["0", "-1", "1", "2", "96", '"96"', '"-5"', "1e308", "-1e308", "NaN", "Infinity", "null", "true", "false",
+          "[]", "{}", '""', '"x"', "[1, 2, 3]", '{"a": 1}', "9" * 30, "9" * 5000, "0.5", "-0.0", "10000", "4000000",
+          "[" * 50 + "]" * 50, '"\\ud800"', "${paths.train}", "${system.seed}", "${nlp}", "${components.tok2vec}",
+          '{"@architectures": "spacy.HashEmbedCNN.v1"}', '"spacy.MishWindowEncoder.v1"', "True", "None"]
+NUMBERS = [0, -1, 1, 2, 3, 7, 96, 1000, 10_000, 100_000, 4_000_000, 2 ** 31, 2 ** 63, -(2 ** 40)]
+
+
+def corpus_texts() -> list[str]:
+    files = sorted(CORPUS.glob("*.cfg")) if CORPUS.is_dir() else []
+    files += sorted(EXAMPLES.glob("*.cfg")) + sorted((EXAMPLES / "architectures").glob("*.cfg"))
+    texts = []
+    for path in files:
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            pass
+    return texts
+
+
+def mutate(text: str, rng: random.Random) -> str:
+    """Line and character edits, and values replaced by extreme ones."""
+    lines = text.split("\n") or [""]
+    for _ in range(rng.randint(1, 5)):
+        if not lines:
+            lines = [""]
+        op, i = rng.randrange(12), rng.randrange(len(lines))
+        line = lines[i]
+        if op == 0:
+            del lines[i]
+        elif op == 1:
+            lines.insert(i, line)
+        elif op == 2:
+            j = rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+        elif op in (3, 4):
+            at = rng.randint(0, len(line))
+            piece = rng.choice(SPECIAL) if rng.random() < 0.8 else chr(rng.randint(1, 0x2FFF))
+            lines[i] = line[:at] + piece + line[at:]
+        elif op == 5:
+            joined = "\n".join(lines)
+            lines = joined[:rng.randint(0, len(joined))].split("\n")
+        elif op == 6:
+            lines[i] = rng.choice(["  ", "    ", "\t", " "]) + line
+        elif op in (7, 8, 9) and "=" in line:  # a value replaced: the commonest way to a crash
+            key = line.split("=", 1)[0]
+            lines[i] = f"{key}= {rng.choice(VALUES)}"
+        elif op == 10 and line.startswith("["):
+            lines.insert(i + 1, f"{rng.choice(['width', 'depth', 'window_size', 'nO', 'rows', 'stride'])} = "
+                                f"{rng.choice(VALUES)}")
+        else:
+            line = lines.pop(i)
+            lines.insert(rng.randint(0, len(lines)), line)
+    return "\n".join(lines)
+
+
+def generated(rng: random.Random) -> str:
+    """INI text from scratch: sections (nested, `*`), keys, JSON-ish values and references."""
+    names = ["a", "b", "c", "model", "nlp", "components", "paths", "x.y", "*", "training", "tok2vec"]
+    sections: list[str] = []
+    out = []
+    for _ in range(rng.randint(0, 12)):
+        parent = rng.choice(sections) if sections and rng.random() < 0.6 else ""
+        name = f"{parent}.{rng.choice(names)}" if parent else rng.choice(names)
+        sections.append(name)
+        out.append(f"[{name}]")
+        for _ in range(rng.randint(0, 5)):
+            key = rng.choice(["x", "y", "width", "depth", "@architectures", "@layers", "factory", "nO", "lang",
+                              "pipeline", "seed", ""])
+            if key.startswith("@"):
+                value = json.dumps(rng.choice(ARCHITECTURES or ["spacy.Tok2Vec.v2"]))
+            elif sections and rng.random() < 0.2:
+                value = "${" + rng.choice(sections) + (rng.choice(["", ".x", ".y"])) + "}"
+            else:
+                value = rng.choice(VALUES)
+            out.append(f"{key}{rng.choice([' = ', '=', ': ', ' '])}{value}")
+        if rng.random() < 0.2:
+            out.append(rng.choice(["# comment", "", "  continued", "; semicolon"]))
+    return "\n".join(out) + rng.choice(["", "\n"])
+
+
+def extreme(rng: random.Random, texts: list[str]) -> str:
+    """Deep, chained, shared, wide and long inputs, and encoders at their limits."""
+    kind = rng.randrange(9)
+    n = rng.choice([10, 100, 400, 899, 901, 1000, 3000])
+    if kind == 0:  # nesting
+        return "".join(f"[{'.'.join(['s'] * (i + 1))}]\nx = {i}\n" for i in range(min(n, 1200)))
+    if kind == 1:  # a chain of section references
+        return "".join(f"[c{i}]\n" + (f"prev = ${{c{i - 1}}}\n" if i else "") + "x = 1\n" for i in range(n))
+    if kind == 2:  # sections shared twice at every level: exponential as a tree
+        depth = rng.randint(5, 40)
+        return "".join(f"[a{i}]\nx = ${{a{i + 1}}}\ny = ${{a{i + 1}}}\n" for i in range(depth)) + f"[a{depth}]\nv = 1\n"
+    if kind == 3:  # many sections, many keys
+        return "".join(f"[s{i}]\n" + "".join(f"k{j} = {j}\n" for j in range(rng.randint(0, 20))) for i in range(n * 3))
+    if kind == 4:  # a long value, a long line, deep JSON
+        return "[a]\nx = " + rng.choice(["[" * n + "]" * n, '"' + "x" * (n * 1000) + '"', "1" * n, "${a." * 50])
+    if kind == 5:  # interpolation that doubles at every level
+        return "[v]\nx0 = \"ab\"\n" + "".join(f"x{i + 1} = \"${{v.x{i}}}${{v.x{i}}}\"\n" for i in range(rng.randint(5, 40)))
+    text = rng.choice(texts) if texts else "[a]\nx = 1\n"
+    key = rng.choice(["depth", "window_size", "width", "embed_size", "rows", "maxout_pieces", "nO", "stride",
+                      "window", "hidden_width", "conv_depth", "length", "nM", "nC", "hidden_size"])
+    value = rng.choice(NUMBERS + ["\"96\"", "-96", "1e9", "[1000000000]"])
+    return "\n".join(f"{key} = {value}" if line.startswith(f"{key} =") else line for line in text.split("\n"))
+
+
+ARCHITECTURES: list[str] = []
+NAMES: list[str] = []
+
+
+def some_config(rng: random.Random, texts: list[str]) -> tuple[str, str]:
+    """(kind of input, config text)."""
+    roll = rng.random()
+    if roll < 0.55 and texts:
+        return "mutated", mutate(rng.choice(texts), rng)
+    if roll < 0.8:
+        return "generated", generated(rng)
+    return "extreme", extreme(rng, texts)
+
+
+def overrides(rng: random.Random, text: str) -> list[str]:
+    """Random `--section.key value` words, from the config's own sections or not."""
+    words = []
+    sections = [line.strip()[1:-1] for line in text.split("\n") if line.startswith("[") and line.rstrip().endswith("]")]
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        section = rng.choice(sections) if sections and rng.random() < 0.8 else rng.choice(["nlp", "x", "", "a.b"])
+        key = rng.choice(["width", "depth", "pipeline", "seed", "", "lang", "factory", "x"])
+        words += [f"--{section}.{key}", rng.choice(VALUES)]
+    return words
+
+
+# -- one input --------------------------------------------------------------------------------------
+
+
+class Case:
+    """What one child runs: a CLI command (argv and files) or an API call."""
+
+    def __init__(self, command: str, argv: list[str] | None = None, files: dict[str, bytes] | None = None,
+                 call: Callable[[], Any] | None = None, describe: str = "") -> None:
+        self.command, self.argv, self.files, self.call, self.describe = command, argv, files or {}, call, describe
+
+
+def _labels(rng: random.Random) -> list[str]:
+    words = []
+    for _ in range(rng.choice([0, 0, 1, 2])):
+        name = rng.choice(["tagger", "parser", "ner", "textcat", "x", "tok2vec", "tagger.n_labels"])
+        words += ["--labels", f"{name}={rng.choice(['3', '0', '17', '²', '9' * 20, '-1', 'x', '1000000'])}"]
+    return words
+
+
+def make_case(rng: random.Random, texts: list[str], command: str) -> Case:
+    kind, text = some_config(rng, texts)
+    data = text.encode("utf-8", "surrogatepass")
+    files = {"config.cfg": data}
+    config = "config.cfg"
+    if rng.random() < 0.05:  # standard input
+        config = "-"
+    if command == "validate":
+        argv = ["validate", config] + rng.choice([[], ["--format", "json"], ["--format", "sarif"],
+                                                   ["--format", "github"], ["--strict"]])
+        if rng.random() < 0.1:  # a directory of configs
+            files["dir/a.cfg"], files["dir/b.cfg"] = data, mutate(text, rng).encode("utf-8", "surrogatepass")
+            argv = ["validate", "dir"]
+        argv += overrides(rng, text)
+    elif command == "resolve":
+        argv = ["resolve", config] + rng.choice([[], ["--format", "ini"], ["--no-interpolate"]]) + overrides(rng, text)
+    elif command == "list":
+        argv = ["list"] + rng.choice([[], ["--format", "json"], ["--registry", rng.choice(["layers", "architectures",
+                                                                                             "nope", "@misc", ""])]])
+    elif command == "explain":
+        name = rng.choice(NAMES + ["spacy.Nope.v1", "", "x" * 1000, "spacy.Tok2Vec"]) if NAMES else "spacy.Tok2Vec.v2"
+        argv = ["explain", name] + rng.choice([[], ["--format", "json"], ["--registry", "layers"]])
+    elif command == "summary":
+        argv = ["summary", config] + rng.choice([[], ["--format", "json"], ["--component", "tagger"]]) + _labels(rng)
+        argv += overrides(rng, text)
+    elif command == "graph":
+        out = "graph." + rng.choice(["dot", "json", "svg", "png", "txt"])
+        argv = ["graph", config, "-o", out] + rng.choice([[], ["--level", "blocks"], ["--level", "pipeline"],
+                                                          ["--component", "tok2vec"]]) + _labels(rng)
+    elif command == "build":
+        argv = ["build", config] + rng.choice([[], ["--max-params", str(rng.choice([1, 1000, 10 ** 6, 10 ** 7]))],
+                                               ["--component", "tagger"], ["--text", rng.choice(["", "x " * 500, "é"])]])
+        argv += _labels(rng)
+    elif command == "fmt":
+        argv = ["fmt", config] + rng.choice([[], ["--check"], ["--diff"]])
+    elif command == "diff":
+        other = mutate(text, rng) if rng.random() < 0.7 else some_config(rng, texts)[1]
+        files["other.cfg"] = other.encode("utf-8", "surrogatepass")
+        argv = ["diff", "config.cfg", "other.cfg"] + rng.choice([[], ["--resolved"], ["--format", "json"]])
+    else:
+        argv = ["fill", config] + rng.choice([[], ["-o", "filled.cfg"], ["-o", "config.cfg"]])
+    return Case(command, argv + ["--debug"], files, describe=kind)
+
+
+def make_api_case(rng: random.Random, texts: list[str], command: str) -> Case:
+    import archwright
+
+    kind, text = some_config(rng, texts)
+    name = command.split(".", 1)[1]
+    source: Any = text if rng.random() < 0.8 else Path("config.cfg")
+    files = {"config.cfg": text.encode("utf-8", "surrogatepass")}
+    expected = (archwright.ConfigError,)
+    if name == "parse":
+        call = lambda: archwright.parse(text)  # noqa: E731
+    elif name == "resolve":
+        extra = {"a.b": 1} if rng.random() < 0.2 else None
+        call = lambda: archwright.resolve(source, overrides=extra, interpolate=rng.random() < 0.8)  # noqa: E731
+    elif name == "validate":
+        call = lambda: archwright.validate(source)  # noqa: E731
+    elif name == "compile":
+        labels = {"tagger": {"n_labels": rng.choice(NUMBERS)}} if rng.random() < 0.3 else None
+
+        def call():
+            compilation = archwright.compile(source, labels=labels)
+            graph = compilation.graph
+            if graph is not None:
+                from archwright.compiler.graph import summary
+
+                summary(graph)
+            return compilation.syntax, compilation.checked
+    elif name == "fmt":
+        call = lambda: archwright.fmt(source, write=rng.random() < 0.3)  # noqa: E731
+    elif name == "diff":
+        other = mutate(text, rng)
+        call = lambda: archwright.diff(text, other, resolved=rng.random() < 0.5)  # noqa: E731
+    elif name == "fill":
+        call = lambda: archwright.fill(source)  # noqa: E731
+    elif name == "build":
+        from archwright.compiler.build import BuildError
+
+        expected = (archwright.ConfigError, BuildError)
+        call = lambda: archwright.build(source, max_params=rng.choice([10 ** 4, 10 ** 6, 10 ** 7]))  # noqa: E731
+    elif name == "build_architecture":
+        from archwright.compiler.build import BuildError
+
+        expected = (BuildError,)
+        architecture = rng.choice(ARCHITECTURES or ["spacy.Tok2Vec.v2"])
+        args = {rng.choice(["width", "depth", "nO", "window_size", "embed_size", "rows", "maxout_pieces", "x"]):
+                json.loads(rng.choice(["1", "0", "-1", "96", '"96"', "null", "[]", "1e9", "3"])) for _ in range(2)}
+        call = lambda: archwright.build_architecture(architecture, **args)  # noqa: E731
+    else:
+        value = json.loads(json.dumps(rng.choice([{"a": {"b": 1}}, {"a": [1, {"x": None}]}, {"a": {"": 1}},
+                                                   {"a": {"b": float("nan")}}, {"1": {"2": {"3": "${x}"}}}])))
+        call = lambda: archwright.to_str(value if rng.random() < 0.5 else archwright.resolve(text))  # noqa: E731
+    return Case(command, None, files, call=_expecting(call, expected), describe=kind)
+
+
+class Expected(Exception):
+    """An error the API documents (ConfigError, BuildError): a result, not a failure."""
+
+
+def _expecting(call: Callable[[], Any], expected: tuple) -> Callable[[], Any]:
+    def run():
+        try:
+            return call()
+        except expected:
+            raise Expected from None
+    return run
+
+
+# -- the fork server ----------------------------------------------------------------------------------
+
+
+def warm() -> None:
+    """Import everything a command may need, once, in the parent."""
+    import archwright
+    import archwright.cli  # noqa: F401
+    import archwright.compiler.build  # noqa: F401  (thinc)
+    import archwright.compiler.diff  # noqa: F401
+    import archwright.compiler.fill  # noqa: F401
+    import archwright.grammar.format  # noqa: F401
+    import archwright.render  # noqa: F401  (graphviz, networkx)
+    from archwright.compiler.registry import default_registry
+
+    registry = default_registry()
+    NAMES.extend(sorted({c.name for c in registry.cards()}))
+    ARCHITECTURES.extend(sorted({c.name for c in registry.cards() if c.registry in ("architectures", "layers")}))
+    archwright.validate((EXAMPLES / "pipeline_cnn.cfg").read_text(encoding="utf-8"))
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def run_in_child(case: Case, seconds: float, memory: int, directory: Path) -> tuple[str, str]:
+    """(outcome, detail) of one case, run in a forked child in `directory`."""
+    for name, data in case.files.items():
+        target = directory / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    report = directory / ".report"
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: limits, then the case; never returns
+        code = EXIT_TRACEBACK
+        try:
+            os.chdir(directory)
+            limit = _address_space() + memory
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            # the time limit is CPU time (a niced run on a busy machine waits for the CPU); the
+            # wall clock gets five times as long, for what waits without computing
+            cpu = max(1, int(seconds))
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            signal.alarm(5 * cpu)
+            null = os.open(os.devnull, os.O_RDWR)
+            err = os.open(directory / ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            if case.argv and "-" in case.argv:
+                os.dup2(os.open(directory / "config.cfg", os.O_RDONLY), 0)
+            else:
+                os.dup2(null, 0)
+            os.dup2(null, 1)
+            os.dup2(err, 2)
+            sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+            if case.argv is not None:
+                from archwright.cli import main
+
+                status = main(case.argv)
+                code = EXIT_OK if status in (0, 1) else EXIT_TRACEBACK
+            else:
+                try:
+                    case.call()
+                except Expected:
+                    pass
+                code = EXIT_OK
+        except MemoryError:
+            code = EXIT_LIMIT
+        except SystemExit as e:  # argparse on a bad invocation
+            code = EXIT_OK if e.code in (0, 1, None) else EXIT_TRACEBACK
+        except BaseException:
+            try:
+                report.write_text(traceback.format_exc()[-4000:], encoding="utf-8")
+            except BaseException:
+                pass
+            code = EXIT_TRACEBACK
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    detail = ""
+    for name in (".report", ".stderr"):
+        try:
+            detail = detail or (directory / name).read_text(encoding="utf-8", errors="replace")[-4000:]
+        except OSError:
+            pass
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        if number in (signal.SIGALRM, signal.SIGXCPU):
+            return "timeout", f"killed by {signal.Signals(number).name}"
+        return "limit", f"killed by {signal.Signals(number).name}\n{detail}"
+    code = os.WEXITSTATUS(status)
+    if code == EXIT_OK:
+        return "ok", ""
+    if code == EXIT_LIMIT or "MemoryError" in detail:
+        return "limit", detail
+    return "traceback", detail
+
+
+class Figures:
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter] = defaultdict(Counter)
+        self.kinds: Counter = Counter()
+        self.started = time.monotonic()
+
+    def add(self, command: str, outcome: str, kind: str) -> None:
+        self.counts[command][outcome] += 1
+        self.kinds[kind] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c.values()) for c in self.counts.values())
+
+    def failures(self) -> int:
+        return sum(c[o] for c in self.counts.values() for o in OUTCOMES[1:])
+
+    def table(self) -> str:
+        rows = [("command", "inputs", *OUTCOMES)]
+        for command in COMMANDS + API:
+            c = self.counts.get(command, Counter())
+            rows.append((command, str(sum(c.values())), *(str(c[o]) for o in OUTCOMES)))
+        rows.append(("all", str(self.total), *(str(sum(c[o] for c in self.counts.values())) for o in OUTCOMES)))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
+                 for r in rows]
+        elapsed = time.monotonic() - self.started
+        lines.append(f"{self.total:,} inputs in {elapsed:,.0f} s ({self.total / max(elapsed, 1e-9):.1f}/s); "
+                     f"inputs by kind: {dict(self.kinds)}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"commands": {c: dict(self.counts.get(c, Counter())) for c in COMMANDS + API},
+                "total": self.total, "kinds": dict(self.kinds), "seconds": round(time.monotonic() - self.started, 1)}
+
+
+def fuzz(seed: int, inputs: int | None = None, seconds: float | None = None, time_limit: float = 20,
+         memory: int = 1536 * 1024 ** 2, crashes: Path | None = None, progress: Callable[[Figures], None] | None = None,
+         commands: tuple[str, ...] = COMMANDS + API) -> Figures:
+    """Run `inputs` cases (or for `seconds`), cycling through `commands`, each in a forked child."""
+    warm()
+    rng = random.Random(seed)
+    texts = corpus_texts()
+    figures = Figures()
+    deadline = time.monotonic() + seconds if seconds else None
+    scratch = Path(tempfile.mkdtemp(prefix="archwright-fuzz-"))
+    try:
+        number = 0
+        while (inputs is None or number < inputs) and (deadline is None or time.monotonic() < deadline):
+            command = commands[number % len(commands)]
+            case_rng = random.Random(f"{seed}-{number}")  # each case reproducible on its own
+            case = make_api_case(case_rng, texts, command) if command.startswith("api.") \
+                else make_case(case_rng, texts, command)
+            directory = scratch / str(number % 4)
+            shutil.rmtree(directory, ignore_errors=True)
+            directory.mkdir()
+            outcome, detail = run_in_child(case, time_limit, memory, directory)
+            figures.add(command, outcome, case.describe)
+            if outcome != "ok" and crashes is not None:
+                _save(crashes, seed, number, case, outcome, detail)
+            number += 1
+            if progress is not None and number % 500 == 0:
+                progress(figures)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return figures
+
+
+def _save(crashes: Path, seed: int, number: int, case: Case, outcome: str, detail: str) -> None:
+    target = crashes / f"{outcome}-{case.command}-{seed}-{number}"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in case.files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(data)
+    how = " ".join(case.argv) if case.argv else f"{case.command} (API; python scripts/fuzz.py --seed {seed} " \
+                                                 f"--replay {number})"
+    (target / "README").write_text(f"{outcome}: archwright {how}\n\n{detail}\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: chosen and printed)")
+    parser.add_argument("--inputs", type=int, default=None, help="stop after this many inputs")
+    parser.add_argument("--hours", type=float, default=None, help="stop after this long")
+    parser.add_argument("--time-limit", type=float, default=20, help="CPU seconds per input (default 20; the "
+                                                                     "wall clock gets five times as long)")
+    parser.add_argument("--memory", type=int, default=1536, help="MiB of address space per input beyond the "
+                                                                 "warmed parent's (default 1536)")
+    parser.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"), help="where failing inputs go")
+    parser.add_argument("--json", type=Path, help="write the figures here (also every 500 inputs)")
+    parser.add_argument("--only", action="append", default=[], help="only these commands (e.g. build, api.fmt)")
+    parser.add_argument("--replay", type=int, metavar="N", help="run input N of --seed here, without a child")
+    args = parser.parse_args(argv)
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 32)
+    commands = tuple(args.only) or COMMANDS + API
+    if args.replay is not None:
+        warm()
+        command = commands[args.replay % len(commands)]
+        case_rng, texts = random.Random(f"{seed}-{args.replay}"), corpus_texts()
+        case = make_api_case(case_rng, texts, command) if command.startswith("api.") \
+            else make_case(case_rng, texts, command)
+        directory = Path(tempfile.mkdtemp(prefix="archwright-replay-"))
+        for name, data in case.files.items():
+            (directory / name).parent.mkdir(parents=True, exist_ok=True)
+            (directory / name).write_bytes(data)
+        os.chdir(directory)
+        print(f"{command} in {directory}: {' '.join(case.argv) if case.argv else 'API call'}", flush=True)
+        if case.argv:
+            from archwright.cli import main as cli
+
+            return cli(case.argv)
+        try:
+            case.call()
+        except Expected:
+            print("an expected error (ConfigError or BuildError)")
+        return 0
+    if args.inputs is None and args.hours is None:
+        args.inputs = 1_000
+    print(f"archwright fuzz: seed {seed}", flush=True)
+
+    def progress(figures: Figures) -> None:
+        print(figures.table(), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps({"seed": seed, **figures.to_json()}, indent=2) + "\n", encoding="utf-8")
+
+    figures = fuzz(seed, args.inputs, args.hours * 3600 if args.hours else None, args.time_limit,
+                   args.memory * 1024 ** 2, args.crashes, progress, commands)
+    progress(figures)
+    return 1 if figures.failures() else 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
