@@ -89,6 +89,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW308": (Severity.ERROR, "missing argument"),
     "AW309": (Severity.ERROR, "arguments disagree"),
     "AW310": (Severity.ERROR, "too many stacked layers"),
+    "AW311": (Severity.ERROR, "a number written as a string"),
     "AW360": (Severity.ERROR, "unknown language"),
     "AW350": (Severity.WARNING, "value outside the recommended range"),
     "AW351": (Severity.WARNING, "registry of a plugin"),
@@ -207,7 +208,7 @@ def sort_key(d: Diagnostic) -> tuple:
 
 # Errors where spaCy runs the config but it certainly does not do what it says (a setting spaCy
 # drops without a word): archwright is stricter than spaCy on purpose (docs/diagnostics.md).
-STRICTER_THAN_SPACY = frozenset({"AW410"})
+STRICTER_THAN_SPACY = frozenset({"AW410", "AW311"})
 
 
 def docs_url(code: str) -> str:

@@ -107,22 +107,22 @@ def test_an_internal_error_of_another_command_is_aw114_without_traceback(capsys,
 # -- numbers written as strings; v1 names with the bounds of their v2 cards -----------------------
 
 @pytest.mark.parametrize("command", [["validate"], ["summary"], ["graph", "-o", "OUT.svg"], ["build"]])
-def test_a_quoted_number_is_an_error_not_a_crash(command, tmp_path, capsys) -> None:
+def test_a_quoted_number_is_aw311_not_a_crash(command, tmp_path, capsys) -> None:
     """confection lets `stride = "96"` through where an int is wanted, but the function then gets
     the string and spaCy fails (`depth = "4"`: TypeError at load; `width = "96"`: at initialize,
-    measured with spaCy's own stages): every command reports AW305, none crashes."""
+    measured with spaCy's own stages): every command reports AW311, none crashes."""
     argv = [w.replace("OUT", str(tmp_path / "g")) for w in command]
     for path in (edited(tmp_path, TRANSFORMER, "stride = 96", 'stride = "96"', "t.cfg"),
                  edited(tmp_path, PIPELINE, "depth = 4", 'depth = "4"', "p.cfg")):
         code, out, err = run_cli(capsys, *argv, str(path))
         assert "internal error" not in err and "AW114" not in err, err
-        assert code == 1 and "AW305" in out + err
+        assert code == 1 and "AW311" in out + err
 
 
-def test_a_quoted_negative_number_is_a_type_error(tmp_path, capsys) -> None:
+def test_a_quoted_negative_number_is_a_quoted_number(tmp_path, capsys) -> None:
     path = edited(tmp_path, PIPELINE, "width = 96", 'width = "-96"')
     code, out, err = run_cli(capsys, "validate", str(path))
-    assert code == 1 and "AW305" in out and 'not the string "-96"' in out
+    assert code == 1 and "AW311" in out and 'the string "-96"' in out
 
 
 def test_v1_names_have_the_bounds_of_their_v2_cards(tmp_path, capsys) -> None:

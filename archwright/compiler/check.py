@@ -15,7 +15,7 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
                        factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
-from .types import accepts, literal_values, model_io, plugs_into
+from .types import accepts, literal_values, model_io, plugs_into, quoted_number
 from .values import UNKNOWN, is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
@@ -222,6 +222,11 @@ class _Checker:
 
     def check_value(self, card: Card, arg: Arg, value: Any, where: tuple[str, ...]) -> None:
         t = arg.type
+        number = quoted_number(t, value)
+        if number is not None:
+            self.report("AW311", quoted_number_message(f"`{arg.name}` of {card.name}", value), where,
+                        hint=f"write {value} without quotes")
+            return
         if not accepts(t, value):
             allowed = literal_values(t)
             if allowed:
@@ -265,6 +270,12 @@ class _Checker:
 # would make millions of nodes (spaCy itself would take hours to build such a model)
 STACKING = ("depth", "conv_depth")
 MAX_STACKED = 10_000
+
+
+def quoted_number_message(what: str, value: str) -> str:
+    return (f'{what} is the string "{value}", not the number {value}: confection lets it through, and the '
+            "function gets the string (most then fail: spaCy's own stages fail on depth, width or hidden_size "
+            "written so)")
 
 
 def _legacy_names(name: str) -> tuple[str, ...]:

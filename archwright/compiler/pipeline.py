@@ -12,10 +12,10 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
-from .check import Block, Blueprint
+from .check import Block, Blueprint, quoted_number_message
 from .registry import (factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
                        who_registers)
-from .types import accepts, parse_type
+from .types import accepts, parse_type, quoted_number
 from .values import UNKNOWN, is_number
 from .resolve import SpanIndex
 from .sections import check_sections
@@ -172,6 +172,9 @@ class _PipelineChecker:
                         self.report("AW307", f"the setting `{key}` of the {factory} factory must be "
                                     + " and ".join(f"{_BOUND_WORDS[b]} {limit:g}" for b, limit in bounds.items())
                                     + f", not {value!r}", path + (key,), hint="spaCy checks it when it trains")
+                    elif quoted_number(annotation, value) is not None:
+                        self.report("AW311", quoted_number_message(f"the setting `{key}` of the {factory} factory", value),
+                                    path + (key,), hint=f"write {value} without quotes")
                     elif not accepts(annotation, value):
                         self.report("AW305", f"the setting `{key}` of the {factory} factory must be "
                                     f"{annotation}, not {'null' if value is None else repr(value)}", path + (key,),

@@ -137,7 +137,22 @@ def accepts(t: Type, value: Any) -> bool:
         return all(accepts(key, k) and accepts(val, v) for k, v in value.items())
     if name in FUNCTION_RESULTS or name.split(".")[-1] in FUNCTION_RESULTS:
         return False
-    return True  # a class archwright does not model: leave it to spaCy
+    if "." in name and name.rsplit(".", 1)[1][:1].isupper() and not name.endswith("Path"):
+        # an instance of a class (spacy...TransitionSystem): no JSON value is one; a block makes it
+        return isinstance(value, dict)
+    return True  # a type archwright does not model: leave it to spaCy
+
+
+def quoted_number(t: Type, value: Any) -> int | float | None:
+    """The number a string such as "128" spells, where `t` wants an int or a float; else None."""
+    while t.name == "Optional" and t.args:
+        t = t.args[0]
+    if not isinstance(value, str) or t.name not in ("int", "float"):
+        return None
+    try:
+        return int(value) if t.name == "int" else float(value)
+    except ValueError:  # not a number, or too many digits
+        return None
 
 
 def _literal(text: str) -> Any:
