@@ -1,4 +1,4 @@
-"""spaCy's verdict on a config: the first stage of `spacy train` (or `spacy pretrain`) that raises.
+"""spaCy's verdict on a config: the first stage of `spacy train` that raises.
 
 The stages are those of `spacy.training.initialize.init_nlp` and the first step of
 `spacy.training.loop.train`, called the way they call them:
@@ -9,8 +9,6 @@ The stages are those of `spacy.training.initialize.init_nlp` and the first step 
   initialize  `nlp.initialize` on three tiny sentences annotated for every trainable component
   update      the first batch [training.batcher] makes of those examples, one `nlp.update` on it,
               then `finish_update`, as the training loop does
-  pretrain    for a config with [pretraining]: what `spacy pretrain` does before it reads its
-              corpus (resolve [pretraining] with ConfigSchemaPretrain, build the objective's model)
 A stage that raises gives ("<stage>", "<ExceptionClass>: <message>"); a config spaCy trains gives
 ("ok", ""). `verdicts` runs configs in a child process, each with a time limit, so that a hang or a
 crash of spaCy counts as that config's verdict and never stops the caller.
@@ -26,7 +24,7 @@ import resource
 import tempfile
 from typing import Iterable
 
-STAGES = ("parse", "load", "training", "initialize", "update", "pretrain", "ok")
+STAGES = ("parse", "load", "training", "initialize", "update", "ok")
 SECONDS = 60  # one config's stages; a verdict "timeout" past it
 MEMORY = 6 * 1024 ** 3  # address space of the child that runs spaCy
 
@@ -137,16 +135,7 @@ def stages(text: str, workdir: str) -> tuple[str, str]:
         for name, proc in nlp.pipeline:
             if name not in frozen and hasattr(proc, "finish_update"):
                 proc.finish_update(optimizer)
-        if config.get("pretraining"):  # what `spacy pretrain` does with [pretraining] before its corpus
-            stage = "pretrain"
-            from spacy.schemas import ConfigSchemaPretrain
-            from spacy.training.pretrain import create_pretraining_model
-
-            raw = Config().from_str(text, overrides=overrides, interpolate=False)
-            raw["initialize"]["init_tok2vec"] = None
-            nlp = util.load_model_from_config(raw)
-            P = util.registry.resolve(nlp.config.interpolate()["pretraining"], schema=ConfigSchemaPretrain)
-            create_pretraining_model(nlp, P)
+        T["score_weights"]  # noqa: B018  (resolved above; the loop only reads it)
         return "ok", ""
     except BaseException as e:  # spaCy's verdict, whatever it raises
         if isinstance(e, KeyboardInterrupt):
