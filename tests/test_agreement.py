@@ -15,7 +15,10 @@ pytest.importorskip("spacy", reason="the agreement test compares with spaCy (the
 
 from agreement import base_files, compare  # noqa: E402
 
-# (base config, edit) -> why archwright and spaCy disagree
+# (base config, edit) -> why archwright and spaCy disagree (none at these seeds). Known beyond
+# them: a bound in [pretraining.objective] (maxout_pieces = 0) is an error because `spacy pretrain`
+# fails on it (its model is built there), while `spacy train`, which these stages run, never
+# builds the objective.
 KNOWN: dict[tuple[str, str], str] = {}
 
 
