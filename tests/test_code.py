@@ -251,7 +251,7 @@ def test_fill_adds_the_code_factorys_defaults(capsys, registry, tmp_path):
 
 # -- never imported or run ------------------------------------------------------------------------
 
-AUDITED = textwrap.dedent('''
+HOOK = textwrap.dedent('''
     import contextlib, io, json, os, sys
     trap = sys.argv[1]
     events = []
@@ -266,6 +266,8 @@ AUDITED = textwrap.dedent('''
                 events.append("open " + args[0])
 
     sys.addaudithook(hook)
+''')
+AUDITED = HOOK + textwrap.dedent('''
     from archwright.cli import main
     codes = []
     for argv in json.loads(sys.argv[2]):
@@ -411,18 +413,8 @@ def test_the_explorer_reads_the_code_of_archwright_ui(registry, monkeypatch):
     assert registry.get("layers", "test.thinc_layer.v1") is not None
 
 
-LSP_AUDITED = textwrap.dedent('''
-    import json, os, sys
-    trap, config = sys.argv[1], sys.argv[2]
-    events = []
-
-    def hook(event, args):
-        if event == "exec" and getattr(args[0], "co_filename", "") == trap:
-            events.append("exec")
-        elif event == "import" and (args[0] == "trap" or (len(args) > 1 and args[1] == trap)):
-            events.append("import " + args[0])
-
-    sys.addaudithook(hook)
+LSP_AUDITED = HOOK + textwrap.dedent('''
+    config = sys.argv[2]
     from archwright.lsp.server import ArchwrightServer, Settings, publish
 
     import types as pytypes
