@@ -24,7 +24,6 @@ import resource
 import tempfile
 from typing import Iterable
 
-STAGES = ("parse", "load", "training", "initialize", "update", "ok")
 SECONDS = 60  # one config's stages; a verdict "timeout" past it
 MEMORY = 6 * 1024 ** 3  # address space of the child that runs spaCy
 
