@@ -109,7 +109,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "AW413": (Severity.ERROR, "frozen or annotating component that does not exist"),
     "AW420": (Severity.ERROR, "unknown initialize setting of a component"),
     "AW421": (Severity.ERROR, "model does not fit its factory"),
-    "AW422": (Severity.WARNING, "sourced component from a path, not checked"),
+    "AW422": (Severity.WARNING, "sourced component not checked"),
     "AW423": (Severity.ERROR, "source names no installed pipeline"),
     "AW424": (Severity.ERROR, "factory of a plugin that is not installed"),
     "AW425": (Severity.ERROR, "missing setting in [pretraining]"),

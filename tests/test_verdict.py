@@ -171,3 +171,15 @@ def test_source_is_decided_from_installed_metadata(source, code, says) -> None:
     text = CLEAN.replace('[components.tagger]\nfactory = "tagger"\n', f'[components.tagger]\nsource = "{source}"\n')
     found = [d for d in Compilation(text).diagnostics if d.code.startswith("AW42")]
     assert [d.code for d in found] == [code] and says in found[0].message
+
+
+def test_installed_packages_are_checked_only_where_spacy_is_installed(monkeypatch) -> None:
+    """archwright needs no spaCy: without it here, what the training environment has is unknown."""
+    from archwright.compiler import environment
+
+    plugin = '[nlp]\nlang = "en"\npipeline = ["llm"]\n\n[components]\n\n[components.llm]\nfactory = "llm"\n'
+    sourced = CLEAN.replace('[components.tagger]\nfactory = "tagger"\n', '[components.tagger]\nsource = "en_core_web_xx"\n')
+    assert [d.code for d in Compilation(plugin).diagnostics] == ["AW424"]  # spaCy is installed for the tests
+    monkeypatch.setattr(environment, "trains_here", lambda: False)
+    assert [d.code for d in Compilation(plugin).diagnostics] == []
+    assert [d.code for d in Compilation(sourced).diagnostics if d.code.startswith("AW42")] == ["AW422"]

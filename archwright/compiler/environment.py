@@ -23,3 +23,9 @@ def installed_distributions() -> frozenset[str]:
     from importlib.metadata import distributions
 
     return frozenset((d.metadata["Name"] or "").lower().replace("-", "_") for d in distributions())
+
+
+def trains_here() -> bool:
+    """Whether spaCy is installed beside archwright: only then do the installed packages say what
+    `spacy train` will find (archwright itself needs no spaCy, and often runs without it)."""
+    return "spacy" in installed_distributions()

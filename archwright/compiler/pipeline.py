@@ -202,19 +202,23 @@ class _PipelineChecker:
 
     def check_plugin_installed(self, factory: str, at: tuple[str, ...]) -> None:
         """A plugin's factory works only where the plugin is installed (read from metadata)."""
-        from .environment import installed_distributions
+        from .environment import installed_distributions, trains_here
 
         package = factory_package(factory)
-        if package and package.lower().replace("-", "_") not in installed_distributions():
+        if package and trains_here() and package.lower().replace("-", "_") not in installed_distributions():
             self.report("AW424", f"the factory `{factory}` is registered by {package}, which is not installed here "
                         "(spaCy: E002, can't find factory)", at, hint=f"pip install {package}, or use another factory")
 
     def check_source(self, path: tuple[str, ...], source: str) -> None:
         """spaCy loads `source` as an installed pipeline package, else as a directory."""
-        from .environment import installed_distributions, installed_pipelines
+        from .environment import installed_distributions, installed_pipelines, trains_here
 
         at = path + ("source",)
-        if any(c in source for c in "/\\") or source.startswith((".", "~")):
+        if not trains_here():
+            self.report("AW422", f'`source = "{source}"`: spaCy is not installed beside archwright, so whether the '
+                        "pipeline is installed where you train is not checked", at,
+                        hint="validate where spaCy is installed to check it")
+        elif any(c in source for c in "/\\") or source.startswith((".", "~")):
             self.report("AW422", f'`source = "{source}"` is a path; archwright does not open it, so whether it '
                         f"holds a trained pipeline with a component `{path[1]}` is not checked", at,
                         hint="spaCy needs the directory when it loads the config")
