@@ -183,3 +183,14 @@ def test_installed_packages_are_checked_only_where_spacy_is_installed(monkeypatc
     monkeypatch.setattr(environment, "trains_here", lambda: False)
     assert [d.code for d in Compilation(plugin).diagnostics] == []
     assert [d.code for d in Compilation(sourced).diagnostics if d.code.startswith("AW42")] == ["AW422"]
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ('factory = "tagger"\n', 'factory = "tagger"\nlabel_smoothing = -0.05\n', "must be at least 0, not -0.05"),
+    ('factory = "tagger"\n', 'factory = "tagger"\nlabel_smoothing = 1.5\n', "must be less than 1, not 1.5"),
+    ('@optimizers = "Adam.v1"\n', '@optimizers = "Adam.v1"\nbeta1 = 0\n', "must be positive, not 0"),
+])
+def test_bounds_functions_check_in_their_bodies(old, new, says) -> None:
+    """body_checks: bounds a function's signature does not show (Thinc raises on these)."""
+    found = [d for d in Compilation(CLEAN.replace(old, new)).diagnostics]
+    assert [d.code for d in found] == ["AW307"] and says in found[0].message

@@ -16,7 +16,7 @@ from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Regi
                        factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
 from .types import accepts, literal_values, model_io, plugs_into, quoted_number
-from .values import UNKNOWN, is_number
+from .values import UNKNOWN, descend, is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
 
@@ -208,9 +208,7 @@ class _Checker:
             return None
         else:  # [training], [corpora], [nlp], [initialize]: spaCy's default config
             node, rest = training_defaults(), path
-        for part in rest:
-            node = node.get(part) if isinstance(node, dict) else None
-        return node
+        return descend(node, rest)
 
     def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
         """What spaCy fills in here from the defaults (when the block names the same function
@@ -243,7 +241,7 @@ class _Checker:
             return
         if not is_number(value):
             return
-        bound = _bound_problem(arg, value)
+        bound = bound_problem(arg, value)
         if arg.name in STACKING and value > MAX_STACKED:
             self.report("AW310", f"`{arg.name}` = {value:,} would stack {value:,} layers in {card.name}; "
                         f"archwright lays out at most {MAX_STACKED:,}", where,
@@ -293,7 +291,7 @@ def _shown(value: Any) -> str:
     return repr(value) if not isinstance(value, str) else f'the string "{value}"'
 
 
-def _bound_problem(arg: Arg, value: float) -> str:
+def bound_problem(arg: Arg, value: float) -> str:
     if arg.gt is not None and not value > arg.gt:
         return "must be positive" if arg.gt == 0 else f"must be greater than {arg.gt:g}"
     if arg.ge is not None and not value >= arg.ge:

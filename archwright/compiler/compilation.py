@@ -12,6 +12,7 @@ from ..grammar.parser import parse
 from ..reading import read_limited
 from ..grammar.syntax import ConfigFile
 from .check import Blueprint, check
+from .pipeline import is_training_config, references_set_aside
 from .resolve import ResolvedConfig, resolve
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -71,8 +72,11 @@ def _name_overrides(diagnostics: list[Diagnostic], overrides: dict[str, Any]) ->
                 return f" (set by --{key} {shown[:60]})"
         return ""
 
-    return [dataclasses.replace(d, message=d.message + source(d.config_path)) if d.config_path and source(d.config_path)
-            else d for d in diagnostics]
+    out = []
+    for d in diagnostics:
+        note = source(d.config_path) if d.config_path else ""
+        out.append(dataclasses.replace(d, message=d.message + note) if note else d)
+    return out
 
 
 def _fold_inline_comments(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -97,11 +101,6 @@ def incomplete_sections(tree: ConfigFile | None) -> frozenset[str]:
     repeated = {n for n in names if names.count(n) > 1} if len(declared) < len(names) else set()
     implied = {".".join(n.split(".")[:i]) for n in declared for i in range(1, n.count(".") + 1)} - declared
     return frozenset({s.name for s in tree.sections if s.bad_lines} | repeated | implied)
-TRAINING_SECTIONS = ("nlp", "components", "training")
-
-
-def _is_training(tree: ConfigFile) -> bool:
-    return any(section.name.split(".")[0] in TRAINING_SECTIONS for section in tree.sections)
 
 
 @lru_cache(maxsize=1)
@@ -172,7 +171,8 @@ class Compilation:
         tree, _ = self._syntax
         if tree is None or has_errors(self._read_diagnostics):
             return None, []
-        defaults = spacy_fill_defaults() if self.spacy_defaults and _is_training(tree) else None
+        training = is_training_config(s.name.split(".")[0] for s in tree.sections)
+        defaults = spacy_fill_defaults() if self.spacy_defaults and training else None
         return resolve(tree, self.overrides, self.interpolate, defaults, partial=True)
 
     @property
@@ -187,8 +187,6 @@ class Compilation:
         resolved, _ = self._resolved
         if resolved is None:
             return None, []
-        from .pipeline import references_set_aside
-
         blueprint, diagnostics = check(resolved, incomplete=incomplete_sections(self.syntax))
         return blueprint, diagnostics + references_set_aside(self.syntax)
 

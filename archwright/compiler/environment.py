@@ -17,15 +17,24 @@ def installed_pipelines() -> frozenset[str]:
     return frozenset(e.name for e in entry_points(group="spacy_models"))
 
 
+def _normalized(name: str) -> str:
+    return name.lower().replace("-", "_")
+
+
 @lru_cache(maxsize=1)
 def installed_distributions() -> frozenset[str]:
     """The normalized names of every installed distribution (tqdm, spacy, ...)."""
     from importlib.metadata import distributions
 
-    return frozenset((d.metadata["Name"] or "").lower().replace("-", "_") for d in distributions())
+    return frozenset(_normalized(d.metadata["Name"] or "") for d in distributions())
+
+
+def is_installed(name: str) -> bool:
+    """Whether a distribution of that name is installed (spacy-llm and spacy_llm are one)."""
+    return _normalized(name) in installed_distributions()
 
 
 def trains_here() -> bool:
     """Whether spaCy is installed beside archwright: only then do the installed packages say what
     `spacy train` will find (archwright itself needs no spaCy, and often runs without it)."""
-    return "spacy" in installed_distributions()
+    return is_installed("spacy")

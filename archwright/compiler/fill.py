@@ -31,12 +31,12 @@ from ..grammar.format import same, write_atomic
 from ..grammar.parser import parse
 from ..grammar.syntax import ConfigFile, Entry, Section
 from . import values
+from .pipeline import is_training_config
 from .registry import Registry, default_registry, factories, factory_score_weights, registry_keys, training_defaults
 
 # spaCy's CONFIG_SECTION_ORDER
 SECTION_ORDER = ("paths", "variables", "system", "nlp", "components", "corpora", "training", "pretraining",
                  "initialize")
-TRAINING_SECTIONS = ("nlp", "components", "training")
 # what spaCy's default_config_pretraining.cfg adds to default_config.cfg (filled only on request)
 _PRETRAINING_ONLY = (("pretraining",), ("corpora", "pretrain"), ("paths", "raw_text"))
 
@@ -114,7 +114,7 @@ def filled_data(data: dict, registry: Registry | None = None) -> dict:
     """The config `data` (uninterpolated) with every default added; `data` is not changed."""
     registry = registry or default_registry()
     out = copy.deepcopy(data)
-    if any(section in out for section in TRAINING_SECTIONS):
+    if is_training_config(out):
         merge(out, default_training_config())
         out.setdefault("pretraining", {})  # spaCy's nlp.config always has the section, if empty
         components = out.get("components")

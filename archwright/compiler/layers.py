@@ -671,13 +671,19 @@ def _parts(block: dict, expander: Expander) -> list[Expansion] | None:
     return inner if inner and all(e is not None for e in inner) else None
 
 
+def _combined_field(inner: list[Expansion], combine) -> Field:
+    """The parts' receptive fields combined (a chain adds them, a concatenation takes the widest);
+    a field that is a description ("the whole document") stands for them all."""
+    fields = [e.receptive_field for e in inner]
+    return combine(fields) if all(isinstance(f, int) for f in fields) else next(f for f in fields if not isinstance(f, int))
+
+
 def chain_layers(block: dict, expander: Expander) -> Expansion | None:
     """Thinc's chain of its `*` blocks: each one's output feeds the next; fields add up."""
     inner = _parts(block, expander)
     if inner is None:
         return None
-    fields = [e.receptive_field for e in inner]
-    field = sum(fields) if all(isinstance(f, int) for f in fields) else next(f for f in fields if not isinstance(f, int))
+    field = _combined_field(inner, sum)
     width = inner[-1].width
     return Expansion(Layer("chain", {"nO": width}, children=tuple(e.layer for e in inner), field=field), width, field)
 
@@ -687,8 +693,7 @@ def concatenate_layers(block: dict, expander: Expander) -> Expansion | None:
     inner = _parts(block, expander)
     if inner is None:
         return None
-    fields = [e.receptive_field for e in inner]
-    field = max(fields) if all(isinstance(f, int) for f in fields) else next(f for f in fields if not isinstance(f, int))
+    field = _combined_field(inner, max)
     width = _sum(*(e.width for e in inner))
     return Expansion(Layer("concatenate", {"nO": width}, children=tuple(e.layer for e in inner), field=field),
                      width, field)

@@ -8,19 +8,24 @@ config of bare blocks (`[model]` ...) is checked block by block only.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
-from .check import Block, Blueprint, quoted_number_message
-from .registry import (factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
+from .check import Block, Blueprint, bound_problem, quoted_number_message
+from .registry import (Arg, factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
                        who_registers)
 from .types import accepts, parse_type, quoted_number
-from .values import UNKNOWN, is_number
+from .values import UNKNOWN, descend, is_number
 from .resolve import SpanIndex
 from .sections import check_sections
 
 TRAINING_SECTIONS = ("nlp", "components", "training")
+
+
+def is_training_config(top_sections: Iterable[str]) -> bool:
+    """Whether a config is a pipeline's (it has [nlp], [components] or [training]), not bare blocks."""
+    return any(name in TRAINING_SECTIONS for name in top_sections)
 # keys with a schema in spaCy (ConfigSchemaNlp, ConfigSchemaTraining, ...), taken from spaCy's
 # default training config; spaCy silently drops unknown keys there, which hides typos
 SCHEMA_SECTIONS = ("nlp", "training", "initialize", "pretraining")
@@ -51,13 +56,6 @@ MODEL_KINDS = {
 _KIND_OF_LINE = {line: kind for kind, lines in MODEL_KINDS.items() for line in lines}
 
 
-_BOUND_WORDS = {"gt": "greater than", "ge": "at least", "lt": "less than", "le": "at most"}
-
-
-def _within(value: float, bound: str, limit: float) -> bool:
-    return {"gt": value > limit, "ge": value >= limit, "lt": value < limit, "le": value <= limit}[bound]
-
-
 def model_kind(name: str) -> str | None:
     """The kind of model a registered architecture builds, or None if archwright does not say."""
     return _KIND_OF_LINE.get(name.rsplit(".v", 1)[0] if ".v" in name else name)
@@ -85,7 +83,7 @@ class _PipelineChecker:
     # -- [nlp] and the pipeline ---------------------------------------------------------------
 
     def check(self) -> list[Diagnostic]:
-        if not any(section in self.data for section in TRAINING_SECTIONS):
+        if not is_training_config(self.data):
             return []
         nlp = self.data.get("nlp")
         if not isinstance(nlp, dict):
@@ -167,11 +165,11 @@ class _PipelineChecker:
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
                 elif key in annotations and not isinstance(value, dict):  # blocks are checked on their own
                     annotation = parse_type(annotations[key])
-                    bounds = SETTING_BOUNDS.get(key, {})
-                    if is_number(value) and not all(_within(value, bound, limit) for bound, limit in bounds.items()):
-                        self.report("AW307", f"the setting `{key}` of the {factory} factory must be "
-                                    + " and ".join(f"{_BOUND_WORDS[b]} {limit:g}" for b, limit in bounds.items())
-                                    + f", not {value!r}", path + (key,), hint="spaCy checks it when it trains")
+                    bound = bound_problem(Arg(key, annotations[key], **SETTING_BOUNDS.get(key, {})), value) \
+                        if is_number(value) else ""
+                    if bound:
+                        self.report("AW307", f"the setting `{key}` of the {factory} factory {bound}, not {value!r}",
+                                    path + (key,), hint="spaCy checks it when it trains")
                     elif quoted_number(annotation, value) is not None:
                         self.report("AW311", quoted_number_message(f"the setting `{key}` of the {factory} factory", value),
                                     path + (key,), hint=f"write {value} without quotes")
@@ -202,16 +200,16 @@ class _PipelineChecker:
 
     def check_plugin_installed(self, factory: str, at: tuple[str, ...]) -> None:
         """A plugin's factory works only where the plugin is installed (read from metadata)."""
-        from .environment import installed_distributions, trains_here
+        from .environment import is_installed, trains_here
 
         package = factory_package(factory)
-        if package and trains_here() and package.lower().replace("-", "_") not in installed_distributions():
+        if package and trains_here() and not is_installed(package):
             self.report("AW424", f"the factory `{factory}` is registered by {package}, which is not installed here "
                         "(spaCy: E002, can't find factory)", at, hint=f"pip install {package}, or use another factory")
 
     def check_source(self, path: tuple[str, ...], source: str) -> None:
         """spaCy loads `source` as an installed pipeline package, else as a directory."""
-        from .environment import installed_distributions, installed_pipelines, trains_here
+        from .environment import installed_pipelines, is_installed, trains_here
 
         at = path + ("source",)
         if not trains_here():
@@ -223,7 +221,7 @@ class _PipelineChecker:
                         f"holds a trained pipeline with a component `{path[1]}` is not checked", at,
                         hint="spaCy needs the directory when it loads the config")
         elif source not in installed_pipelines():
-            installed = source.lower().replace("-", "_") in installed_distributions()
+            installed = is_installed(source)
             self.report("AW423", f'`source = "{source}"` names no installed spaCy pipeline package'
                         + (f"; {source} is installed but is not a spaCy pipeline, and spaCy fails when it loads it"
                            if installed else " (spaCy: E050, can't find model)"), at,
@@ -378,9 +376,7 @@ class _PipelineChecker:
             dot = training.get(field) if isinstance(training, dict) else None
             if not isinstance(dot, str):
                 continue
-            node: Any = self.data
-            for part in dot.split("."):
-                node = node.get(part) if isinstance(node, dict) else None
+            node = descend(self.data, dot.split("."))
             at = tuple(dot.split(".")) + ("path",)
             raw = self.spans.raw(at)
             if isinstance(node, dict) and "path" in node and node["path"] is None and raw is not None \
@@ -451,7 +447,7 @@ def references_set_aside(tree) -> list[Diagnostic]:
     [pretraining] (spaCy: Bad value substitution ... not a valid option name)."""
     from ..grammar.syntax import Reference
 
-    if not any(s.name.split(".")[0] in TRAINING_SECTIONS for s in tree.sections):
+    if not is_training_config(s.name.split(".")[0] for s in tree.sections):
         return []
     out = []
     for section in tree.sections:

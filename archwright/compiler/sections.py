@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic, nearest
 from .registry import initialize_settings, registry_keys, section_required, section_schemas, training_defaults
 from .resolve import SpanIndex
 from .types import Type, parse_type
-from .values import Unknown
+from .values import Unknown, descend
 
 # spaCy's own names for what only a registered function gives
 _PROMISES = {"Callable", "Optimizer", "Promise", "Lookups", "Batcher", "Logger"}
@@ -171,22 +171,18 @@ def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: 
 
 
 def _default_block_at(path: tuple[str, ...]) -> dict:
-    node: Any = training_defaults()
-    for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    return {k: v for k, v in node.items() if k.startswith("@")} if isinstance(node, dict) else {}
+    """The `@registry` key spaCy's default config has at `path` (what auto_fill merges in), or {}."""
+    node = descend(training_defaults(), path)
+    return {k: node[k] for k in registry_keys(node)} if isinstance(node, dict) else {}
 
 
 def _default_block(path: tuple[str, ...]) -> str:
     """For a setting spaCy's default config fills with a block: that block, spelled out."""
-    node: Any = training_defaults()
-    for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    keys = registry_keys(node) if isinstance(node, dict) else []
-    if not keys:
+    default = _default_block_at(path)
+    if not default:
         return ""
-    key = path[-1]
-    return (f'write {key} = {{"{keys[0]}": "{node[keys[0]]}"}} (JSON: a colon after each key), '
+    (at, name), key = next(iter(default.items())), path[-1]
+    return (f'write {key} = {{"{at}": "{name}"}} (JSON: a colon after each key), '
             f"or a [{'.'.join(path)}] section")
 
 

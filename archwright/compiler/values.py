@@ -35,6 +35,13 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
+def descend(node: Any, parts) -> Any:
+    """What nested dicts hold at a path of keys, or None where the path leaves them."""
+    for part in parts:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
 def is_number(value: Any) -> bool:
     """An int or a float, not a bool (which JSON and Python both let pass as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
