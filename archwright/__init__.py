@@ -82,7 +82,7 @@ def fmt(source: str | os.PathLike, write: bool = False) -> str:
     """The config in its canonical layout (comments kept, meaning checked unchanged); with
     `write` and a path, the file is also replaced atomically when it changes. Raises ConfigError
     when the config has syntax errors."""
-    from .grammar.format import format_file, format_text
+    from .authoring.fmt import format_file, format_text
 
     if write and isinstance(source, os.PathLike):
         result = format_file(os.fspath(source), write=True)
@@ -102,7 +102,7 @@ def diff(old: str | os.PathLike, new: str | os.PathLike, resolved: bool = False)
     """The semantic differences between two configs (texts or paths): a list of `Change`s
     (change "added"/"removed"/"changed", path, section, old, new, old_line, new_line).
     `resolved` compares after interpolation. Raises ConfigError when a side has errors."""
-    from .compiler.diff import diff as compare
+    from .authoring.diff import diff as compare
 
     changes, reports = compare(old, new, resolved)
     if changes is None:
@@ -116,7 +116,7 @@ def fill(source: str | os.PathLike) -> str:
     """The config with every missing argument and section added with its default, as spaCy's
     `init fill-config` does, keeping the user's comments, order and layout. Raises ConfigError
     when the config has errors before or after filling."""
-    from .compiler.fill import fill_text
+    from .authoring.fill import fill_text
 
     name, text = _text(source)
     result = fill_text(text)
@@ -157,7 +157,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     """Thinc models, one per component (listeners connected to their upstream tok2vec), initialized
     on sample docs; `.predict(name, texts)` runs one. Options: labels={"tagger": {"n_labels": 17}},
     vectors={word: vector} or a path, max_params=..., initialize=True. Raises BuildError."""
-    from .compiler.build import build as build_models  # thinc: only when building
+    from .compiler.thinc import build as build_models  # thinc: only when building
 
     return build_models(source, component, **options)
 
@@ -165,6 +165,6 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
 def build_architecture(name: str, /, **args: Any):
     """One architecture's Thinc model from keyword arguments (sub-models as blocks:
     {"@architectures": ..., ...}), not initialized."""
-    from .compiler.build import build_architecture as build_one
+    from .compiler.thinc import build_architecture as build_one
 
     return build_one(name, **args)

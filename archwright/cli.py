@@ -461,7 +461,7 @@ def _compiled(args: argparse.Namespace, overrides: dict[str, Any]) -> Compilatio
 def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     import time
 
-    from .compiler.build import DEFAULT_MAX_PARAMS, BuildError, build, model_input, shape_of, sum_params
+    from .compiler.thinc import DEFAULT_MAX_PARAMS, BuildError, build, model_input, shape_of, sum_params
 
     if not args.text.split():  # spaCy's components skip a batch without tokens; Thinc's layers fail on it
         sys.stderr.write("archwright: error: --text has no words to run the models on\n")
@@ -496,7 +496,7 @@ def _build(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
 
 
 def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
-    from .render import RenderError, write  # graphviz and networkx: only here
+    from .present.render import RenderError, write  # graphviz and networkx: only here
 
     compilation = _compiled(args, overrides)
     if compilation is None:
@@ -890,7 +890,7 @@ def _stdin_text() -> tuple[str | None, list[Diagnostic]]:
 
 
 def _fmt(args: argparse.Namespace) -> int:
-    from .grammar.format import FileResult, format_file, format_text, unified_diff
+    from .authoring.fmt import FileResult, format_file, format_text, unified_diff
 
     write = not (args.check or args.diff)
     results: list[FileResult] = []
@@ -934,7 +934,7 @@ def _fmt(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from .compiler.diff import diff, render_json, render_text
+    from .authoring.diff import diff, render_json, render_text
 
     sources = [Path(p) for p in (args.old, args.new)]
     changes, reports = diff(*sources, resolved=args.resolved)
@@ -950,7 +950,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _fill(args: argparse.Namespace) -> int:
-    from .compiler.fill import fill_file
+    from .authoring.fill import fill_file
 
     text, problems = _stdin_text() if args.config == "-" else (None, [])
     result = fill_file(args.config, text=text, problems=problems, output=args.output)

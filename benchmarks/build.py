@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from archwright.compiler.build import build_architecture
+from archwright.compiler.thinc import build_architecture
 from archwright.compiler.compilation import Compilation
 
 # (title, example config, component or None for its [model], settings a pipeline would add, inputs)

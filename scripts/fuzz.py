@@ -275,12 +275,12 @@ def make_api_case(rng: random.Random, texts: list[str], command: str) -> Case:
     elif name == "fill":
         call = lambda: archwright.fill(source)  # noqa: E731
     elif name == "build":
-        from archwright.compiler.build import BuildError
+        from archwright.compiler.thinc import BuildError
 
         expected = (archwright.ConfigError, BuildError)
         call = lambda: archwright.build(source, max_params=rng.choice([10 ** 4, 10 ** 6, 10 ** 7]))  # noqa: E731
     elif name == "build_architecture":
-        from archwright.compiler.build import BuildError
+        from archwright.compiler.thinc import BuildError
 
         expected = (BuildError,)
         architecture = rng.choice(ARCHITECTURES or ["spacy.Tok2Vec.v2"])
@@ -314,11 +314,11 @@ def warm() -> None:
     """Import everything a command may need, once, in the parent."""
     import archwright
     import archwright.cli  # noqa: F401
-    import archwright.compiler.build  # noqa: F401  (thinc)
-    import archwright.compiler.diff  # noqa: F401
-    import archwright.compiler.fill  # noqa: F401
-    import archwright.grammar.format  # noqa: F401
-    import archwright.render  # noqa: F401  (graphviz, networkx)
+    import archwright.compiler.thinc  # noqa: F401  (thinc)
+    import archwright.authoring.diff  # noqa: F401
+    import archwright.authoring.fill  # noqa: F401
+    import archwright.authoring.fmt  # noqa: F401
+    import archwright.present.render  # noqa: F401  (graphviz, networkx)
     from archwright.compiler.registry import default_registry
 
     registry = default_registry()

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archwright
-from archwright.compiler.build import BuildError, build, build_architecture, model_input, sum_params
-from archwright.compiler.build._layers import VectorsTable
+from archwright.compiler.thinc import BuildError, build, build_architecture, model_input, sum_params
+from archwright.compiler.thinc._layers import VectorsTable
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.doc import ATTRIBUTES, Doc, hash_string, tokenize, word_shape
 from archwright.compiler.registry import default_registry

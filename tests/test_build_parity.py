@@ -14,8 +14,8 @@ import numpy
 import pytest
 from conftest import REAL, needs_shared, oracle_rows
 
-from archwright.compiler.build import build, build_architecture, sum_params
-from archwright.compiler.build._layers import VectorsTable
+from archwright.compiler.thinc import build, build_architecture, sum_params
+from archwright.compiler.thinc._layers import VectorsTable
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import default_registry
 

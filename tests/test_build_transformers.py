@@ -35,9 +35,9 @@ from conftest import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archwright.compiler.build import BuildError, build, build_architecture, sum_params
-from archwright.compiler.build._context import Context
-from archwright.compiler.build.transformers import BUILDERS, model_sizes
+from archwright.compiler.thinc import BuildError, build, build_architecture, sum_params
+from archwright.compiler.thinc._context import Context
+from archwright.compiler.thinc.transformers import BUILDERS, model_sizes
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.doc import Doc
 from archwright.compiler.registry import default_registry

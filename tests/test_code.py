@@ -151,7 +151,7 @@ def _composed_counts_are_spacys(name: str, params: int, layers: list[str]) -> No
     MaxoutWindowEncoder, or Thinc's chain of them, called with the card's own arguments) has
     spaCy's shapes: the static count, archwright's built model and spaCy's model agree."""
     from archwright import compile as compile_config
-    from archwright.compiler.build import build, sum_params
+    from archwright.compiler.thinc import build, sum_params
     from archwright.compiler.code_reader import register
     from archwright.compiler.graph import summary
     from archwright.compiler.registry import default_registry

@@ -16,8 +16,8 @@ import pytest
 from conftest import REAL, needs_shared, run_cli
 
 import archwright
-from archwright.compiler.diff import Change, diff, render_text
-from archwright.grammar.format import format_text
+from archwright.authoring.diff import Change, diff, render_text
+from archwright.authoring.fmt import format_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "diff"

@@ -16,10 +16,10 @@ import pytest
 from conftest import REAL, needs_shared, oracle_rows, run_cli
 
 import archwright
-from archwright.compiler.fill import fill_text, filled_data
+from archwright.authoring.fill import fill_text, filled_data
 from archwright.compiler.registry import default_registry, registry_keys
 from archwright.compiler.serialize import to_str
-from archwright.grammar.format import same
+from archwright.authoring.fmt import same
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fill"

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import archwright
-from archwright.grammar import format as fmt_module
-from archwright.grammar.format import format_file, format_text, normalise_json, same
+from archwright.authoring import fmt as fmt_module
+from archwright.authoring.fmt import format_file, format_text, normalise_json, same
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden" / "fmt"

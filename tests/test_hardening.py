@@ -425,7 +425,7 @@ def test_a_model_without_an_expansion_is_not_built(tmp_path, monkeypatch) -> Non
     """A model archwright cannot size statically would allocate unchecked: refused (AW510)."""
     import archwright
     from archwright.compiler import layers
-    from archwright.compiler.build import BuildError
+    from archwright.compiler.thinc import BuildError
 
     monkeypatch.delitem(layers.EXPANSIONS, "spacy.MishWindowEncoder.v1")
     with pytest.raises(BuildError) as raised:
@@ -447,7 +447,7 @@ def test_activation_memory_is_in_the_budget(window_size, tmp_path) -> None:
 
 def test_the_budget_counts_the_text_of_the_forward_pass(capsys) -> None:
     import archwright
-    from archwright.compiler.build import BuildError
+    from archwright.compiler.thinc import BuildError
 
     config = _window(1_000)
     assert archwright.build(config, max_params=10_000_000)  # a window of 1,000: 2,001 numbers per token
@@ -479,7 +479,7 @@ def test_a_graph_too_large_for_graphviz_is_refused(tmp_path, capsys) -> None:
 def test_dot_runs_under_a_time_and_a_memory_limit(monkeypatch) -> None:
     import shutil
 
-    from archwright import render
+    from archwright.present import render
 
     if shutil.which("dot") is None:  # then nothing runs `dot`: it is refused with a message
         with pytest.raises(render.RenderError, match="not installed"):
@@ -670,7 +670,7 @@ def test_build_with_an_empty_text_is_refused_not_a_traceback(example, capsys) ->
 
 
 def test_features_of_an_empty_doc_have_one_column_per_attribute() -> None:
-    from archwright.compiler.build._layers import extract_features
+    from archwright.compiler.thinc._layers import extract_features
     from archwright.compiler.doc import Doc
 
     features = extract_features(["NORM", "PREFIX"]).predict([Doc([]), Doc(["a", "b"])])
@@ -683,7 +683,7 @@ def test_features_of_an_empty_doc_have_one_column_per_attribute() -> None:
                                            ({"vectors": 5}, "AW506")])
 def test_build_arguments_of_the_wrong_shape_are_diagnostics(options, code) -> None:
     import archwright
-    from archwright.compiler.build import BuildError
+    from archwright.compiler.thinc import BuildError
 
     with pytest.raises(BuildError) as raised:
         archwright.build(PIPELINE, **options)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy
 import pytest
 
-from archwright.compiler.build import build_architecture
+from archwright.compiler.thinc import build_architecture
 from archwright.compiler.doc import Doc
 from archwright.compiler.layers import Expander, Window
 

@@ -12,7 +12,7 @@ import pytest
 import archwright
 from archwright.cli import main
 from archwright.compiler.compilation import Compilation
-from archwright.render import LEVELS, RenderError, to_dot, to_json, write
+from archwright.present.render import LEVELS, RenderError, to_dot, to_json, write
 from conftest import REAL, needs_shared
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -202,7 +202,7 @@ def test_the_downloads_are_offered(at: AppTest) -> None:
 
 
 def test_the_models_run_on_a_sentence(at: AppTest) -> None:
-    from archwright.compiler.build import shape_of
+    from archwright.compiler.thinc import shape_of
 
     sentence = "Models run on this short sentence ."
     at.text_input(key="run_sentence").input(sentence).run()
@@ -390,7 +390,7 @@ def test_tokens_are_words_and_punctuation() -> None:
 def test_svg_and_formatted_config_downloads() -> None:
     text = CNN.read_text(encoding="utf-8")
     graph = archwright.compile(text).graph
-    from archwright.render import to_dot
+    from archwright.present.render import to_dot
 
     image, problem = views.svg(to_dot(graph, "layers"))
     if image is None:

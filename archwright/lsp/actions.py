@@ -226,7 +226,7 @@ def line_edits(document: Document, new: str) -> list[types.TextEdit]:
 
 
 def formatting(document: Document) -> list[types.TextEdit] | None:
-    from ..grammar.format import format_text
+    from ..authoring.fmt import format_text
 
     formatted = format_text(document.text)
     if formatted.text is None:
@@ -235,7 +235,7 @@ def formatting(document: Document) -> list[types.TextEdit] | None:
 
 
 def fill_defaults(document: Document) -> list[types.TextEdit] | None:
-    from ..compiler.fill import fill_text
+    from ..authoring.fill import fill_text
 
     if not document.compilation.ok:
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ..compiler.architectures import FAMILIES, TITLES
-from ..render import to_dot
+from ..present.render import to_dot
 from . import cached, views, widgets
 
 

@@ -8,7 +8,7 @@ import hashlib
 
 import streamlit as st
 
-from ..render import to_dot, to_json
+from ..present.render import to_dot, to_json
 from . import cached, examples, run, views, widgets
 
 SOURCES = ("Bundled example", "Upload a file", "Paste text")

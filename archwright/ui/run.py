@@ -35,7 +35,7 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     if explored.bare:
         return [], ["Running needs a training config ([nlp] and [components]); this is a bare model block."]
     compilation = explored.compilation
-    from ..compiler.build import BuildError, knowledge_base_files, shape_of  # thinc: only now
+    from ..compiler.thinc import BuildError, knowledge_base_files, shape_of  # thinc: only now
 
     skipped = [name for name in knowledge_base_files(compilation.resolved.data) if name in explored.graph.components]
     wanted = [name for name in explored.graph.components if name not in skipped]

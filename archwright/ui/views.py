@@ -273,7 +273,7 @@ def svg(dot: str) -> tuple[bytes | None, str]:
     """The graph drawn as SVG by Graphviz's `dot`, or a message when it is not installed."""
     if shutil.which("dot") is None:
         return None, "SVG needs Graphviz's `dot` program (apt-get install graphviz); download the DOT instead."
-    from ..render import RenderError, draw
+    from ..present.render import RenderError, draw
 
     try:  # `dot` runs with a time and a memory limit
         return draw(dot, "svg"), ""

@@ -7,7 +7,7 @@ import html
 import streamlit as st
 
 from ..diagnostics import render_human
-from ..render import to_dot
+from ..present.render import to_dot
 from . import views
 
 

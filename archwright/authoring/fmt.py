@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, has_errors
-from .parser import parse
-from .syntax import ConfigFile, Entry, Reference, Section
+from ..grammar.parser import parse
+from ..grammar.syntax import ConfigFile, Entry, Reference, Section
 
 INDENT = 4
 # JSON tokens: strings (escapes kept verbatim), punctuation, whitespace, and scalars (the rest)

@@ -27,12 +27,12 @@ import os
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, has_errors
-from ..grammar.format import same, write_atomic
+from .fmt import same, write_atomic
 from ..grammar.parser import parse
 from ..grammar.syntax import ConfigFile, Entry, Section
-from . import values
-from .pipeline import is_training_config
-from .registry import Registry, default_registry, factories, factory_score_weights, registry_keys, training_defaults
+from ..compiler import values
+from ..compiler.pipeline import is_training_config
+from ..compiler.registry import Registry, default_registry, factories, factory_score_weights, registry_keys, training_defaults
 
 # spaCy's CONFIG_SECTION_ORDER
 SECTION_ORDER = ("paths", "variables", "system", "nlp", "components", "corpora", "training", "pretraining",
@@ -315,8 +315,8 @@ def _same_unordered(a: Any, b: Any) -> bool:
 
 def fill_text(text: str, registry: Registry | None = None) -> Filled:
     """The config text with every default added (see the module docstring)."""
-    from .compilation import Compilation
-    from .resolve import resolve
+    from ..compiler.compilation import Compilation
+    from ..compiler.resolve import resolve
 
     text = text.replace("\r\n", "\n")  # a lone CR is part of its line, as in confection's from_str
     tree, diagnostics = parse(text)
@@ -366,7 +366,7 @@ def fill_file(path: str, text: str | None = None, problems: list[Diagnostic] | N
               output: str | None = None) -> FileFilled:
     """Fill a config file (or `text` read from standard input when `path` is "-"); with
     `output`, write the result there atomically (it may be the input file)."""
-    from .compilation import read_config_file
+    from ..compiler.compilation import read_config_file
 
     if path == "-":
         path = "<stdin>"

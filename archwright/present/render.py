@@ -10,7 +10,7 @@ from pathlib import Path
 import graphviz
 import networkx as nx
 
-from .compiler.graph import LayerGraph
+from ..compiler.graph import LayerGraph
 
 LEVELS = ("pipeline", "blocks", "layers")
 FORMATS = ("dot", "svg", "png", "json")

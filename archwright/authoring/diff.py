@@ -16,11 +16,11 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Span, has_errors
-from ..grammar.format import same
+from .fmt import same
 from ..grammar.parser import parse
 from ..grammar.syntax import ConfigFile, Entry, Reference
-from . import values
-from .compilation import read_config_file
+from ..compiler import values
+from ..compiler.compilation import read_config_file
 
 MAX_CHANGES = 100_000  # shared section references can repeat a section many times over
 Lines = Callable[[tuple], "int | None"]
@@ -93,7 +93,7 @@ def _finder(lines: dict[tuple, int]) -> Lines:
 
 
 def _resolved(tree: ConfigFile) -> tuple[Side | None, list[Diagnostic]]:
-    from .resolve import resolve
+    from ..compiler.resolve import resolve
 
     resolved, diagnostics = resolve(tree)
     if resolved is None or has_errors(diagnostics):

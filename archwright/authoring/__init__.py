@@ -1,0 +1,1 @@
+"""Tools that read and rewrite configs (fmt, fill, diff), above the compiler."""
