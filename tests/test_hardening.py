@@ -424,10 +424,14 @@ def test_a_name_that_had_no_expansion_is_held_to_the_budget(tmp_path) -> None:
 def test_a_model_without_an_expansion_is_not_built(tmp_path, monkeypatch) -> None:
     """A model archwright cannot size statically would allocate unchecked: refused (AW510)."""
     import archwright
-    from archwright.compiler import layers
+    import dataclasses
+
+    from archwright.compiler.registry import default_registry
     from archwright.compiler.thinc import BuildError
 
-    monkeypatch.delitem(layers.EXPANSIONS, "spacy.MishWindowEncoder.v1")
+    registry = default_registry()
+    card = registry.get("architectures", "spacy.MishWindowEncoder.v1")
+    monkeypatch.setitem(registry._cards, ("architectures", card.name), dataclasses.replace(card, expression=None))
     with pytest.raises(BuildError) as raised:
         archwright.build(MISH_V1.replace("width = 4000", "width = 8"))
     assert [d.code for d in raised.value.diagnostics] == ["AW510"]

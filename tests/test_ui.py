@@ -314,7 +314,7 @@ def test_every_architecture_has_a_page(at: AppTest, card) -> None:
     else:
         assert metrics["Parameters"] == str(model.params)
         assert metrics["Receptive field"] == views.field_text(
-            archwright.compiler.layers.receptive_field_tokens(model.expansion))
+            archwright.compiler.static.receptive_field_tokens(model.expansion))
         assert len(dots) == 2 and "parameters" in dots[1]
         assert _table(at, "path")["layer"][0] == model.expansion.layer.name
 
@@ -374,7 +374,7 @@ def test_a_token_sees_its_window_clipped_to_the_sentence(n: int, index: int, dep
 
 
 def test_a_token_under_a_transformer_sees_the_windows_that_hold_it() -> None:
-    from archwright.compiler.layers import Window
+    from archwright.compiler.static import Window
 
     # windows of 4 tokens, one every 2: [0, 4) [2, 6) [4, 8) [6, 9)
     assert views.seen(9, 3, Window(4, 2)) == [True] * 6 + [False] * 3

@@ -14,7 +14,9 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from .check import Blueprint
-from .layers import Count, Expander, Expansion, Layer, dim_value, field_tokens, filled, receptive_field_tokens
+from .dims import Count, dim_value
+from .expand import Expander, blocks_of, filled
+from .static import Expansion, Layer, field_tokens, receptive_field_tokens
 from .registry import factories, registry_keys
 from .resolve import ResolvedConfig
 
@@ -78,8 +80,7 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
             upstreams[name] = (factory, expansion)
         keys = registry_keys(model)
         architecture = str(model[keys[0]]) if keys else ""
-        models[name] = ComponentModel(name, factory, architecture, expansion,
-                                      dict(_block_expansions(model, (), expander.expanded)))
+        models[name] = ComponentModel(name, factory, architecture, expansion, _blocks(expansion))
     return models
 
 
@@ -92,22 +93,15 @@ def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dic
         if keys and keys[0] in ("@architectures", "@layers"):  # models, not readers or callbacks
             expander = Expander(labels.get(name, {}))
             expansion = expander.block(block)
-            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion,
-                                          dict(_block_expansions(block, (), expander.expanded)), (name,))
+            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion, _blocks(expansion), (name,))
     return models
 
 
-def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Expansion], seen: set | None = None):
-    """(path, expansion) of `block` and each block inside it that was expanded. Each dict is
-    visited once: shared sections can make a small config exponentially large as a tree."""
-    seen = set() if seen is None else seen
-    if not isinstance(block, dict) or id(block) in seen:
-        return
-    seen.add(id(block))
-    if id(block) in expanded:
-        yield path, expanded[id(block)]
-    for key, value in block.items():
-        yield from _block_expansions(value, path + (key,), expanded, seen)
+def _blocks(expansion: Expansion | None) -> dict[tuple[str, ...], Expansion]:
+    """The expansion of each block inside a model, by its path below the model."""
+    if expansion is None:
+        return {}
+    return {path: Expansion(layer, layer.width, layer.field) for path, layer in blocks_of(expansion)}
 
 
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compiler.compilation import Compilation, decode_config
-from ..compiler.layers import Window, dim_value, receptive_field_tokens
+from ..compiler.dims import dim_value
+from ..compiler.static import Window, receptive_field_tokens
 from ..compiler.registry import Card
 from ..diagnostics import Diagnostic, has_errors, sort_key
 
