@@ -79,7 +79,7 @@ def test_the_explorer_opens_on_the_four_component_pipeline(at: AppTest) -> None:
         f"{row['params']:,}" if isinstance(row["params"], int) else row["params"] for row in expected.values()]
     assert list(components["receptive field"]) == ["9 tokens"] * 4
     # the layer DAG of the first component: its hash tables, edges labelled with widths
-    assert '"tok2vec/0/0" [label="hashembed' in layers and "[label=96]" in layers
+    assert '"tok2vec/0/2/0/0/1" [label="hashembed' in layers and "[label=96]" in layers
     shapes = _table(at, "path")
     assert [row.strip("\u2003") for row in shapes["layer"]] == [layer["name"] for layer in expected["tok2vec"]["layers"]]
     assert shapes["output shape"][0] == "(tokens, 96)"

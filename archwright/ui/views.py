@@ -176,9 +176,8 @@ def label_symbols(graph) -> dict[str, list[str]]:
             symbols.update(dict.fromkeys(monomial))
         for layer in model.expansion.layer.walk():
             for value in layer.dims.values():  # a width can be symbolic without weights behind it
-                symbol = value if isinstance(value, str) else getattr(value, "symbol", None)
-                if symbol and _SYMBOL.fullmatch(symbol):
-                    symbols[symbol] = None
+                for monomial, _ in getattr(value, "terms", ()):
+                    symbols.update(dict.fromkeys(s for s in monomial if _SYMBOL.fullmatch(s)))
         if symbols:
             out[name] = list(symbols)
     return out

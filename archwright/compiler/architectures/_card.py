@@ -35,7 +35,7 @@ def spec_card(name: str, *, family: str, returns: str, doc: str, example: str,
 
 
 def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = None, doc: str = "",
-            example: str = "") -> Card:
+            example: str = "", args: dict[str, dict[str, Any]] | None = None) -> Card:
     """Another version of `card`'s architecture (spaCy's signature for `name`, the argument
     bounds and docs they share), its example the same block under the new name."""
     updates = {a.name: {k: getattr(a, k) for k in ("annotation", "doc", "gt", "ge", "lt", "le", "recommended")}
@@ -43,10 +43,11 @@ def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = Non
     functions = _data()["registries"][card.registry]
     function = functions.get(name) or functions.get(LEGACY_PREFIX[1] + name[len(LEGACY_PREFIX[0]):])
     own = {p["name"] for p in function["params"]} if function else set()
+    updates = {**updates, **(args or {})}
     return spec_card(name, family=card.family, returns=card.returns, doc=doc or card.doc,
                      example=example or card.example.replace(card.name, name), registry=card.registry,
                      args={k: v for k, v in updates.items() if k in own}, rules=card.rules, in_spec=False,
-                     expression=expression or card.expression)
+                     legacy=name not in functions, expression=expression or card.expression)
 
 
 def same_length(first: str, second: str) -> Rule:

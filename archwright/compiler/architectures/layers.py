@@ -48,6 +48,7 @@ CARDS += [
 """) for kind in ("first", "last", "max", "sum")]
 CARDS += [
     spec_card("chain.v1", registry="layers", family=FAMILY, returns="Model", in_spec=False, expression=chain_layers,
+              args={"layer": {"doc": "The layers, in order: the `*` sub-blocks."}},
               doc="Thinc's chain: the output of each layer feeds the next.", example="""
 [model]
 @layers = "chain.v1"
@@ -67,6 +68,7 @@ maxout_pieces = 3
 depth = 2
 """),
     spec_card("concatenate.v1", registry="layers", family=FAMILY, returns="Model", in_spec=False,
+              args={"layers": {"doc": "The layers that read the same input: the `*` sub-blocks."}},
               expression=concatenate_layers, doc="Thinc's concatenate: every layer reads the same input; "
               "their outputs are joined side by side.", example="""
 [model]
@@ -74,14 +76,14 @@ depth = 2
 
 [model.*.norm]
 @architectures = "spacy.MultiHashEmbed.v2"
-width = 32
+width = 96
 attrs = ["NORM"]
 rows = [1000]
 include_static_vectors = false
 
 [model.*.shape]
 @architectures = "spacy.MultiHashEmbed.v2"
-width = 16
+width = 64
 attrs = ["SHAPE"]
 rows = [500]
 include_static_vectors = false

@@ -39,4 +39,6 @@ nO = null
 """ + hash_embed_cnn("model.tok2vec")),
 ]
 CARDS.append(variant(CARDS[0], "spacy.Tagger.v2", tagger,
-                     "A tagger as v1, with the option to leave its outputs unnormalized (`normalize = false`)."))
+                     "A tagger as v1, with the option to leave its outputs unnormalized (`normalize = false`).",
+                     args={"normalize": {"annotation": "bool", "doc": "Normalize the output scores (softmax) "
+                                                                    "or leave them as they are."}}))

@@ -283,6 +283,7 @@ BY_NAME = {card.name: card for card in CARDS}
 CARDS += [
     variant(BY_NAME["spacy.TextCatBOW.v2"], "spacy.TextCatBOW.v3", textcat_bow_v3,
             "A bag of hashed n-grams into a sparse linear layer of `length` rows (rounded up to a power of two).",
+            args={"length": {"gt": 0, "doc": "Rows of the sparse linear layer's hash table (a power of two)."}},
             example="""
 [model]
 @architectures = "spacy.TextCatBOW.v3"
@@ -294,7 +295,9 @@ nO = null
 """),
     variant(BY_NAME["spacy.TextCatCNN.v2"], "spacy.TextCatReduce.v1", textcat_reduce,
             "Token vectors pooled by each chosen reduction (first, last, max, mean), concatenated, "
-            "into the output layer.", example="""
+            "into the output layer.",
+            args={f"use_reduce_{r}": {"doc": f"Pool the token vectors by their {r}."} for r in REDUCTIONS},
+            example="""
 [model]
 @architectures = "spacy.TextCatReduce.v1"
 exclusive_classes = false

@@ -130,5 +130,11 @@ stride = 96
 """),
 ]
 BY_NAME = {card.name: card for card in CARDS}
-CARDS += [variant(BY_NAME[f"spacy-transformers.{name}.v1"], f"spacy-transformers.{name}.v{n}")
+_CONFIG = {"transformer_config": {"annotation": "Dict[str, Any]",
+                                  "doc": "Settings that override the Hugging Face model's config."},
+           "mixed_precision": {"doc": "Run the transformer in mixed precision (GPU)."},
+           "grad_scaler_config": {"annotation": "Dict[str, Any]", "doc": "Settings of the gradient scaler "
+                                  "of mixed-precision training."}}
+CARDS += [variant(BY_NAME[f"spacy-transformers.{name}.v1"], f"spacy-transformers.{name}.v{n}", args={
+              k: v for k, v in _CONFIG.items() if n == 3 or k == "transformer_config"})
           for name in ("TransformerModel", "Tok2VecTransformer") for n in (2, 3)]
