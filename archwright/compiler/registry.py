@@ -100,6 +100,13 @@ class Card:
         return parse_type(self.returns)
 
     @cached_property
+    def validator(self):
+        """The pydantic-core validator of the card's arguments (schema.py), made on first use."""
+        from .schema import build_validator
+
+        return build_validator(self)
+
+    @cached_property
     def schema(self):
         """The card's arguments as a pydantic model (built on first use: pydantic is slow to import)."""
         from .schema import build_schema
