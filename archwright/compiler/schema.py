@@ -1,6 +1,6 @@
 """A card's arguments as pydantic schemas, made on first use for the cards a config names:
-`Card.validator`, the pydantic-core validator the checker runs on every block's values (its
-errors mapped back to archwright's codes and spans in check.py), and `Card.schema`, the same
+`validator(card)`, the pydantic-core validator the checker runs on every block's values (its
+errors mapped back to archwright's codes and spans in check.py), and `model(card)`, the same
 fields as a pydantic model for documentation and JSON Schema export. The validator is built from
 a core schema directly: a pydantic model class costs ~10 ms to create, the core validator a
 fraction of that, and a cold `archwright validate` creates one per card it meets.
@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator, ValidationError, core_schema
 
 from ..limits import MAX_STACKED, STACKING
-from .registry import UNREAD, Arg, Card, registry_keys
+from .cards import UNREAD, Arg, Card, registry_keys
 from .types import accepts, literal_values, quoted_number
 from .values import UNKNOWN, is_number
 
@@ -64,6 +64,26 @@ def _json_schema(arg: Arg) -> dict[str, Any]:
     if arg.doc:
         schema["description"] = arg.doc
     return schema
+
+
+_VALIDATORS: dict[int, tuple[Card, SchemaValidator]] = {}
+_MODELS: dict[int, tuple[Card, Any]] = {}
+
+
+def validator(card: Card) -> SchemaValidator:
+    """The card's validator, made once (kept with the card, so its id stays its own)."""
+    made = _VALIDATORS.get(id(card))
+    if made is None:
+        made = _VALIDATORS[id(card)] = (card, build_validator(card))
+    return made[1]
+
+
+def model(card: Card) -> Any:
+    """The card's arguments as a pydantic model class, made once."""
+    made = _MODELS.get(id(card))
+    if made is None:
+        made = _MODELS[id(card)] = (card, build_schema(card))
+    return made[1]
 
 
 def build_schema(card: Card):
@@ -115,7 +135,7 @@ def validation_errors(card: Card, values: dict[str, Any]) -> list[dict[str, Any]
     """pydantic's errors for a block's values (`*` for the positional sub-blocks), each with its
     `loc` (the argument) and `type`."""
     try:
-        card.validator.validate_python(values)
+        validator(card).validate_python(values)
     except ValidationError as e:
         return e.errors(include_url=False)
     return []
