@@ -142,7 +142,7 @@ def textcat_ensemble_v1(a: Args) -> x.Node:
                                     ("SUFFIX", width // 2, 12), ("SHAPE", width // 2, 13))]
     n_in = width + 3 * (width // 2)
     embedded = x.pipe(x.extract_features(cols), x.with_array(x.uniqued(
-        x.pipe(x.concatenate(*tables), x.Maxout(width, n_in, normalize=True)), column=cols.index("ORTH"))))
+        x.pipe(x.bar(*tables), x.Maxout(width, n_in, normalize=True)), column=cols.index("ORTH"))))
     vectors_width = width
     if a["pretrained_vectors"]:
         embedded = x.concatenate(embedded, x.static_vectors(width, a.symbol("vectors_width")))
