@@ -91,6 +91,23 @@ def test_a_token_attribute_archwright_does_not_compute_is_a_diagnostic() -> None
     assert e.value.diagnostics[0].code == "AW505" and "'LIKE_URL'" in e.value.diagnostics[0].message
 
 
+def test_arguments_an_expression_refuses_are_a_diagnostic_at_their_key() -> None:
+    """TextCatBOW.v3's `length` rounds up to a power of two: 0 has none (the expression refuses it)."""
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.TextCatBOW.v3", exclusive_classes=True, ngram_size=1, no_output_layer=False,
+                           length=0, nO=3)
+    (d,) = e.value.diagnostics
+    assert (d.code, d.config_path) == ("AW505", "spacy.TextCatBOW.v3.length") and "power of two" in d.hint
+    text = default_registry().get("architectures", "spacy.TextCatBOW.v3").example
+    config = ('[nlp]\nlang = "en"\npipeline = ["textcat"]\n\n[components]\n\n[components.textcat]\n'
+              'factory = "textcat"\n\n' + text.replace("[model]", "[components.textcat.model]")
+              .replace("length = 262144", "length = 0"))
+    with pytest.raises(BuildError) as e:
+        build(config)
+    assert [(d.code, d.config_path) for d in e.value.diagnostics] == [("AW505", "components.textcat.model.length")]
+    assert e.value.diagnostics[0].span is not None
+
+
 def test_tokenizer_splits_words_and_punctuation() -> None:
     assert tokenize("Hello, world! It's 3 o'clock.") == ["Hello", ",", "world", "!", "It's", "3", "o'clock", "."]
     assert Doc.from_text("Straße 東京").words == ["Straße", "東京"]

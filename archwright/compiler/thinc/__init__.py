@@ -146,7 +146,7 @@ def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budge
     total, layers, largest = 0, [], (0, "", "", 0, 0)
     for name in wanted:
         model = graph.components.get(name)
-        if model is None or model.expansion is None and not interpret.has_expression(blocks.get(name)):
+        if model is None or model.expansion is None and not interpret.expressible(blocks.get(name)):
             continue  # (building it stops at AW505, before allocating anything, naming what has no expression)
         if model.expansion is None:
             raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(

@@ -107,7 +107,7 @@ def expression(block: Any, sizes: dict[str, int], where: str = "") -> tuple[Node
     return root, assumed
 
 
-def has_expression(block: Any) -> bool:
+def expressible(block: Any) -> bool:
     """Whether every model block in `block` has an expression that its arguments build."""
     try:
         _Expander().expression(block)
@@ -118,6 +118,7 @@ def has_expression(block: Any) -> bool:
 
 def _diagnostic(failure: _Failed, where: str) -> Diagnostic:
     path = _join(where, failure.path)
+    # expand.py raises Unexpandable `from None` over the card's own error: that is its __context__
     cause, name = failure.error.__context__, _name(failure.block)
     if isinstance(cause, Refused):
         return Diagnostic("AW505", str(cause), config_path=_join(path, (cause.key,)), hint=cause.hint)
@@ -181,6 +182,8 @@ class Interpreter:
         children = [self._build(child, path, architecture) for child in node.children]
         self.ctx.path = path
         late = tuple(node.settings.get("late_dims", ()))
+        if node.op == "static_vectors" and node.block is None:  # inside another architecture
+            architecture = "spacy.StaticVectors"  # (what reads the vectors, for the diagnostics)
         dims = {name: self._dim(value, architecture) for name, value in node.dims.items()}
         build = LAYERS.get(node.op)
         if build is None:
