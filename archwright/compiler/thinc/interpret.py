@@ -316,12 +316,14 @@ def _static_vectors(interp: Interpreter, node: Node, dims: dict, children: list,
 
 
 def _lstm(interp: Interpreter, node: Node, dims: dict, children: list, architecture: str) -> Model:
-    """Thinc's PyTorchLSTM (PyTorch's LSTM in a wrapper, itself inside with_padded)."""
+    """PyTorch's bidirectional LSTM in Thinc's wrapper: Thinc's PyTorchLSTM without the
+    with_padded it puts around it (the expression has that)."""
     require("torch", architecture, "torch", interp.ctx)
     from thinc.api import PyTorchLSTM
 
-    return PyTorchLSTM(dims["nO"], dims["nI"], bi=True, depth=node.settings["depth"],
-                       dropout=node.settings["dropout"])
+    padded = PyTorchLSTM(dims["nO"], dims["nI"], bi=True, depth=node.settings["depth"],
+                         dropout=node.settings["dropout"])
+    return padded.layers[0]
 
 
 def _listener(interp: Interpreter, node: Node, dims: dict, children: list, architecture: str) -> Model:
