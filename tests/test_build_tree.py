@@ -5,7 +5,8 @@
   and, with spaCy's initialized weights copied into ours node by node, the same outputs;
 - every component of every real config spaCy 3.8 initialized (the oracle records each model's
   nodes in Thinc's walk order): the same sequence of (name, dims) after initialization, and the
-  same tree as the model spaCy builds from the component's block (names and children).
+  same tree as the model spaCy builds from the component's block (names, children, refs); and
+  one component of each kind of block run: the same outputs with spaCy's weights.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from conftest import REAL, needs_shared, oracle_rows
 
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import default_registry
-from archwright.compiler.thinc import _components, build, build_architecture, sum_params
+from archwright.compiler.thinc import _components, build, build_architecture, model_input, sum_params
 from archwright.compiler.thinc._layers import VectorsTable
 
 LABELS = 4
-# every model card of the spec but the transformers' (tests/test_build_transformers.py compares
-# those with spacy-transformers)
-CARDS = sorted({c for c in default_registry().cards() if c.in_spec and c.returns.startswith("Model[")
+# every model card (the spec's and their other versions) but the transformers'
+# (tests/test_build_transformers.py compares those with spacy-transformers)
+CARDS = sorted({c for c in default_registry().cards() if c.expression is not None and c.returns.startswith("Model[")
                 and "transformers" not in c.name}, key=lambda c: c.name)
 # spaCy cannot run a listener outside a pipeline (no upstream): its tree is compared as built
 NEEDS_A_PIPELINE = ("Listener",)
@@ -51,6 +52,16 @@ def _assert_same_tree(ours, theirs, dims: bool = True) -> None:
     for i, (x, y) in enumerate(zip(a, b)):
         assert x == y, f"node {i} (depth first): ours {x}, spaCy's {y}"
     assert len(a) == len(b)
+
+
+def _assert_same_refs(ours, theirs) -> None:
+    """Each node refers by the same names to the same nodes (by their place in the tree)."""
+    place_a = {id(a): i for i, (a, _) in enumerate(_pairs(ours, theirs))}
+    place_b = {id(b): i for i, (_, b) in enumerate(_pairs(ours, theirs))}
+    for a, b in _pairs(ours, theirs):
+        assert sorted(a.ref_names) == sorted(b.ref_names), a.name
+        for name in b.ref_names:
+            assert place_a.get(id(a.get_ref(name))) == place_b.get(id(b.get_ref(name))), (a.name, name)
 
 
 def _pairs(ours, theirs):
@@ -124,23 +135,22 @@ def _docs():
     return docs
 
 
-def _input(card, docs, width: int):
-    """What the model reads: docs; vectors for an encoder; (docs, spans) for the span categorizer;
-    each span's vectors (ragged) for a reducer; rows of vectors for a scorer."""
+def _input(card, model, docs, width: int):
+    """What the model reads: vectors for an encoder (one array for the first window encoders);
+    each span's vectors (ragged) for a reducer; rows of vectors for a scorer; else what a
+    component gives it (docs; for the span categorizer docs and spans)."""
     from thinc.api import Ragged
 
     rng = numpy.random.default_rng(0)
+    if "WindowEncoder.v1" in card.name:
+        return rng.uniform(-1, 1, (9, width)).astype("f")
     if "List[Floats2d], List[Floats2d]" in card.returns:
         return [rng.uniform(-1, 1, (len(d), width)).astype("f") for d in docs]
     if card.returns.startswith("Model[Ragged"):
         return Ragged(rng.uniform(-1, 1, (9, width)).astype("f"), numpy.array([7, 2], dtype="i"))
     if card.returns.startswith("Model[Floats2d"):
         return rng.uniform(-1, 1, (5, width)).astype("f")
-    if card.returns.startswith("Model[Tuple[List[Doc], Ragged]"):
-        spans = [(i, i + n) for doc in docs for n in (1, 2) for i in range(len(doc) - n + 1)]
-        lengths = [sum(1 for n in (1, 2) for _ in range(len(doc) - n + 1)) for doc in docs]
-        return docs, Ragged(numpy.array(spans, dtype="i"), numpy.array(lengths, dtype="i"))
-    return docs
+    return model_input(model, docs)
 
 
 def _rows(output) -> numpy.ndarray:
@@ -154,12 +164,13 @@ def _rows(output) -> numpy.ndarray:
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: c.name)
 def test_spec_architectures_are_spacys_node_for_node(card) -> None:
     ours, theirs = _both(card)
+    _assert_same_refs(ours, theirs)
     if any(s in card.name for s in NEEDS_A_PIPELINE):
         _assert_same_tree(ours, theirs, dims=False)
         return
     docs = _docs()
     width = _block(card).get("width") or _block(card).get("nI") or 16
-    X = _input(card, docs, width)
+    X = _input(card, ours, docs, width)
     theirs.initialize(X=X, Y=_labels(_block(card), LABELS))
     ours.initialize(X=X, Y=_labels(_block(card), LABELS))
     _assert_same_tree(ours, theirs)
@@ -216,8 +227,8 @@ def _oracle_build(row: dict):
 @pytest.mark.parametrize("row", CASES, ids=[r["file"] for r in CASES])
 def test_oracle_components_are_spacys_node_for_node(row: dict) -> None:
     """In Thinc's walk order (breadth first), the oracle's nodes after spaCy initialized them;
-    and the tree of the model spaCy builds from the same block (spaCy builds every one of them
-    alone: none needs the project's own code)."""
+    and the tree of the model spaCy builds from the same block, with the same refs (spaCy builds
+    every one of them alone: none needs the project's own code)."""
     from spacy.util import registry
 
     pipeline, components = _oracle_build(row)
@@ -227,7 +238,9 @@ def test_oracle_components_are_spacys_node_for_node(row: dict) -> None:
         ours = [(node.name, _dims(node)) for node in model.walk()]
         theirs = [(layer["name"], layer["dims"]) for layer in component["layers"]]
         assert ours == theirs, component["name"]
-        _assert_same_tree(model, registry.resolve({"model": blocks[component["name"]]})["model"], dims=False)
+        spacys = registry.resolve({"model": blocks[component["name"]]})["model"]
+        _assert_same_tree(model, spacys, dims=False)
+        _assert_same_refs(model, spacys)
 
 
 # -- pretraining objectives: functions of the tok2vec they pretrain ------------------------------------
