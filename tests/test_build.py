@@ -91,6 +91,24 @@ def test_a_token_attribute_archwright_does_not_compute_is_a_diagnostic() -> None
     assert e.value.diagnostics[0].code == "AW505" and "'LIKE_URL'" in e.value.diagnostics[0].message
 
 
+def test_arguments_spacy_refuses_are_a_diagnostic_at_their_key() -> None:
+    """TextCatBOW.v3's `length` must be at least 1 (spaCy raises E1056 when it builds the model):
+    the card's bound says so before anything is built, in the Python API and in a config."""
+    with pytest.raises(BuildError) as e:
+        build_architecture("spacy.TextCatBOW.v3", exclusive_classes=True, ngram_size=1, no_output_layer=False,
+                           length=0, nO=3)
+    (d,) = e.value.diagnostics
+    assert (d.code, d.config_path) == ("AW307", "model.length")
+    text = default_registry().get("architectures", "spacy.TextCatBOW.v3").example
+    config = ('[nlp]\nlang = "en"\npipeline = ["textcat"]\n\n[components]\n\n[components.textcat]\n'
+              'factory = "textcat"\n\n' + text.replace("[model]", "[components.textcat.model]")
+              .replace("length = 262144", "length = 0"))
+    with pytest.raises(BuildError) as e:
+        build(config)
+    assert [(d.code, d.config_path) for d in e.value.diagnostics] == [("AW307", "components.textcat.model.length")]
+    assert e.value.diagnostics[0].span is not None
+
+
 def test_tokenizer_splits_words_and_punctuation() -> None:
     assert tokenize("Hello, world! It's 3 o'clock.") == ["Hello", ",", "world", "!", "It's", "3", "o'clock", "."]
     assert Doc.from_text("Straße 東京").words == ["Straße", "東京"]

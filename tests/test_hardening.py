@@ -429,13 +429,27 @@ def test_a_model_without_an_expansion_is_not_built(tmp_path, monkeypatch) -> Non
     from archwright.compiler.registry import default_registry
     from archwright.compiler.thinc import BuildError
 
+    from archwright.compiler import expr as x
+
     registry = default_registry()
-    card = registry.get("architectures", "spacy.MishWindowEncoder.v1")
-    monkeypatch.setitem(registry._cards, ("architectures", card.name), dataclasses.replace(card, expression=None))
+    root = registry.get("architectures", "spacy.Tok2Vec.v1")
+    # an expression with a dim only Thinc would know (None): built, it would be sized by the data alone
+    unsized = dataclasses.replace(root, expression=lambda a: x.chain(
+        a.sub("embed"), x.node("mish", dims={"nO": None, "nI": x.INFER})))
+    monkeypatch.setitem(registry._cards, ("architectures", root.name), unsized)
     with pytest.raises(BuildError) as raised:
         archwright.build(MISH_V1.replace("width = 4000", "width = 8"))
     assert [d.code for d in raised.value.diagnostics] == ["AW510"]
     assert raised.value.diagnostics[0].span.line == 10
+    # without an expression there is nothing to build, which building says (before allocating)
+    monkeypatch.setitem(registry._cards, ("architectures", root.name), root)
+    card = registry.get("architectures", "spacy.MishWindowEncoder.v1")
+    monkeypatch.setitem(registry._cards, ("architectures", card.name), dataclasses.replace(card, expression=None))
+    with pytest.raises(BuildError) as raised:
+        archwright.build(MISH_V1.replace("width = 4000", "width = 8"))
+    assert [(d.code, d.config_path) for d in raised.value.diagnostics] == [
+        ("AW505", "components.tok2vec.model.encode")]
+    assert "no builder for 'spacy.MishWindowEncoder.v1'" in raised.value.diagnostics[0].message
 
 
 @pytest.mark.parametrize("window_size", [10_000, 4_000_000])

@@ -191,6 +191,12 @@ def concatenate(*layers: Node) -> Node:
     return layers[0] if len(layers) == 1 else node("concatenate", *layers)
 
 
+def bar(*layers: Node) -> Node:
+    """`a | b | c` as spaCy writes it with Thinc's operator: one concatenation (Thinc's
+    concatenate extends its first argument in place) that keeps the first pair's name, "a|b"."""
+    return node("concatenate", *layers, operator=True)
+
+
 def add(*layers: Node) -> Node:
     return node("add", *layers)
 

@@ -35,7 +35,8 @@ def spec_card(name: str, *, family: str, returns: str, doc: str, example: str,
 
 
 def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = None, doc: str = "",
-            example: str = "", args: dict[str, dict[str, Any]] | None = None) -> Card:
+            example: str = "", args: dict[str, dict[str, Any]] | None = None,
+            rules: tuple[Rule, ...] | None = None) -> Card:
     """Another version of `card`'s architecture (spaCy's signature for `name`, the argument
     bounds and docs they share), its example the same block under the new name."""
     updates = {a.name: {k: getattr(a, k) for k in ("annotation", "doc", "gt", "ge", "lt", "le", "recommended")}
@@ -46,7 +47,8 @@ def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = Non
     updates = {**updates, **(args or {})}
     return spec_card(name, family=card.family, returns=card.returns, doc=doc or card.doc,
                      example=example or card.example.replace(card.name, name), registry=card.registry,
-                     args={k: v for k, v in updates.items() if k in own}, rules=card.rules, in_spec=False,
+                     args={k: v for k, v in updates.items() if k in own}, rules=card.rules if rules is None else rules,
+                     in_spec=False,
                      legacy=name not in functions, expression=expression or card.expression)
 
 
@@ -57,6 +59,16 @@ def same_length(first: str, second: str) -> Rule:
             return f"`{first}` has {len(a)} entries but `{second}` has {len(b)}: they must pair up"
         return None
     return Rule((first, second), check)
+
+
+def one_of(*names: str) -> Rule:
+    """At least one of the flags must be true (spaCy raises when it builds the model otherwise)."""
+    def check(values: dict[str, Any]) -> str | None:
+        flags = [values.get(n) for n in names]
+        if all(isinstance(f, bool) for f in flags) and not any(flags):
+            return f"one of {', '.join(f'`{n}`' for n in names)} must be true"
+        return None
+    return Rule(names, check)
 
 
 def hash_embed_cnn(section: str, depth: int = 4) -> str:

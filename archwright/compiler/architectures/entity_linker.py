@@ -21,10 +21,20 @@ def entity_linker(a: Args) -> x.Node:
     return x.with_attrs(x.with_refs(model, output_layer=output, tok2vec=inner), archwright_input="entities")
 
 
+def entity_linker_v1(a: Args) -> x.Node:
+    """The first entity linker reads docs (spaCy's legacy component gives it each entity's
+    sentence as a doc): their token vectors averaged, the residual maxout, the projection."""
+    inner = a.sub("tok2vec")
+    width = a.width_of(inner)
+    output = x.Linear(a.size("entity_vector_length"), width)
+    model = x.pipe(inner, x.list2ragged(), x.reduce("mean"), x.residual(x.Maxout(width, width, 2, dropout=0.0)), output)
+    return x.with_refs(model, output_layer=output, tok2vec=inner)
+
+
 CARDS = [
     spec_card(
         # spaCy 3.8 registers it as spacy-legacy.EntityLinker.v1 (spacy.EntityLinker.v2 is the newer one)
-        "spacy.EntityLinker.v1", expression=entity_linker, family=FAMILY, returns="Model[List[Doc], Floats2d]",
+        "spacy.EntityLinker.v1", expression=entity_linker_v1, family=FAMILY, returns="Model[List[Doc], Floats2d]",
         doc="The model of an entity linker: a tok2vec followed by a linear output layer giving "
             "one vector per mention, compared with the entity vectors of the knowledge base.",
         args={"tok2vec": {"doc": "Gives each token a vector."},

@@ -13,7 +13,7 @@ def _tagger(a: Args, v2: bool) -> x.Node:
     """Token vectors, each through a softmax layer (zero-initialized)."""
     inner = a.sub("tok2vec")
     output = x.Softmax(a.size("n_labels"), a.width_of(inner), v2=v2, normalize_outputs=bool(a.get("normalize")))
-    return x.with_refs(x.chain(inner, x.with_array(output)), tok2vec=inner, output_layer=output)
+    return x.with_refs(x.chain(inner, x.with_array(output)), tok2vec=inner, softmax=output, output_layer=output)
 
 
 def tagger_v1(a: Args) -> x.Node:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import expr as x
 from ..expr import Args
-from ._card import POSITIVE, hash_embed_cnn, spec_card, variant
+from ._card import POSITIVE, hash_embed_cnn, one_of, spec_card, variant
 
 FAMILY = "textcat"
 DOCS_TO_VECTORS = "Model[List[Doc], List[Floats2d]]"
@@ -123,10 +123,12 @@ def textcat_ensemble(a: Args) -> x.Node:
     n_out = a.size("n_labels")
     exclusive = not linear_model.settings.get("attrs", {}).get("multi_label", False)
     width = a.width_of(inner)
-    cnn = x.pipe(inner, x.list2ragged(), x.ParametricAttention(width), x.reduce("sum"),
-                 x.residual(x.pipe(x.Maxout(width, width), x.layer_norm(width), x.Dropout(0.0))))
+    attention, maxout, norm = x.ParametricAttention(width), x.Maxout(width, width), x.layer_norm(width)
+    cnn = x.pipe(inner, x.list2ragged(), attention, x.reduce("sum"), x.residual(x.pipe(maxout, norm, x.Dropout(0.0))))
     output = x.Softmax(n_out) if exclusive else x.pipe(x.Linear(n_out), x.Logistic())
-    return _classifier(x.pipe(x.concatenate(linear_model, cnn), output), n_out, exclusive, inner)
+    model = _classifier(x.pipe(x.concatenate(linear_model, cnn), output), n_out, exclusive, inner,
+                        linear_model.settings.get("refs", {}).get("output_layer"))
+    return x.with_refs(model, attention_layer=attention, maxout_layer=maxout, norm_layer=norm)
 
 
 def textcat_ensemble_v1(a: Args) -> x.Node:
@@ -142,7 +144,7 @@ def textcat_ensemble_v1(a: Args) -> x.Node:
                                     ("SUFFIX", width // 2, 12), ("SHAPE", width // 2, 13))]
     n_in = width + 3 * (width // 2)
     embedded = x.pipe(x.extract_features(cols), x.with_array(x.uniqued(
-        x.pipe(x.concatenate(*tables), x.Maxout(width, n_in, normalize=True)), column=cols.index("ORTH"))))
+        x.pipe(x.bar(*tables), x.Maxout(width, n_in, normalize=True)), column=cols.index("ORTH"))))
     vectors_width = width
     if a["pretrained_vectors"]:
         embedded = x.concatenate(embedded, x.static_vectors(width, a.symbol("vectors_width")))
@@ -155,17 +157,21 @@ def textcat_ensemble_v1(a: Args) -> x.Node:
     linear_model = _bow(exclusive, a["ngram_size"], False, _given(a), n_out, resizable_output=False)
     output = x.Softmax(n_out, n_out * 2) if exclusive else \
         x.pipe(x.Linear(n_out, n_out * 2), x.Dropout(0.0), x.Logistic())
-    return _classifier(x.pipe(x.concatenate(linear_model, cnn), output), n_out, exclusive, inner)
+    return _classifier(x.pipe(x.concatenate(linear_model, cnn), output), n_out, exclusive, inner,
+                       linear_model.settings["refs"]["output_layer"])
 
 
 def textcat_parametric_attention(a: Args) -> x.Node:
     inner = a.sub("tok2vec")
     width, n_out, exclusive = a.width_of(inner), a.size("n_labels"), a["exclusive_classes"]
-    attention = x.ParametricAttention(width, key_transform=x.Gelu(width, width))
-    pooled = x.pipe(inner, x.list2ragged(), attention, x.reduce("sum"),
-                    x.residual(x.pipe(x.Maxout(width, width), x.layer_norm(width), x.Dropout(0.0))))
+    key = x.Gelu(width, width)
+    attention, nonlinear, norm = x.ParametricAttention(width, key_transform=key), x.Maxout(width, width), \
+        x.layer_norm(width)
+    pooled = x.pipe(inner, x.list2ragged(), attention, x.reduce("sum"), x.residual(x.pipe(nonlinear, norm, x.Dropout(0.0))))
+    pooled = x.with_refs(pooled, tok2vec=inner, attention_layer=attention, key_transform=key, nonlinear_layer=nonlinear,
+                         norm_layer=norm)
     output = x.Softmax(n_out) if exclusive else x.pipe(x.Linear(n_out), x.Logistic())
-    return _classifier(x.pipe(pooled, output), n_out, exclusive)
+    return _classifier(x.pipe(pooled, output), n_out, exclusive, output=output)
 
 
 CARDS = [
@@ -297,6 +303,7 @@ nO = null
             "Token vectors pooled by each chosen reduction (first, last, max, mean), concatenated, "
             "into the output layer.",
             args={f"use_reduce_{r}": {"doc": f"Pool the token vectors by their {r}."} for r in REDUCTIONS},
+            rules=(one_of(*(f"use_reduce_{r}" for r in REDUCTIONS)),),
             example="""
 [model]
 @architectures = "spacy.TextCatReduce.v1"

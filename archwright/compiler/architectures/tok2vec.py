@@ -88,7 +88,8 @@ def bilstm_encoder(a: Args) -> x.Node:
     hidden = width // 2
     weights = sum(2 * (4 * hidden * (width if layer == 0 else 2 * hidden) + 4 * hidden * hidden + 8 * hidden)
                   for layer in range(depth))
-    return x.PyTorchLSTM(width, width, depth=depth, dropout=a["dropout"], params=weights)
+    # spaCy pads the batch for Thinc's PyTorchLSTM, which pads it again itself
+    return x.with_padded(x.PyTorchLSTM(width, width, depth=depth, dropout=a["dropout"], params=weights))
 
 
 def tok2vec(a: Args) -> x.Node:

@@ -1,6 +1,7 @@
-"""LayerGraph -> Thinc models: build each component's model from its resolved, default-filled
-config block with archwright's own builders (never through spaCy's or Thinc's registry), connect
-listeners to their upstream, initialize on sample docs and run forward passes.
+"""Thinc models of a config: each component's model is its resolved, default-filled config block's
+layer expression (the cards' `expression`), built by the Thinc interpreter (interpret.py; never
+through spaCy's or Thinc's registry); listeners are connected to their upstream, models
+initialized on sample docs and run.
 
 A model's size is checked against a parameter budget with the static count of the layer graph
 before anything is allocated.
@@ -17,11 +18,12 @@ from ...diagnostics import Diagnostic, render_human
 from ..compilation import Compilation
 from ..graph import LayerGraph, lower
 from ..registry import factories, registry_keys
-from . import _layers, heads, optional, tok2vec, transformers
+from . import _layers, interpret, optional, transformers
 from ._context import ASSUMED, Context, Unbuildable, files_not_read
 from .vectors import load_vectors
 
-BUILDERS = {**tok2vec.BUILDERS, **heads.BUILDERS, **optional.BUILDERS, **transformers.BUILDERS}
+# the blocks that are not models (their functions are built directly): span getters, KB loaders
+BUILDERS = {**optional.BUILDERS, **transformers.BUILDERS}
 # 100 million parameters: 400 MB of float32 weights (800 MB with their gradients), 9 times the
 # largest pipeline spaCy initializes in the shared corpus (11.1M); a transformer base model
 # (~125M) needs --max-params.
@@ -144,8 +146,8 @@ def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budge
     total, layers, largest = 0, [], (0, "", "", 0, 0)
     for name in wanted:
         model = graph.components.get(name)
-        if model is None or model.expansion is None and not _buildable(blocks.get(name)):
-            continue  # (building it stops at AW505, before allocating anything, naming what has no builder)
+        if model is None or model.expansion is None and not interpret.expressible(blocks.get(name)):
+            continue  # (building it stops at AW505, before allocating anything, naming what has no expression)
         if model.expansion is None:
             raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
                 "AW510", f"archwright cannot count the parameters of {model.architecture or 'this model'} "
@@ -182,21 +184,6 @@ def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budge
         culprit = component if activation > total else layers[0][1]
         raise BuildError(compilation.path, compilation.text, [_located(Diagnostic(
             "AW503", message, config_path=".".join(graph.components[culprit].model_path), hint=hint), compilation)])
-
-
-def _buildable(block: Any) -> bool:
-    """Whether archwright has a builder for every model function the block names."""
-    stack, seen = [block], set()
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict) and id(node) not in seen:
-            keys = registry_keys(node)
-            model = not seen or keys and keys[0] in ("@architectures", "@layers")  # the root is built too
-            if keys and model and node[keys[0]] not in BUILDERS:
-                return False
-            seen.add(id(node))
-            stack.extend(node.values())
-    return True
 
 
 def build(source: str | os.PathLike | Compilation, component: str | None = None, *,
@@ -260,7 +247,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
         ctx = Context(BUILDERS, sizes[name], table, path=f"components.{name}.model", read_files=read_files)
         started = time.perf_counter()
         try:
-            model = ctx.block(block)
+            model = interpret.build(block, ctx)
         except Unbuildable as e:
             errors.append(_located(e.diagnostic, compilation))
             continue
@@ -399,13 +386,13 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
         raise BuildError("<arguments>", None, problems)
     ctx = Context(BUILDERS, labels or {}, table, path=name)
     try:
-        return ctx.block(block)
+        if name in BUILDERS:  # a span getter, a knowledge-base loader: not a model
+            return ctx.block(block)
+        if interpret.is_objective(block):  # a pretraining objective: a function of the tok2vec
+            return interpret.objective(block, ctx)
+        return interpret.build(block, ctx)
     except Unbuildable as e:
         raise BuildError("<arguments>", None, [e.diagnostic]) from None
-    except KeyError as e:  # an argument the builder reads and the caller left out
-        raise BuildError("<arguments>", None, [Diagnostic(
-            "AW308", f"{name} needs the argument {e.args[0]!r}", config_path=ctx.path,
-            hint=f"give {e.args[0]}=... (archwright explain {name} lists the arguments)")]) from None
 
 
 def _checked_arguments(block: dict) -> list[Diagnostic]:

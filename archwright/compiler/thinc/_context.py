@@ -1,5 +1,6 @@
-"""What a builder gets besides its block: sizes known only from data, the user's vectors table,
-sub-block building, and the diagnostics of what could not be built."""
+"""What building a block needs besides the block: sizes known only from data, the user's vectors
+table, whether files the config names may be read, the builders of the few blocks that are not
+models (span getters, knowledge-base loaders), and the diagnostics of what could not be built."""
 
 from __future__ import annotations
 
@@ -24,28 +25,22 @@ class Unbuildable(Exception):
 class Context:
     def __init__(self, builders: dict[str, Callable], sizes: dict[str, int] | None = None, vectors: Any = None,
                  path: str = "", read_files: bool = True) -> None:
-        self.builders = builders
+        self.builders = builders  # of the blocks that are not models: span getters, KB loaders
         self.sizes = dict(sizes or {})  # n_labels, n_actions, entity_vector_length for this component
         self.vectors = vectors  # a VectorsTable, or None
         self.path = path  # config path of the block being built, for diagnostics
         self.read_files = read_files  # may a builder read a file the config names?
-        self.assumed: dict[str, int] = {}
-        self.listeners: list = []
+        self.assumed: dict[str, int] = {}  # sizes nobody gave, and what they were built with
+        self.listeners: list = []  # the listener layers built, to connect to their upstreams
 
     def block(self, block: Any, key: str = "") -> Any:
-        """The model a sub-block (a dict with an `@registry` key) builds."""
+        """What a sub-block that is not a model builds (a span getter, a knowledge-base loader)."""
         outer = self.path
         self.path = f"{outer}.{key}" if outer and key else key or outer
         try:
             keys = registry_keys(block) if isinstance(block, dict) else []
             name = block[keys[0]] if keys else None
             builder = self.builders.get(name)
-            if builder is None:  # a --code function whose body is a known composition: what it builds
-                from ..code_reader import concrete
-
-                inner = concrete(block) if isinstance(block, dict) else None
-                if inner is not None:
-                    return self.block(inner)
             if builder is None:
                 raise Unbuildable(Diagnostic(
                     "AW505", f"archwright has no builder for {name!r}", config_path=self.path,
@@ -54,17 +49,6 @@ class Context:
             return builder(block, self)
         finally:
             self.path = outer
-
-    def size(self, block: dict, symbol: str, key: str = "nO") -> int:
-        """An output size: the block's own `nO` when it is a number, else the given size, else an
-        assumed one (reported)."""
-        value = block.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if symbol in self.sizes:
-            return int(self.sizes[symbol])
-        self.assumed[symbol] = ASSUMED[symbol]
-        return ASSUMED[symbol]
 
     def need_vectors(self, architecture: str):
         if self.vectors is None:
@@ -81,3 +65,13 @@ def files_not_read(config_path: str, what: str) -> Diagnostic:
     return Diagnostic("AW509", f"{what} is read from a file the config names, and reading such files is "
                       "turned off here", config_path=config_path,
                       hint="build it with the archwright command or build() on your own machine")
+
+
+def require(module: str, architecture: str, extra: str, ctx: Context) -> None:
+    """Unbuildable (AW501) when an optional package a layer needs is not installed."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise Unbuildable(Diagnostic(
+            "AW501", f"{architecture} needs the `{module}` package, which is not installed", config_path=ctx.path,
+            hint=f"pip install 'archwright[{extra}]'"))

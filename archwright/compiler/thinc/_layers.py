@@ -144,9 +144,11 @@ def _precomputable_forward(model: Model, X: Floats2d, is_train: bool):
 def parser_model(tok2vec: Model, lower: Model, upper: Model | None) -> Model:
     from thinc.api import noop
 
+    has_upper = upper is not None
+    upper = upper if has_upper else noop()
     return Model("parser_model", _parser_forward, init=_parser_init, dims={"nI": tok2vec.maybe_get_dim("nI")},
-                 layers=[tok2vec, lower, upper if upper is not None else noop()],
-                 attrs={"has_upper": upper is not None})
+                 layers=[tok2vec, lower, upper], refs={"tok2vec": tok2vec, "lower": lower, "upper": upper},
+                 attrs={"has_upper": has_upper})
 
 
 def _parser_init(model: Model, X=None, Y=None) -> None:

@@ -1,20 +1,18 @@
-"""Builders that need more than Thinc: pretraining objectives (the tok2vec they train, and
-vectors for PretrainVectors) and knowledge bases (a file, read only when the user builds).
-Transformers are in transformers.py."""
+"""What is built besides Thinc's and spaCy's layers: the pretraining wrapper around a tok2vec, and
+knowledge bases (a file, read only when the user builds) with their candidate generator."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from thinc.api import LayerNorm, Linear, Maxout, Model, MultiSoftmax, chain, list2array, zero_init
+from thinc.api import Model
 
 from ...diagnostics import Diagnostic
-from ._context import Context, Unbuildable, files_not_read
-from .tok2vec import require
+from ._context import Context, Unbuildable, files_not_read, require
 
 
-def _masked_language_model(wrapped: Model) -> Model:
+def masked_language_model(wrapped: Model) -> Model:
     """The pretraining wrapper: in training, a share of the tokens is masked (not done here: the
     wrapper only forwards), with the wrapped model's dims."""
     def forward(model: Model, docs: list, is_train: bool):
@@ -29,30 +27,6 @@ def _masked_language_model(wrapped: Model) -> Model:
 
     return Model("masked-language-model", forward, layers=[wrapped], init=init, refs={"wrapped": wrapped},
                  dims=dict.fromkeys(wrapped.dim_names))
-
-
-def pretrain_vectors(block: dict, ctx: Context) -> Any:
-    """A function of the tok2vec to pretrain: predict each word's static vector."""
-    table = ctx.need_vectors("spacy.PretrainVectors.v1")
-
-    def objective(tok2vec: Model) -> Model:
-        output = chain(list2array(), Maxout(nO=block["hidden_size"], nI=tok2vec.get_dim("nO"),
-                                            nP=block["maxout_pieces"], normalize=True, dropout=0.0),
-                       Linear(nO=table.width, nI=block["hidden_size"], init_W=zero_init))
-        return _masked_language_model(chain(tok2vec, output))
-
-    return objective
-
-
-def pretrain_characters(block: dict, ctx: Context) -> Any:
-    """A function of the tok2vec to pretrain: predict the first and last characters of each word."""
-    def objective(tok2vec: Model) -> Model:
-        hidden = block["hidden_size"]
-        output = chain(list2array(), Maxout(nO=hidden, nP=block["maxout_pieces"]), LayerNorm(nI=hidden),
-                       MultiSoftmax([256] * block["n_characters"], nI=hidden))
-        return _masked_language_model(chain(tok2vec, output))
-
-    return objective
 
 
 class KnowledgeBase:
@@ -100,8 +74,6 @@ def candidate_generator(block: dict, ctx: Context) -> Any:
 
 
 BUILDERS = {
-    "spacy.PretrainVectors.v1": pretrain_vectors,
-    "spacy.PretrainCharacters.v1": pretrain_characters,
     "spacy.EmptyKB.v1": empty_kb,
     "spacy.EmptyKB.v2": empty_kb,
     "spacy.KBFromFile.v1": kb_from_file,

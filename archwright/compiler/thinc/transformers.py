@@ -1,4 +1,4 @@
-"""spacy-transformers' architectures, built by archwright itself (the `transformers` extra:
+"""The layers of spacy-transformers' architectures, as archwright builds them (the `transformers` extra:
 Hugging Face `transformers` and torch, not spacy-transformers) from a model in a local directory.
 Nothing is ever downloaded: `name` must be a directory with a Hugging Face config.json and
 tokenizer files. Weights come from its model.safetensors when there is one, else they are
@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from thinc.api import Model, Ragged, chain, reduce_first, reduce_last, reduce_max, reduce_mean, reduce_sum
+from thinc.api import Model, Ragged
 
 from ...diagnostics import Diagnostic
 from ..static import Window
 from . import _layers
-from ._context import Context, Unbuildable, files_not_read
-from .tok2vec import require
+from ._context import Context, Unbuildable, files_not_read, require
 
 # settings that would let a model directory run its own Python code: a config never may
 REFUSED_SETTINGS = ("trust_remote_code", "code_revision")
@@ -447,28 +446,7 @@ def _listener_forward(model: Model, docs: list, is_train: bool):
     return datas, lambda d_datas: backprop_upstream(backprop_split(d_datas))
 
 
-# -- the architectures -------------------------------------------------------------------------------
-
-def listener(block: dict, ctx: Context) -> Model:
-    width = ctx.sizes.get("hidden_width")
-    inner = transformer_listener(int(width) if width else None, block.get("upstream", "*"))
-    ctx.listeners.append(inner)
-    model = chain(inner, trfs2arrays(ctx.block(block["pooling"], "pooling"), float(block.get("grad_factor", 1.0))))
-    model.set_ref("listener", inner)
-    return model
-
-
-def tok2vec_transformer(block: dict, ctx: Context) -> Model:
-    transformer = transformer_model(block, ctx)
-    pooled = trfs2arrays(ctx.block(block["pooling"], "pooling"), float(block.get("grad_factor", 1.0)))
-    if block.get("@architectures", "").endswith(".v3"):  # v3 nests the first two, as spaCy does
-        return chain(chain(transformer, split_trf_batch()), pooled)
-    return chain(transformer, split_trf_batch(), pooled)
-
-
-def _reducer(make):
-    return lambda block, ctx: make()
-
+# -- listeners -----------------------------------------------------------------------------------------
 
 def connect(listener_model: Model, upstream: Model) -> None:
     """A listener reads its upstream transformer component, with its width."""
@@ -477,22 +455,10 @@ def connect(listener_model: Model, upstream: Model) -> None:
         listener_model.set_dim("nO", upstream.get_dim("nO"))
 
 
-BUILDERS = {
-    "spacy-transformers.TransformerModel.v1": transformer_model,
-    "spacy-transformers.TransformerModel.v2": transformer_model,
-    "spacy-transformers.TransformerModel.v3": transformer_model,
-    "spacy-transformers.TransformerListener.v1": listener,
-    "spacy-transformers.Tok2VecTransformer.v1": tok2vec_transformer,
-    "spacy-transformers.Tok2VecTransformer.v2": tok2vec_transformer,
-    "spacy-transformers.Tok2VecTransformer.v3": tok2vec_transformer,
+BUILDERS = {  # the span getters (the models are built from their expressions: interpret.py)
     "spacy-transformers.strided_spans.v1": strided_spans,
     "spacy-transformers.doc_spans.v1": doc_spans,
     "spacy-transformers.sent_spans.v1": sent_spans,
-    "reduce_mean.v1": _reducer(reduce_mean),
-    "reduce_max.v1": _reducer(reduce_max),
-    "reduce_sum.v1": _reducer(reduce_sum),
-    "reduce_first.v1": _reducer(reduce_first),
-    "reduce_last.v1": _reducer(reduce_last),
 }
 
 __all__ = ["BUILDERS", "Batch", "DocData", "connect", "model_directory", "model_sizes", "static_sizes"]
