@@ -197,6 +197,13 @@ def _assert_same_parser_outputs(ours, theirs, docs) -> None:
         assert numpy.allclose(upper.predict(hidden), their_upper.predict(hidden), atol=1e-5)
 
 
+def test_the_interpreter_builds_every_word_of_the_vocabulary() -> None:
+    from archwright.compiler.expr import OPS
+    from archwright.compiler.thinc.interpret import LAYERS
+
+    assert set(LAYERS) == set(OPS)
+
+
 def test_the_comparison_sees_a_different_tree() -> None:
     """The parallel walk tells a chain of three from two nested chains with the same nodes."""
     from thinc.api import Relu, chain
