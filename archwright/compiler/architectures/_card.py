@@ -36,7 +36,7 @@ def spec_card(name: str, *, family: str, returns: str, doc: str, example: str,
 
 def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = None, doc: str = "",
             example: str = "", args: dict[str, dict[str, Any]] | None = None,
-            rules: tuple[Rule, ...] | None = None) -> Card:
+            rules: tuple[Rule, ...] | None = None, returns: str = "") -> Card:
     """Another version of `card`'s architecture (spaCy's signature for `name`, the argument
     bounds and docs they share), its example the same block under the new name."""
     updates = {a.name: {k: getattr(a, k) for k in ("annotation", "doc", "gt", "ge", "lt", "le", "recommended")}
@@ -45,7 +45,7 @@ def variant(card: Card, name: str, expression: Callable[[Any], Any] | None = Non
     function = functions.get(name) or functions.get(LEGACY_PREFIX[1] + name[len(LEGACY_PREFIX[0]):])
     own = {p["name"] for p in function["params"]} if function else set()
     updates = {**updates, **(args or {})}
-    return spec_card(name, family=card.family, returns=card.returns, doc=doc or card.doc,
+    return spec_card(name, family=card.family, returns=returns or card.returns, doc=doc or card.doc,
                      example=example or card.example.replace(card.name, name), registry=card.registry,
                      args={k: v for k, v in updates.items() if k in own}, rules=card.rules if rules is None else rules,
                      in_spec=False,

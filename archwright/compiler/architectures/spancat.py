@@ -95,7 +95,8 @@ nI = null
 """),
 ]
 CARDS.append(variant(CARDS[0], "spacy.SpanFinder.v1", span_finder,
-                     "Per token, a scorer of whether a span starts or ends there (two probabilities).", example="""
+                     "Per token, a scorer of whether a span starts or ends there (two probabilities).",
+                     returns="Model[List[Doc], Floats2d]", example="""
 [model]
 @architectures = "spacy.SpanFinder.v1"
 
