@@ -95,21 +95,26 @@ class _Table:
         self.entries: dict[str, dict[str, Entry]] = {}
         self.raw: dict[str, dict[str, str]] = {}
         self.spans = SpanIndex(self.sections, self.entries)
-        self.spells_section = False  # whether a value's text holds a section placeholder
+        sections, all_entries, all_raw = self.sections, self.entries, self.raw
         for section in tree.sections:
-            if section.name == "DEFAULT" or section.name in self.sections:
+            name = section.name
+            if name in sections or name == "DEFAULT":
                 continue
-            self.sections[section.name] = section
-            entries = {entry.key: entry for entry in section.entries}
-            if len(entries) < len(section.entries):  # a repeated key: the first one counts
+            sections[name] = section
+            listed = section.entries
+            entries = {entry.key: entry for entry in listed}
+            if len(entries) < len(listed):  # a repeated key: the first one counts
                 entries = {}
-                for entry in section.entries:
+                for entry in listed:
                     entries.setdefault(entry.key, entry)
-            self.entries[section.name] = entries
-            raw = self.raw[section.name] = {key: entry.value.raw for key, entry in entries.items()}
-            # '\0' cannot be in the prefix, so a match cannot span two values
-            if not self.spells_section and values.SECTION_PREFIX in "\0".join(raw.values()):
-                self.spells_section = True
+                all_raw[name] = {key: entry.raw for key, entry in entries.items()}
+            else:
+                all_raw[name] = {entry.key: entry.raw for entry in listed}
+            all_entries[name] = entries
+        # whether a value's text holds a section placeholder ('\0' cannot be in the prefix, so
+        # a match cannot span two values)
+        self.spells_section = values.SECTION_PREFIX in "\0".join(
+            [text for raw in all_raw.values() for text in raw.values()])
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -208,6 +213,32 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
         else:
             created.add(name)
     return out
+
+
+def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], list[str]] | None:
+    """`_skeleton`'s result, and the section names by depth (then file order), in one pass for
+    the common config: every section's parent declared above it, no key named as a section
+    below it, no deep nesting. None otherwise (`_check_structure` then finds what is wrong):
+    for such a config it reports nothing, so it need not run."""
+    result: dict[str, Any] = {}
+    nodes: dict[str, dict] = {}
+    entries = table.entries
+    levels: list[list[str]] = [[]]
+    for name in table.sections:
+        parent, dot, last = name.rpartition(".")
+        if not dot:
+            nodes[name] = result[name] = {}
+            levels[0].append(name)
+            continue
+        node = nodes.get(parent)
+        depth = name.count(".")
+        if node is None or last in entries[parent] or depth >= MAX_NESTING:
+            return None
+        nodes[name] = node[last] = {}
+        while len(levels) <= depth:
+            levels.append([])
+        levels[depth].append(name)
+    return result, nodes, [name for level in levels for name in level]
 
 
 def _skeleton(table: _Table, tolerant: bool = False) -> tuple[dict[str, Any], dict[str, dict]]:
@@ -617,20 +648,26 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         raw = table.raw.setdefault(section, {})
         for key, text in entries.items():
             raw.setdefault(key, text)
-    diagnostics = _check_structure(table)
+    plain = _plain_skeleton(table)
+    diagnostics = _check_structure(table) if plain is None else []
     if overrides:
         diagnostics += _check_overrides(table, overrides)
     # after a structure error, still look for reference problems, so that one run reports all
     tolerant = has_errors(diagnostics)
     if tolerant and any(d.code == "AW214" for d in diagnostics):
         return None, diagnostics
-    result, nodes = _skeleton(table, tolerant)
+    if plain is None or tolerant:
+        result, nodes = _skeleton(table, tolerant)
+        order = sorted(table.sections, key=lambda n: n.count("."))
+    else:
+        result, nodes, order = plain
     substitute = interpolate and not overrides
     expander = _Expander(table)
     seen: set = set()
     interpret = values.interpret
+    load = values.load
     decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
-    for name in sorted(table.sections, key=lambda n: n.count(".")):
+    for name in order:
         node = nodes[name]
         raws = table.raw[name]  # with `defaults`, also keys the section does not have: not in the result
         for key in table.entries[name]:
@@ -653,7 +690,7 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
             else:
                 value = decoded.get(raw, decoded)
                 if value is decoded:
-                    value = interpret(raw)
+                    value = interpret(raw) if "$" in raw else load(raw)  # the same without '$'
                     if type(value) in _IMMUTABLE:
                         decoded[raw] = value
                 node[key] = value

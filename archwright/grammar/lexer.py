@@ -26,7 +26,7 @@ from sys import intern
 from typing import Iterator
 
 from ..diagnostics import Span
-from .syntax import PIECE_KINDS, Comment, Entry, Text, Value
+from .syntax import PIECE_KINDS, Comment, Entry, LineEntry, Text, Value
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
@@ -146,13 +146,13 @@ class _Item:
         if type(self.lines) is str:
             text = self.lines
             if "$" not in text:
-                start = self.starts
-                if text:
-                    span = Span(line, start, line, start + len(text))
-                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (Text(text, span),), span))
+                start = self.starts if text else self.delimiter_column + 1
+                if self.column == 1:
+                    entry = LineEntry(self.key, line, self.delimiter, text, start)
                 else:
-                    span = Span(line, self.delimiter_column + 1, line, self.delimiter_column + 1)
-                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (), span))
+                    span = Span(line, start, line, start + len(text))
+                    entry = Entry(self.key, key_span, self.delimiter,
+                                  Value(text, (Text(text, span),) if text else (), span))
                 _add_entry(out, entry)
             else:
                 out.append(self._key_token())
@@ -205,23 +205,21 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
-# The common lines, read with one match each: a blank line, a whole-line comment, a section
-# header alone on its line, and a `key = value` line at column 0 that what follows cannot
-# continue (after any blank and comment lines: a header, another key line at column 0, or the
-# end). Anything else goes through the general line model below, which gives the same tokens for
-# these lines (configparser strips with str.strip, which strips what `\s` matches).
-_FAST = re.compile(
-    r"(?:(\[[^\n]+\])[^\S\n]*\n"  # 1: a header
-    r"|([^\s#;\[=:][^\n=:]*)([=:])[^\S\n]*([^\n]*)\n"  # 2-4: key, delimiter, value (unstripped at the end)
+# Every line, classified by one regex pass over the whole text (`findall`: one row of groups per
+# line, made in C). The common lines are read from their row: a blank line, a whole-line
+# comment, a section header alone on its line, and a `key = value` line at column 1 that what
+# follows cannot continue (after any blank and comment lines: a header, another key line at
+# column 1, or the end). Any other line (OTHER) goes through the general line model below, which
+# gives the same tokens for the common lines too (configparser strips with str.strip, which
+# strips what `\s` matches).
+_ROWS = re.compile(
+    r"(\[[^\n]+\])[^\S\n]*\n"  # HEADER: a header
+    r"|([^\s#;\[=:][^\n=:]*)([=:])([^\S\n]*)([^\n]*)\n"  # KEY, DELIMITER, SPACE, VALUE (unstripped at the end)
     r"(?=(?:[^\S\n]*(?:[#;][^\n]*)?\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
-    r"|([^\S\n]*)([#;][^\n]*)\n"  # 5-6: a comment's indentation and text (unstripped at the end)
-    r"|[^\S\n]*\n)")  # a blank line
-_HEADER_LINE, _KEY_LINE, _COMMENT_LINE = 1, 4, 6  # the last group each kind of line matches
+    r"|([^\S\n]*)([#;][^\n]*)\n"  # INDENT, COMMENT: a comment's indentation and text (unstripped at the end)
+    r"|[^\S\n]*\n"  # a blank line: every group empty
+    r"|([^\n]*)\n?")  # OTHER: any other line (the last one may have no '\n')
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
-
-
-def _no_match(text: str, pos: int) -> None:
-    return None
 
 
 class ConfigLexer:
@@ -241,80 +239,82 @@ class ConfigLexer:
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        fast = _FAST.match if self.fast else _no_match
         pieces_of = PIECE.finditer
-        find = text.find
-        pos = 0
+        if self.fast:
+            rows = _ROWS.findall(text)
+            if text and text[-1] != "\n":
+                rows.pop()  # findall's empty match at the end, after a last line without '\n'
+        else:
+            rows = [("", "", "", "", "", "", "", line) for line in text.split("\n")]
+        run: list | None = None  # the entries of the ENTRIES token at the end of `out`, if known
         number = 0
-        while pos >= 0:
-            m = fast(text, pos)
-            # a blank or comment line after an open value may be inside it: that is for the general model
-            if m is not None and (item is None or m.lastindex == _HEADER_LINE or m.lastindex == _KEY_LINE):
+        for header, key, delimiter, space, value, indent, comment, line in rows:
+            number += 1
+            if key:  # the commonest line: `key = value` that nothing continues
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                    run = None
+                indent_level = 0
+                column = len(key) + 2  # the value's, just after the delimiter when it is empty
+                # one string per distinct key and short value: configs repeat them
+                key = intern(key.rstrip())
+                value = value.rstrip()
+                if len(value) < 24:
+                    value = intern(value)
+                if value:
+                    column += len(space)
+                if "$" in value:  # its pieces, as the grammar's `entry` would make them
+                    span = _new(Span, (number, column, number, column + len(value)))
+                    pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
+                                         (piece.group(), _new(Span, (number, column + piece.start(),
+                                                                     number, column + piece.end()))))
+                                    for piece in pieces_of(value)])
+                    entry = _new(Entry, (key, _new(Span, (number, 1, number, 1 + len(key))), delimiter,
+                                         _new(Value, (value, pieces, span, ()))))
+                else:
+                    entry = _new(LineEntry, (key, number, delimiter, value, column))
+                if run is None:
+                    last = out[-1] if out else None
+                    if type(last) is EntriesToken:
+                        run = last.entries
+                        run.append(entry)
+                    else:
+                        token = EntriesToken(entry)
+                        out.append(token)
+                        run = token.entries
+                else:
+                    run.append(entry)
+                continue
+            if header:
                 if item is not None:
                     item.emit(out)
                     item = None
                 indent_level = 0
-                last = out[-1] if out else None
-                run = last.entries if type(last) is EntriesToken else None  # the entries token to extend
-                while m is not None:  # a run of common lines
-                    number += 1
-                    kind = m.lastindex
-                    if kind is None:
-                        pass  # a blank line
-                    elif kind == _HEADER_LINE:
-                        header = m.group(1)
-                        in_section = True
-                        if len(out) > 256:  # a header closes what came before: hand it on
-                            yield from out
-                            out.clear()
-                        out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
-                        run = None
-                    elif kind == _COMMENT_LINE:
-                        column = len(m.group(5)) + 1
-                        comment = m.group(6).rstrip()
-                        out.append(_token("COMMENT", comment, number, column, number, column + len(comment)))
-                        run = None
-                    else:
-                        key, delimiter, value = m.group(2, 3, 4)
-                        # one string per distinct key and short value: configs repeat them
-                        key = intern(key.rstrip())
-                        value = value.rstrip()
-                        if len(value) < 24:
-                            value = intern(value)
-                        column = m.start(4) - pos + 1
-                        if "$" in value:  # its pieces, as the grammar's `entry` would make them
-                            span = _new(Span, (number, column, number, column + len(value)))
-                            pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
-                                                 (piece.group(), _new(Span, (number, column + piece.start(),
-                                                                             number, column + piece.end()))))
-                                            for piece in pieces_of(value)])
-                        elif value:
-                            span = _new(Span, (number, column, number, column + len(value)))
-                            pieces = (_new(Text, (value, span)),)
-                        else:
-                            column = m.start(3) - pos + 2
-                            span = _new(Span, (number, column, number, column))
-                            pieces = ()
-                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
-                        entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
-                        if run is None:
-                            token = EntriesToken(entry)
-                            out.append(token)
-                            run = token.entries
-                        else:
-                            run.append(entry)
-                    pos = m.end()
-                    m = fast(text, pos)
+                in_section = True
+                if len(out) > 256:  # a header closes what came before: hand it on
+                    yield from out
+                    out.clear()
+                out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
+                run = None
                 continue
-            number += 1
-            end = find("\n", pos)
-            line = text[pos:end] if end >= 0 else text[pos:]
-            pos = end + 1 if end >= 0 else -1
+            if comment:
+                column = len(indent) + 1
+                comment = comment.rstrip()
+                token = _token("COMMENT", comment, number, column, number, column + len(comment))
+                if item is not None:
+                    item.add_after(token)
+                else:
+                    out.append(token)
+                    run = None
+                continue
+            # the general line model, for any other line (and every line when not `fast`)
             stripped = line.strip()
             if not stripped:
                 if item is not None:
                     item.add_blank(number)
                 continue
+            run = None
             lead = nonspace(line).start()
             if item is not None and lead > indent_level and stripped[0] not in "#;":
                 item.continue_with(stripped, number, lead + 1)

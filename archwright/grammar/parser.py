@@ -193,7 +193,7 @@ def _lint(tree: ConfigFile) -> list[Diagnostic]:
                 "which are part of the name", section.name_span, config_path=section.name,
                 hint=f"write [{section.name.strip()}]"))
         for entry in section.entries:
-            raw = entry.value.raw
+            raw = entry.raw
             # most values need none of the checks below (what each looks for, in one test)
             if "$" not in entry.key and "$" not in raw and not (
                     raw and (raw[-1] == "'" or "\n" in raw or inline_comment(raw))):

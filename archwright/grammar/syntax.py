@@ -5,6 +5,7 @@ Nodes are named tuples: immutable, and cheap to create (a config has thousands o
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import NamedTuple, Union
 
 from ..diagnostics import Span
@@ -88,6 +89,55 @@ class Entry(NamedTuple):
     def span(self) -> Span:
         return Span(self.key_span.line, self.key_span.column, self.value.span.end_line,
                     self.value.span.end_column)
+
+    @property
+    def raw(self) -> str:
+        """The value's text (`value.raw`)."""
+        return self.value.raw
+
+
+class LineEntry(Entry):
+    """An Entry as most are written: one `key = value` line, its key at column 1 and no '$' in
+    its value. It keeps its texts, line and the value's column, and makes its spans and Value
+    when asked: a config has tens of thousands of entries, and most are never asked for a span.
+
+    It holds (key, line, delimiter, raw, value column); use the attributes, never indexes."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str, line: int, delimiter: str, raw: str, column: int) -> "LineEntry":
+        return tuple.__new__(cls, (key, line, delimiter, raw, column))
+
+    raw = property(itemgetter(3), doc="The value's text.")  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def key_span(self) -> Span:
+        key, line = self[0], self[1]
+        return Span(line, 1, line, 1 + len(key))
+
+    @property  # type: ignore[override]
+    def value(self) -> Value:
+        _, line, _, raw, column = self
+        span = Span(line, column, line, column + len(raw))
+        return Value(raw, (Text(raw, span),) if raw else (), span)
+
+    @property
+    def span(self) -> Span:
+        _, line, _, raw, column = self
+        return Span(line, 1, line, column + len(raw))
+
+    def full(self) -> Entry:
+        """The same entry as a plain Entry."""
+        return Entry(self[0], self.key_span, self[2], self.value)
+
+    def _replace(self, **changes) -> Entry:  # type: ignore[override]
+        return self.full()._replace(**changes)
+
+    def _asdict(self) -> dict:
+        return self.full()._asdict()
+
+    def __repr__(self) -> str:
+        return "Line" + repr(self.full())
 
 
 class Section(NamedTuple):
