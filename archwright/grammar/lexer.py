@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from sys import intern
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ..diagnostics import Span
 from .syntax import PIECE_KINDS, Comment, Entry, LineEntry, Text, Value
@@ -51,6 +51,25 @@ class KeyToken(Token):
     """A KEY token that also carries its delimiter and the delimiter's column."""
 
     __slots__ = ("delimiter", "delimiter_column")
+
+
+class HeaderToken(NamedTuple):
+    """A HEADER token of a header alone on its line at column 1 (one per section: kept small)."""
+
+    type: str
+    value: str
+    line: int
+    # Lark copies the last token's position onto its end-of-input token
+    start_pos = end_pos = None
+    column = 1
+
+    @property
+    def end_line(self) -> int:
+        return self.line
+
+    @property
+    def end_column(self) -> int:
+        return 1 + len(self.value)
 
 
 class EntriesToken:
@@ -295,7 +314,7 @@ class ConfigLexer:
                 if len(out) > 256:  # a header closes what came before: hand it on
                     yield from out
                     out.clear()
-                out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
+                out.append(_new(HeaderToken, ("HEADER", header, number)))
                 run = None
                 continue
             if comment:

@@ -153,6 +153,51 @@ class Section(NamedTuple):
     def parts(self) -> list[str]:
         return self.name.split(".")
 
+    @property
+    def line(self) -> int:
+        """The header's line."""
+        return self.header_span.line
+
+
+class LineSection(Section):
+    """A Section whose header starts at column 1 (as most do): it keeps the header's line and
+    makes the two spans when asked. Holds (name, line, None, entries, comments, trailing_text,
+    bad_lines); use the attributes, never indexes."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, line: int, entries: tuple[Entry, ...], comments: tuple[Comment, ...],
+                trailing_text: str = "", bad_lines: tuple[BadLine, ...] = ()) -> "LineSection":
+        return tuple.__new__(cls, (name, line, None, entries, comments, trailing_text, bad_lines))
+
+    def __getnewargs__(self) -> tuple:
+        return self[:2] + self[3:]
+
+    line = property(itemgetter(1), doc="The header's line.")  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def header_span(self) -> Span:
+        line = self[1]
+        return Span(line, 1, line, 3 + len(self[0]) + len(self[5]))
+
+    @property  # type: ignore[override]
+    def name_span(self) -> Span:
+        line = self[1]
+        return Span(line, 2, line, 2 + len(self[0]))
+
+    def full(self) -> Section:
+        """The same section as a plain Section."""
+        return Section(self[0], self.header_span, self.name_span, *self[3:])
+
+    def _replace(self, **changes) -> Section:  # type: ignore[override]
+        return self.full()._replace(**changes)
+
+    def _asdict(self) -> dict:
+        return self.full()._asdict()
+
+    def __repr__(self) -> str:
+        return "Line" + repr(self.full())
+
 
 class ConfigFile(NamedTuple):
     sections: tuple[Section, ...]
