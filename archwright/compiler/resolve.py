@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
@@ -29,48 +29,82 @@ MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
 MAX_EXPANSION = 10_000_000  # characters plus pieces one value may expand to
 
 
+class _Spans(Mapping):
+    """Config path (tuple of parts) -> span, looked up in the sections and entries themselves:
+    nothing is built for the paths no one asks for (a check asks for a few; a config has
+    tens of thousands)."""
+
+    def __init__(self, sections: dict[str, Section], entries: dict[str, dict[str, Entry]], kind: str) -> None:
+        self._sections = sections
+        self._entries = entries
+        self._kind = kind  # "sections", "keys" or "values"
+
+    def get(self, path: Any, default: Any = None) -> Any:
+        # a part that is no string, or holds a '.', is in no path of the index
+        if type(path) is not tuple or not path:
+            return default
+        if self._kind == "sections":
+            try:
+                name = ".".join(path)
+            except TypeError:
+                return default
+            section = self._sections.get(name) if name.count(".") == len(path) - 1 else None
+            return section.name_span if section is not None else default
+        key = path[-1]
+        if len(path) < 2 or type(key) is not str:
+            return default
+        try:
+            name = ".".join(path[:-1])
+        except TypeError:
+            return default
+        entries = self._entries.get(name) if name.count(".") == len(path) - 2 else None
+        entry = entries.get(key) if entries is not None else None
+        if entry is None:
+            return default
+        return entry.key_span if self._kind == "keys" else entry.value_span
+
+    def __getitem__(self, path: Any) -> Span:
+        span = self.get(path)
+        if span is None:
+            raise KeyError(path)
+        return span
+
+    def __contains__(self, path: object) -> bool:
+        return self.get(path) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        for name, section in self._sections.items():
+            parts = tuple(name.split("."))
+            if self._kind == "sections":
+                yield parts
+            else:
+                for key in self._entries.get(name, {}):
+                    yield parts + (key,)
+
+    def __len__(self) -> int:
+        if self._kind == "sections":
+            return len(self._sections)
+        return sum(len(self._entries.get(name, {})) for name in self._sections)
+
+
 class SpanIndex:
-    """Config path (tuple of parts) -> where it is written. Built on first use."""
+    """Config path (tuple of parts) -> where it is written: `sections` (a section's name),
+    `keys` and `values` (an entry's), each a mapping computed on lookup."""
 
     def __init__(self, sections: dict[str, Section], entries: dict[str, dict[str, Entry]]) -> None:
         self._sections = sections
         self._entries = entries
-
-    @cached_property
-    def sections(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")): s.name_span for name, s in self._sections.items()}
-
-    @cached_property
-    def keys(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")) + (key,): e.key_span
-                for name, entries in self._entries.items() for key, e in entries.items()}
-
-    @cached_property
-    def values(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")) + (key,): e.value.span
-                for name, entries in self._entries.items() for key, e in entries.items()}
+        self.sections = _Spans(sections, entries, "sections")
+        self.keys = _Spans(sections, entries, "keys")
+        self.values = _Spans(sections, entries, "values")
 
     def raw(self, path: tuple[str, ...]) -> str | None:
         """The text of the value at `path` as written (references unresolved), or None."""
         entry = self._entries.get(".".join(path[:-1]), {}).get(path[-1]) if path else None
-        return entry.value.raw if entry is not None else None
+        return entry.raw if entry is not None else None
 
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
-        if any(not isinstance(part, str) or "." in part for part in path):
-            return self._find_in_index(path)
-        # looked up in the sections and entries themselves, without building the whole index
-        for end in range(len(path), 0, -1):
-            entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
-            span = entry.value.span if entry is not None else None
-            if span is None:
-                section = self._sections.get(".".join(path[:end]))
-                span = section.name_span if section is not None else None
-            if span is not None:
-                return span
-        return None
-
-    def _find_in_index(self, path: tuple[str, ...]) -> Span | None:
         for end in range(len(path), 0, -1):
             prefix = path[:end]
             span = self.values.get(prefix) or self.sections.get(prefix)
@@ -79,6 +113,8 @@ class SpanIndex:
         return None
 
 
+# a value that is one reference and nothing else (the lexer's REF piece, whole)
+_ONE_REFERENCE = re.compile(r"\$\{[^}]+\}|\$<[^>]+>")
 _IMMUTABLE = (str, int, float, bool, type(None))
 
 
@@ -87,34 +123,71 @@ class ResolvedConfig(NamedTuple):
     spans: SpanIndex
 
 
-class _Table:
-    """Sections and their entries as configparser stores them (first of each name, no DEFAULT)."""
+class _BySection:
+    """Section name -> {key: an entry's entry or raw text} (the first entry of each key), made
+    for a section when first asked for: resolving reads most values straight from the sections,
+    and only the sections that references or spans look into get their dicts."""
 
-    def __init__(self, tree: ConfigFile) -> None:
-        self.sections: dict[str, Section] = {}
-        self.entries: dict[str, dict[str, Entry]] = {}
-        self.raw: dict[str, dict[str, str]] = {}
-        self.spans = SpanIndex(self.sections, self.entries)
-        sections, all_entries, all_raw = self.sections, self.entries, self.raw
+    def __init__(self, sections: dict[str, Section], raw: bool) -> None:
+        self._sections = sections
+        self._raw = raw
+        self._made: dict[str, dict[str, Any]] = {}
+        self._defaults: dict[str, dict[str, str]] = {}  # raw texts the config may lack (`defaults`)
+
+    def add_defaults(self, defaults: dict[str, dict[str, str]]) -> None:
+        for name, entries in defaults.items():
+            self._defaults.setdefault(name, {}).update(entries)
+            self._made.pop(name, None)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        made = self._made.get(name)
+        if made is not None:
+            return made
+        section = self._sections.get(name)
+        if section is None and name not in self._defaults:
+            return default
+        made = {}
+        for entry in section.entries if section is not None else ():
+            if entry.key not in made:
+                made[entry.key] = entry.raw if self._raw else entry
+        for key, text in self._defaults.get(name, {}).items():
+            made.setdefault(key, text)
+        self._made[name] = made
+        return made
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        made = self.get(name)
+        if made is None:
+            raise KeyError(name)
+        return made
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sections or name in self._defaults
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._sections
+        yield from (name for name in self._defaults if name not in self._sections)
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return ((name, self[name]) for name in self)
+
+
+class _Table:
+    """Sections and their entries as configparser stores them (first of each name, no DEFAULT):
+    `entries` and `raw` map a section's name to {key: entry} and {key: raw text}."""
+
+    def __init__(self, tree: ConfigFile, defaults: dict[str, dict[str, str]] | None = None) -> None:
+        sections: dict[str, Section] = {}
         for section in tree.sections:
             name = section.name
-            if name in sections or name == "DEFAULT":
-                continue
-            sections[name] = section
-            listed = section.entries
-            entries = {entry.key: entry for entry in listed}
-            if len(entries) < len(listed):  # a repeated key: the first one counts
-                entries = {}
-                for entry in listed:
-                    entries.setdefault(entry.key, entry)
-                all_raw[name] = {key: entry.raw for key, entry in entries.items()}
-            else:
-                all_raw[name] = {entry.key: entry.raw for entry in listed}
-            all_entries[name] = entries
-        # whether a value's text holds a section placeholder ('\0' cannot be in the prefix, so
-        # a match cannot span two values)
-        self.spells_section = values.SECTION_PREFIX in "\0".join(
-            [text for raw in all_raw.values() for text in raw.values()])
+            if name not in sections and name != "DEFAULT":
+                sections[name] = section
+        self.sections = sections
+        self.entries = _BySection(sections, raw=False)
+        self.raw = _BySection(sections, raw=True)  # with `defaults` (which are not in `entries`)
+        if defaults:
+            self.raw.add_defaults(defaults)
+        self.spans = SpanIndex(self.sections, self.entries)
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -288,18 +361,17 @@ class _Expander:
         self.placeholders = False  # whether any whole-section reference was substituted
         self.targets: dict[str, tuple[str, str, str]] = {}  # `${section.key}` -> what _target gives
 
-    def value(self, section: str, key: str) -> str:
-        """The text configparser's `get` returns for an entry, ready for JSON decoding."""
-        raw = self.table.raw[section][key]
+    def value(self, section: str, key: str, entry: Entry) -> str:
+        """The text configparser's `get` returns for an entry (`section.key`), ready for JSON decoding."""
+        raw = entry.raw
         self.size = 0
-        pieces = self.table.entries[section][key].value.pieces
-        if len(pieces) == 1 and type(pieces[0]) is Reference:
+        if _ONE_REFERENCE.fullmatch(raw):
             # the commonest value with a '$': one `${section.key}` whose value has no '$'. Its
             # target does not depend on where it is written, so it is looked up once per config.
-            ref = pieces[0]
-            target = self.targets.get(ref.text)
-            if target is None and ("." in ref.path or ":" in ref.path):
-                target = self.targets[ref.text] = self._target(ref, section, key, {}, raw)
+            target = self.targets.get(raw)
+            if target is None and ("." in raw or ":" in raw):
+                ref = entry.value.pieces[0]
+                target = self.targets[raw] = self._target(ref, section, key, {}, raw)
             if target is not None and "$" not in target[2] and len(target[2]) < MAX_EXPANSION:
                 return target[2]
         pieces = self.expand(section, key, raw, 1, None).pieces
@@ -316,9 +388,9 @@ class _Expander:
 
     def _pieces(self, section: str, key: str, rest: str) -> Iterator:
         entry = self.table.entries.get(section, {}).get(key)
-        if entry is not None and entry.value.raw == rest:
+        if entry is not None and entry.raw == rest:
             return iter(entry.value.pieces)
-        span = entry.value.span if entry is not None else None
+        span = entry.value_span if entry is not None else None
         return (_tokenized(m, span) for m in lexer.PIECE.finditer(rest))
 
     def expand(self, section: str, key: str, rest: str, depth: int, via: Span | None) -> _Expansion:
@@ -643,11 +715,7 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
 def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bool,
              defaults: dict[str, dict[str, str]] | None,
              partial: bool) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
-    table = _Table(tree)
-    for section, entries in (defaults or {}).items():
-        raw = table.raw.setdefault(section, {})
-        for key, text in entries.items():
-            raw.setdefault(key, text)
+    table = _Table(tree, defaults)
     plain = _plain_skeleton(table)
     diagnostics = _check_structure(table) if plain is None else []
     if overrides:
@@ -667,16 +735,23 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
     interpret = values.interpret
     load = values.load
     decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
+    spells_section = False  # whether a value's text holds a section placeholder
+    prefix = values.SECTION_PREFIX
+    sections = table.sections
     for name in order:
         node = nodes[name]
-        raws = table.raw[name]  # with `defaults`, also keys the section does not have: not in the result
-        for key in table.entries[name]:
-            raw = raws[key]
-            if tolerant and isinstance(node.get(key), dict):
-                continue  # a key that clashes with a subsection (reported)
+        # without a structure error no key has a subsection's name, so a key already in its
+        # node is a repeated key (the first one counts)
+        for entry in table.entries[name].values() if tolerant else sections[name].entries:
+            key = entry.key
+            if key in node:
+                continue  # a repeated key, or (tolerant) a key that clashes with a subsection (reported)
+            raw = entry.raw
+            if prefix in raw:
+                spells_section = True
             if substitute and "$" in raw:
                 try:
-                    text = expander.value(name, key)
+                    text = expander.value(name, key, entry)
                 except _Failed as failure:
                     if failure.key not in seen:
                         seen.add(failure.key)
@@ -685,7 +760,7 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
                     continue
                 value = interpret(text)
                 if isinstance(value, str) and '\\"' in value and '\\"' not in raw:
-                    diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
+                    diagnostics.append(_escaped_quotes(entry, f"{name}.{key}", value))
                 node[key] = value
             else:
                 value = decoded.get(raw, decoded)
@@ -701,7 +776,7 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         if has_errors(diagnostics):
             return None, diagnostics
     # placeholders come from whole-section references, or from text that spells one out
-    if expander.placeholders or overrides or table.spells_section:
+    if expander.placeholders or overrides or spells_section:
         try:
             _replace_section_refs(result, table, diagnostics)
         except RecursionError:
@@ -823,7 +898,7 @@ def _dollar_warnings(tree: ConfigFile, overrides: dict[str, Any]) -> list[Diagno
     for section in tree.sections:
         for entry in section.entries:
             path = f"{section.name}.{entry.key}"
-            if path in overrides:
+            if path in overrides or "$" not in entry.raw:
                 continue
             for piece in entry.value.pieces:
                 if type(piece) is EscapedDollar or (type(piece) is BadDollar and piece.text == "$"):

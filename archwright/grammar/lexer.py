@@ -7,12 +7,13 @@ it), and `config.lark` gives the resulting tokens their structure.
 
 Tokens:
 - HEADER: a section header line.
-- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and the one-line
-  items the one-match path reads (below), '$' or not (most of them); it carries the finished
-  `Entry` objects, as a string literal is one token in a programming language (one token for a
-  run, not one per item, keeps the LALR parser's work small).
+- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and every
+  one-line item whose key is at column 1, '$' or not (most of them, as `LineEntry`, whose pieces
+  are cut when asked); it carries the finished `Entry` objects, as a string literal is one token
+  in a programming language (one token for a run, not one per item, keeps the LALR parser's
+  work small).
 - KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: any other item whose
-  value has a '$' (a continued value, an indented key...). KEY carries its delimiter.
+  value has a '$' (a continued value, an indented key). KEY carries its delimiter.
 - COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
   lines of a value (it comes right after the value's pieces).
 - BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
@@ -22,20 +23,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import chain
 from sys import intern
 from typing import Iterator, NamedTuple
 
 from ..diagnostics import Span
-from .syntax import PIECE_KINDS, Comment, Entry, LineEntry, Text, Value
+from .syntax import PIECE, Comment, Entry, LineEntry, Text, Value
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
 _OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
-# Value pieces, in the order configparser's ExtendedInterpolation tells them apart.
-# `$<...>` is the design card's spelling, accepted with a warning.
-PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
-                    r"|(?P<BAD_DOLLAR>\$\{[^}]*\}?|\$)|(?P<TEXT>[^$]+)")
-
 # the two kinds of bad line
 NO_DELIMITER = "BAD_LINE"
 EMPTY_KEY = "EMPTY_KEY"
@@ -73,15 +70,17 @@ class HeaderToken(NamedTuple):
 
 
 class EntriesToken:
-    """An ENTRIES token: the LALR parser only reads `type`; the finished entries ride along."""
+    """An ENTRIES token: the LALR parser only reads `type`; the finished entries ride along, and
+    the whole-line comments between them (the section's or the preamble's comments)."""
 
-    __slots__ = ("type", "entries")
+    __slots__ = ("type", "entries", "comments")
     # Lark copies the last token's position onto its end-of-input token
     start_pos = line = column = end_line = end_column = end_pos = None
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, entry: Entry | None = None) -> None:
         self.type = "ENTRIES"
-        self.entries = [entry]
+        self.entries = [entry] if entry is not None else []
+        self.comments: list[Comment] = []
 
 
 def _add_entry(out: list, entry: Entry) -> None:
@@ -164,15 +163,14 @@ class _Item:
         key_span = Span(line, self.column, line, self.column + len(self.key))
         if type(self.lines) is str:
             text = self.lines
-            if "$" not in text:
+            if self.column == 1:  # its pieces are made when asked
+                _add_entry(out, LineEntry(self.key, line, self.delimiter, text,
+                                          self.starts if text else self.delimiter_column + 1))
+            elif "$" not in text:
                 start = self.starts if text else self.delimiter_column + 1
-                if self.column == 1:
-                    entry = LineEntry(self.key, line, self.delimiter, text, start)
-                else:
-                    span = Span(line, start, line, start + len(text))
-                    entry = Entry(self.key, key_span, self.delimiter,
-                                  Value(text, (Text(text, span),) if text else (), span))
-                _add_entry(out, entry)
+                span = Span(line, start, line, start + len(text))
+                _add_entry(out, Entry(self.key, key_span, self.delimiter,
+                                      Value(text, (Text(text, span),) if text else (), span)))
             else:
                 out.append(self._key_token())
                 start = self.starts
@@ -239,6 +237,27 @@ _ROWS = re.compile(
     r"|[^\S\n]*\n"  # a blank line: every group empty
     r"|([^\n]*)\n?")  # OTHER: any other line (the last one may have no '\n')
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
+_CHUNK = 1 << 16  # characters read into rows at a time: the rows of a large config are not all held
+_BEFORE_HEADER = re.compile(r"\n(?=\[[^\n]+\])")  # where a chunk can end: before a header line
+
+
+def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
+    """`_ROWS.findall(text)`, a chunk of lines at a time. A chunk ends before a header line, where
+    no value can continue: the lookahead of the last key line of a chunk decides there as it
+    would on the whole text (where it would find the header)."""
+    start = 0
+    while len(text) - start > _CHUNK:
+        cut = _BEFORE_HEADER.search(text, start + _CHUNK)
+        if cut is None:
+            break
+        rows = _ROWS.findall(text, start, cut.end())
+        rows.pop()  # findall's empty match at the chunk's end (just after a '\n')
+        yield rows
+        start = cut.end()
+    rows = _ROWS.findall(text, start)
+    if text and text[-1] != "\n":
+        rows.pop()  # findall's empty match at the end, after a last line without '\n'
+    yield rows
 
 
 class ConfigLexer:
@@ -258,14 +277,12 @@ class ConfigLexer:
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        pieces_of = PIECE.finditer
         if self.fast:
-            rows = _ROWS.findall(text)
-            if text and text[-1] != "\n":
-                rows.pop()  # findall's empty match at the end, after a last line without '\n'
+            rows = chain.from_iterable(_rows(text))
         else:
             rows = [("", "", "", "", "", "", "", line) for line in text.split("\n")]
         run: list | None = None  # the entries of the ENTRIES token at the end of `out`, if known
+        notes: list = []  # ... and its comments
         number = 0
         for header, key, delimiter, space, value, indent, comment, line in rows:
             number += 1
@@ -283,27 +300,15 @@ class ConfigLexer:
                     value = intern(value)
                 if value:
                     column += len(space)
-                if "$" in value:  # its pieces, as the grammar's `entry` would make them
-                    span = _new(Span, (number, column, number, column + len(value)))
-                    pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
-                                         (piece.group(), _new(Span, (number, column + piece.start(),
-                                                                     number, column + piece.end()))))
-                                    for piece in pieces_of(value)])
-                    entry = _new(Entry, (key, _new(Span, (number, 1, number, 1 + len(key))), delimiter,
-                                         _new(Value, (value, pieces, span, ()))))
-                else:
-                    entry = _new(LineEntry, (key, number, delimiter, value, column))
+                entry = _new(LineEntry, (key, number, delimiter, value, column))
                 if run is None:
                     last = out[-1] if out else None
-                    if type(last) is EntriesToken:
-                        run = last.entries
-                        run.append(entry)
-                    else:
-                        token = EntriesToken(entry)
-                        out.append(token)
-                        run = token.entries
-                else:
-                    run.append(entry)
+                    if type(last) is not EntriesToken:
+                        last = EntriesToken()
+                        out.append(last)
+                    run = last.entries
+                    notes = last.comments
+                run.append(entry)
                 continue
             if header:
                 if item is not None:
@@ -320,12 +325,18 @@ class ConfigLexer:
             if comment:
                 column = len(indent) + 1
                 comment = comment.rstrip()
-                token = _token("COMMENT", comment, number, column, number, column + len(comment))
-                if item is not None:
-                    item.add_after(token)
-                else:
-                    out.append(token)
-                    run = None
+                if item is not None:  # it may be inside the item's value: for the general model
+                    item.add_after(_token("COMMENT", comment, number, column, number, column + len(comment)))
+                    continue
+                # a comment between entries rides in their ENTRIES token
+                if run is None:
+                    last = out[-1] if out else None
+                    if type(last) is not EntriesToken:
+                        last = EntriesToken()
+                        out.append(last)
+                    run = last.entries
+                    notes = last.comments
+                notes.append(_new(Comment, (comment, _new(Span, (number, column, number, column + len(comment))))))
                 continue
             # the general line model, for any other line (and every line when not `fast`)
             stripped = line.strip()

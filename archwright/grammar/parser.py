@@ -42,7 +42,7 @@ class _Builder:
     @staticmethod
     def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
         if len(children) == 1 and type(children[0]) is lexer.EntriesToken:  # the common case: only entries
-            return children[0].entries, [], []
+            return children[0].entries, children[0].comments, []
         entries: list[Entry] = []
         comments: list[Comment] = []
         bad_lines: list[BadLine] = []
@@ -51,6 +51,7 @@ class _Builder:
                 entries.append(child)
             elif child.type == "ENTRIES":
                 entries.extend(child.entries)
+                comments.extend(child.comments)
             elif child.type in (lexer.NO_DELIMITER, lexer.EMPTY_KEY):
                 bad_lines.append(BadLine(str(child), child.type, _span(child)))
             elif child.type == "VALUE_COMMENT" and entries:
@@ -72,7 +73,7 @@ class _Builder:
         close = text.rindex("]")
         name = text[1:close]
         if len(children) == 2 and type(children[1]) is lexer.EntriesToken:  # the common case: only entries
-            entries, comments, bad_lines = children[1].entries, (), ()
+            entries, comments, bad_lines = children[1].entries, children[1].comments, ()
         else:
             entries, comments, bad_lines = self._items(children[1:]) if len(children) > 1 else ((), (), ())
         line, column = header.line, header.column

@@ -5,6 +5,7 @@ Nodes are named tuples: immutable, and cheap to create (a config has thousands o
 
 from __future__ import annotations
 
+import re
 from operator import itemgetter
 from typing import NamedTuple, Union
 
@@ -56,6 +57,10 @@ class BadDollar(NamedTuple):
 Piece = Union[Text, EscapedDollar, Reference, BadDollar]
 # the lexer's token type of each kind of piece
 PIECE_KINDS = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "REF": Reference, "BAD_DOLLAR": BadDollar}
+# Value pieces, in the order configparser's ExtendedInterpolation tells them apart.
+# `$<...>` is the design card's spelling, accepted with a warning.
+PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
+                   r"|(?P<BAD_DOLLAR>\$\{[^}]*\}?|\$)|(?P<TEXT>[^$]+)")
 
 
 class Value(NamedTuple):
@@ -95,11 +100,16 @@ class Entry(NamedTuple):
         """The value's text (`value.raw`)."""
         return self.value.raw
 
+    @property
+    def value_span(self) -> Span:
+        """The value's span (`value.span`)."""
+        return self.value.span
+
 
 class LineEntry(Entry):
-    """An Entry as most are written: one `key = value` line, its key at column 1 and no '$' in
-    its value. It keeps its texts, line and the value's column, and makes its spans and Value
-    when asked: a config has tens of thousands of entries, and most are never asked for a span.
+    """An Entry as most are written: one `key = value` line, its key at column 1. It keeps its
+    texts, line and the value's column, and makes its spans and Value (with its pieces) when
+    asked: a config has tens of thousands of entries, and most are never asked for a span.
 
     It holds (key, line, delimiter, raw, value column); use the attributes, never indexes."""
 
@@ -119,7 +129,16 @@ class LineEntry(Entry):
     def value(self) -> Value:
         _, line, _, raw, column = self
         span = Span(line, column, line, column + len(raw))
-        return Value(raw, (Text(raw, span),) if raw else (), span)
+        if "$" not in raw:
+            return Value(raw, (Text(raw, span),) if raw else (), span)
+        pieces = tuple([PIECE_KINDS[m.lastgroup](m.group(), Span(line, column + m.start(), line, column + m.end()))
+                        for m in PIECE.finditer(raw)])
+        return Value(raw, pieces, span)
+
+    @property
+    def value_span(self) -> Span:
+        _, line, _, raw, column = self
+        return Span(line, column, line, column + len(raw))
 
     @property
     def span(self) -> Span:
