@@ -160,6 +160,9 @@ _FAST_LINES = st.sampled_from([
 # a line that is no header keeps the value above it open: the next indented line continues it
 @example(["[a]", "k = 1", "[]", " k = 2", "  cont"], True)
 @example(["[a]", "k = ${a.b}", "# c", "  cont"], False)
+# a key line read from its row is continued after blank and comment lines (its entry reopened)
+@example(["[a]", "k = 1", "", "# c", "", "  cont", "# d", "k = 2"], True)
+@example(["k = ", "# c", " x = 2", "[a]"], False)
 def test_one_match_lines_parse_as_the_general_line_model(lines, newline_at_end) -> None:
     text = "\n".join(lines) + ("\n" if newline_at_end else "")
     assert _tree(text, fast=True) == _tree(text, fast=False)

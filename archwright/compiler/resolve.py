@@ -21,7 +21,7 @@ from typing import Any, Iterator, NamedTuple
 from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
 from ..gcpause import paused_gc
 from ..grammar import lexer
-from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
+from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, LineEntry, Reference, Section, Text
 from ..limits import MAX_NESTING
 from . import serialize, values
 
@@ -290,12 +290,12 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
 
 def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], list[str]] | None:
     """`_skeleton`'s result, and the section names by depth (then file order), in one pass for
-    the common config: every section's parent declared above it, no key named as a section
-    below it, no deep nesting. None otherwise (`_check_structure` then finds what is wrong):
-    for such a config it reports nothing, so it need not run."""
+    the common config: every section's parent declared above it, no deep nesting. None
+    otherwise (`_check_structure` then finds what is wrong). A key named as a section below it
+    is the one structure error this leaves to the caller (which meets it when it puts values
+    in); for any other config `_check_structure` reports nothing, so it need not run."""
     result: dict[str, Any] = {}
     nodes: dict[str, dict] = {}
-    entries = table.entries
     levels: list[list[str]] = [[]]
     for name in table.sections:
         parent, dot, last = name.rpartition(".")
@@ -305,7 +305,7 @@ def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], lis
             continue
         node = nodes.get(parent)
         depth = name.count(".")
-        if node is None or last in entries[parent] or depth >= MAX_NESTING:
+        if node is None or depth >= MAX_NESTING:
             return None
         nodes[name] = node[last] = {}
         while len(levels) <= depth:
@@ -370,8 +370,11 @@ class _Expander:
             # target does not depend on where it is written, so it is looked up once per config.
             target = self.targets.get(raw)
             if target is None and ("." in raw or ":" in raw):
-                ref = entry.value.pieces[0]
-                target = self.targets[raw] = self._target(ref, section, key, {}, raw)
+                target = self._lookup(raw[2:-1], section, {}, raw)
+                if target is None:  # the reference is the whole value (on one line, its span is the value's)
+                    ref = Reference(raw, entry.value_span) if type(entry) is LineEntry else entry.value.pieces[0]
+                    raise _Failed(_undefined(self.table, ref, section, key))
+                self.targets[raw] = target
             if target is not None and "$" not in target[2] and len(target[2]) < MAX_EXPANSION:
                 return target[2]
         pieces = self.expand(section, key, raw, 1, None).pieces
@@ -451,8 +454,16 @@ class _Expander:
     def _target(self, ref: Reference, section: str, key: str, raw_map: dict[str, str],
                 rawval: str) -> tuple[str, str, str]:
         """(section, key, raw text) that a reference stands for; a section becomes a placeholder."""
+        target = self._lookup(ref.path, section, raw_map, rawval)
+        if target is None:
+            raise _Failed(_undefined(self.table, ref, section, key))
+        return target
+
+    def _lookup(self, ref_path: str, section: str, raw_map: dict[str, str],
+                rawval: str) -> tuple[str, str, str] | None:
+        """`_target`'s answer for a reference's path (between its braces), or None."""
         table = self.table
-        path = ref.path.replace(":", ".").rsplit(".", 1)
+        path = ref_path.replace(":", ".").rsplit(".", 1)
         if len(path) == 1:
             name = path[0]
             if name in raw_map and raw_map[name].strip() != rawval.strip():
@@ -468,7 +479,7 @@ class _Expander:
             if table.is_section(f"{target_section}.{name}"):
                 self.placeholders = True
                 return target_section, name, values.section_placeholder(f"{target_section}.{name}")
-        raise _Failed(_undefined(table, ref, section, key))
+        return None
 
     def _cycle(self, hops: list[tuple[str, str, Span | None]], via: Span | None) -> None:
         names = [f"{s}.{k}" for s, k, _ in hops] + [f"{hops[0][0]}.{hops[0][1]}"]
@@ -714,9 +725,11 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
 
 def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bool,
              defaults: dict[str, dict[str, str]] | None,
-             partial: bool) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+             partial: bool, plain_structure: bool = True) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+    """`plain_structure`: try `_plain_skeleton` first (False: the config has a key named as a
+    subsection, which `_check_structure` reports)."""
     table = _Table(tree, defaults)
-    plain = _plain_skeleton(table)
+    plain = _plain_skeleton(table) if plain_structure else None
     diagnostics = _check_structure(table) if plain is None else []
     if overrides:
         diagnostics += _check_overrides(table, overrides)
@@ -745,6 +758,9 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         for entry in table.entries[name].values() if tolerant else sections[name].entries:
             key = entry.key
             if key in node:
+                if plain is not None and node[key] is nodes.get(f"{name}.{key}"):
+                    # a key named as a subsection: the structure checks report it
+                    return _resolve(tree, overrides, interpolate, defaults, partial, plain_structure=False)
                 continue  # a repeated key, or (tolerant) a key that clashes with a subsection (reported)
             raw = entry.raw
             if prefix in raw:

@@ -224,15 +224,13 @@ class _Item:
 
 # Every line, classified by one regex pass over the whole text (`findall`: one row of groups per
 # line, made in C). The common lines are read from their row: a blank line, a whole-line
-# comment, a section header alone on its line, and a `key = value` line at column 1 that what
-# follows cannot continue (after any blank and comment lines: a header, another key line at
-# column 1, or the end). Any other line (OTHER) goes through the general line model below, which
-# gives the same tokens for the common lines too (configparser strips with str.strip, which
-# strips what `\s` matches).
+# comment, a section header alone on its line, and a `key = value` line at column 1 (its entry
+# is made at once, and made an open item again if a later line continues its value). Any other
+# line (OTHER) goes through the general line model below, which gives the same tokens for the
+# common lines too (configparser strips with str.strip, which strips what `\s` matches).
 _ROWS = re.compile(
     r"(\[[^\n]+\])[^\S\n]*\n"  # HEADER: a header
     r"|([^\s#;\[=:][^\n=:]*)([=:])([^\S\n]*)([^\n]*)\n"  # KEY, DELIMITER, SPACE, VALUE (unstripped at the end)
-    r"(?=(?:[^\S\n]*(?:[#;][^\n]*)?\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
     r"|([^\S\n]*)([#;][^\n]*)\n"  # INDENT, COMMENT: a comment's indentation and text (unstripped at the end)
     r"|[^\S\n]*\n"  # a blank line: every group empty
     r"|([^\n]*)\n?")  # OTHER: any other line (the last one may have no '\n')
@@ -260,6 +258,27 @@ def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
     yield rows
 
 
+def _reopen(out: list, entry: LineEntry, delimiter_column: int, notes_before: int,
+            blanks: list[int] | None) -> _Item:
+    """The item a key line read from its row would have been in the general line model, with
+    the blank and comment lines that came after it: a later line may continue its value. The
+    entry is the last of the ENTRIES token at the end of `out`; its comments since go back to
+    the item."""
+    token = out[-1]
+    token.entries.pop()
+    key, line, delimiter, raw, column = entry
+    item = _Item(key, line, 1, delimiter, delimiter_column, raw, column)
+    for comment in token.comments[notes_before:]:
+        span = comment.span
+        item.add_after(_token("COMMENT", comment.text, span.line, span.column, span.end_line, span.end_column))
+    del token.comments[notes_before:]
+    for number in blanks or ():
+        item.add_blank(number)
+    if not token.entries and not token.comments:
+        out.pop()
+    return item
+
+
 class ConfigLexer:
     """The lexer: `lex(text)` gives the tokens of a config, for `lalr.Parser` (or Lark's parser).
 
@@ -272,7 +291,7 @@ class ConfigLexer:
         """The tokens, handed on a few hundred at a time (the parser consumes them as they come)."""
         out: list[Token] = []
         item: _Item | None = None  # the item whose value continuation lines extend
-        indent_level = 0
+        indent_level = 0  # configparser's: of the last line that was no continuation or comment
         in_section = False
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
@@ -283,16 +302,22 @@ class ConfigLexer:
             rows = [("", "", "", "", "", "", "", line) for line in text.split("\n")]
         run: list | None = None  # the entries of the ENTRIES token at the end of `out`, if known
         notes: list = []  # ... and its comments
+        # the last key line read from its row, while a later line may still continue its value
+        # (only blank and comment lines came after it): its entry, its delimiter's column, how
+        # many comments its token had before it, and the blank lines since
+        pending: LineEntry | None = None
+        pending_delimiter = pending_notes = 0
+        pending_blanks: list[int] | None = None
         number = 0
         for header, key, delimiter, space, value, indent, comment, line in rows:
             number += 1
-            if key:  # the commonest line: `key = value` that nothing continues
+            if key:  # the commonest line: `key = value` at column 1
                 if item is not None:
                     item.emit(out)
                     item = None
                     run = None
-                indent_level = 0
                 column = len(key) + 2  # the value's, just after the delimiter when it is empty
+                pending_delimiter = column - 1
                 # one string per distinct key and short value: configs repeat them
                 key = intern(key.rstrip())
                 value = value.rstrip()
@@ -309,12 +334,13 @@ class ConfigLexer:
                     run = last.entries
                     notes = last.comments
                 run.append(entry)
+                pending, pending_notes, pending_blanks = entry, len(notes), None
                 continue
             if header:
+                pending = None
                 if item is not None:
                     item.emit(out)
                     item = None
-                indent_level = 0
                 in_section = True
                 if len(out) > 256:  # a header closes what came before: hand it on
                     yield from out
@@ -343,7 +369,16 @@ class ConfigLexer:
             if not stripped:
                 if item is not None:
                     item.add_blank(number)
+                elif pending is not None:
+                    if pending_blanks is None:
+                        pending_blanks = [number]
+                    else:
+                        pending_blanks.append(number)
                 continue
+            if pending is not None:  # the key line read from its row is an open item again
+                item = _reopen(out, pending, pending_delimiter, pending_notes, pending_blanks)
+                indent_level = 0
+                pending = None
             run = None
             lead = nonspace(line).start()
             if item is not None and lead > indent_level and stripped[0] not in "#;":
