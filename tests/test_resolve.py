@@ -145,6 +145,13 @@ def test_span_index_lookups_give_what_the_whole_index_gave(text: str) -> None:
         assert spans.values.get(path) == values.get(path), path
         assert spans.sections.get(path) == sections.get(path), path
         assert (path in spans.values) == (path in values)
+        if isinstance(path, tuple):
+            deeper = path + ("k.j", 0, "x")
+            for end in range(len(deeper), -1, -1):
+                prefixes = [deeper[:n] for n in range(end, 0, -1)]
+                expected = next((values.get(p) or sections.get(p) for p in prefixes
+                                 if values.get(p) or sections.get(p)), None)
+                assert spans.find(deeper[:end]) == expected, deeper[:end]
 
 
 def test_a_path_is_read_as_spacy_reads_files(tmp_path) -> None:

@@ -104,12 +104,28 @@ class SpanIndex:
         return entry.raw if entry is not None else None
 
     def find(self, path: tuple[str, ...]) -> Span | None:
-        """The span of `path`'s value, or of the nearest enclosing value or section."""
+        """The span of `path`'s value, or of the nearest enclosing value or section: what
+        `values.get(prefix) or sections.get(prefix)` gives for the longest prefix that has one,
+        with each prefix's section name made once (paths into shared sections are long)."""
+        sections = self._sections
+        names: list[str | None] = []  # the section name of each prefix (None: a part no name has)
+        name: str | None = None
+        for i, part in enumerate(path):
+            if type(part) is str and "." not in part and (i == 0 or name is not None):
+                name = part if i == 0 else f"{name}.{part}"
+            else:
+                name = None
+            names.append(name)
         for end in range(len(path), 0, -1):
-            prefix = path[:end]
-            span = self.values.get(prefix) or self.sections.get(prefix)
-            if span is not None:
-                return span
+            key = path[end - 1]
+            parent = names[end - 2] if end > 1 else None
+            if parent is not None and type(key) is str and parent in sections:
+                entry = self._entries.get(parent, {}).get(key)
+                if entry is not None:
+                    return entry.value_span
+            section = sections.get(names[end - 1]) if names[end - 1] is not None else None
+            if section is not None:
+                return section.name_span
         return None
 
 

@@ -45,9 +45,9 @@ class Token(str):
 
 
 class KeyToken(Token):
-    """A KEY token that also carries its delimiter and the delimiter's column."""
+    """A KEY token that also carries its delimiter."""
 
-    __slots__ = ("delimiter", "delimiter_column")
+    __slots__ = ("delimiter",)
 
 
 class HeaderToken(NamedTuple):
@@ -198,7 +198,6 @@ class _Item:
         token = _token("KEY", self.key, self.line, self.column, self.line, self.column + len(self.key),
                        KeyToken)
         token.delimiter = self.delimiter
-        token.delimiter_column = self.delimiter_column
         return token
 
     def _pieces(self, joined: str) -> Iterator[Token]:
@@ -258,8 +257,7 @@ def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
     yield rows
 
 
-def _reopen(out: list, entry: LineEntry, delimiter_column: int, notes_before: int,
-            blanks: list[int] | None) -> _Item:
+def _reopen(out: list, entry: LineEntry, blanks: list[int] | None) -> _Item:
     """The item a key line read from its row would have been in the general line model, with
     the blank and comment lines that came after it: a later line may continue its value. The
     entry is the last of the ENTRIES token at the end of `out`; its comments since go back to
@@ -267,13 +265,19 @@ def _reopen(out: list, entry: LineEntry, delimiter_column: int, notes_before: in
     token = out[-1]
     token.entries.pop()
     key, line, delimiter, raw, column = entry
-    item = _Item(key, line, 1, delimiter, delimiter_column, raw, column)
-    for comment in token.comments[notes_before:]:
+    # (the delimiter's column is only needed for an empty value's span, just after it)
+    item = _Item(key, line, 1, delimiter, column - 1, raw, column)
+    comments = token.comments
+    after = len(comments)
+    while after and comments[after - 1].span.line > line:
+        after -= 1
+    for comment in comments[after:]:
         span = comment.span
         item.add_after(_token("COMMENT", comment.text, span.line, span.column, span.end_line, span.end_column))
-    del token.comments[notes_before:]
+    del comments[after:]
     for number in blanks or ():
-        item.add_blank(number)
+        if number > line:
+            item.add_blank(number)
     if not token.entries and not token.comments:
         out.pop()
     return item
@@ -302,11 +306,10 @@ class ConfigLexer:
             rows = [("", "", "", "", "", "", "", line) for line in text.split("\n")]
         run: list | None = None  # the entries of the ENTRIES token at the end of `out`, if known
         notes: list = []  # ... and its comments
-        # the last key line read from its row, while a later line may still continue its value
-        # (only blank and comment lines came after it): its entry, its delimiter's column, how
-        # many comments its token had before it, and the blank lines since
+        # the entry of the last key line read from its row, while a later line may still
+        # continue its value (only blank and comment lines came after it), and the blank lines
+        # of its section since a key line was read from its row
         pending: LineEntry | None = None
-        pending_delimiter = pending_notes = 0
         pending_blanks: list[int] | None = None
         number = 0
         for header, key, delimiter, space, value, indent, comment, line in rows:
@@ -317,7 +320,6 @@ class ConfigLexer:
                     item = None
                     run = None
                 column = len(key) + 2  # the value's, just after the delimiter when it is empty
-                pending_delimiter = column - 1
                 # one string per distinct key and short value: configs repeat them
                 key = intern(key.rstrip())
                 value = value.rstrip()
@@ -334,10 +336,10 @@ class ConfigLexer:
                     run = last.entries
                     notes = last.comments
                 run.append(entry)
-                pending, pending_notes, pending_blanks = entry, len(notes), None
+                pending = entry
                 continue
             if header:
-                pending = None
+                pending = pending_blanks = None
                 if item is not None:
                     item.emit(out)
                     item = None
@@ -376,9 +378,9 @@ class ConfigLexer:
                         pending_blanks.append(number)
                 continue
             if pending is not None:  # the key line read from its row is an open item again
-                item = _reopen(out, pending, pending_delimiter, pending_notes, pending_blanks)
+                item = _reopen(out, pending, pending_blanks)
                 indent_level = 0
-                pending = None
+                pending = pending_blanks = None
             run = None
             lead = nonspace(line).start()
             if item is not None and lead > indent_level and stripped[0] not in "#;":

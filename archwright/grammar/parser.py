@@ -197,7 +197,7 @@ def _candidate_sections(tree: ConfigFile, text: str) -> list[bool]:
     for char in "$#;":
         at = find(char)
         while at >= 0:
-            if char == "$" or (at and text[at - 1].isspace() and text[at - 1] != "\n"):
+            if char == "$" or (at and text[at - 1] != "\n" and text[at - 1].isspace()):
                 positions.append(at)
             at = find(char, at + 1)
     positions.extend(m.start() for m in _QUOTE_AT_END.finditer(text))
