@@ -239,9 +239,8 @@ _BEFORE_HEADER = re.compile(r"\n(?=\[[^\n]+\])")  # where a chunk can end: befor
 
 
 def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
-    """`_ROWS.findall(text)`, a chunk of lines at a time. A chunk ends before a header line, where
-    no value can continue: the lookahead of the last key line of a chunk decides there as it
-    would on the whole text (where it would find the header)."""
+    """`_ROWS.findall(text)`, a chunk of lines at a time, each chunk ending at the line break
+    before a header line (so every row is a whole line)."""
     start = 0
     while len(text) - start > _CHUNK:
         cut = _BEFORE_HEADER.search(text, start + _CHUNK)
