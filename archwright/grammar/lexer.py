@@ -14,7 +14,8 @@ Tokens:
   work small).
 - KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: any other item whose
   value has a '$' (a continued value, an indented key). KEY carries its delimiter.
-- COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
+- COMMENT: a whole-line comment between items that the general line model read (the others
+  ride in the ENTRIES token beside the entries); VALUE_COMMENT: one between the continuation
   lines of a value (it comes right after the value's pieces).
 - BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
 """
