@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+from unittest import mock
 
 import pytest
 from conftest import REAL, needs_shared
@@ -159,9 +160,49 @@ _FAST_LINES = st.sampled_from([
 # a line that is no header keeps the value above it open: the next indented line continues it
 @example(["[a]", "k = 1", "[]", " k = 2", "  cont"], True)
 @example(["[a]", "k = ${a.b}", "# c", "  cont"], False)
+# a key line read from its row is continued after blank and comment lines (its entry reopened)
+@example(["[a]", "k = 1", "", "# c", "", "  cont", "# d", "k = 2"], True)
+@example(["k = ", "# c", " x = 2", "[a]"], False)
 def test_one_match_lines_parse_as_the_general_line_model(lines, newline_at_end) -> None:
     text = "\n".join(lines) + ("\n" if newline_at_end else "")
     assert _tree(text, fast=True) == _tree(text, fast=False)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_FAST_LINES, max_size=10), st.booleans(), st.integers(1, 40))
+@example(["[a]", "k = 1", "", "[b]", " k = 2"], True, 4)
+@example(["[a]", "k = 1", "# c", "[b]", "k = 2"], False, 1)
+def test_a_config_read_in_chunks_parses_as_the_general_line_model(lines, newline_at_end, chunk) -> None:
+    # a large config is read into rows a chunk at a time, each ending before a header line
+    text = "\n".join(lines) + ("\n" if newline_at_end else "")
+    with mock.patch.object(lexer, "_CHUNK", chunk):
+        assert _tree(text, fast=True) == _tree(text, fast=False)
+
+
+@needs_shared
+def test_every_span_of_a_corpus_config_points_at_its_text() -> None:
+    # most spans are computed from a line and a column when asked (LineEntry, LineSection)
+    for path in sorted(REAL.glob("*.cfg"))[::3]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        tree, _ = parse(text)
+        for section in tree.sections:
+            assert _at(text, section.header_span).startswith(f"[{section.name}]"), path.name
+            assert _at(text, section.name_span) == section.name, path.name
+            for entry in section.entries:
+                assert _at(text, entry.key_span) == entry.key, path.name
+                value = entry.value
+                assert entry.raw == value.raw and entry.value_span == value.span
+                assert "".join(p.text for p in value.pieces) == value.raw
+                if value.span.line == value.span.end_line:
+                    assert _at(text, value.span) == value.raw, path.name
+                    assert entry.span == (entry.key_span.line, entry.key_span.column, value.span.line,
+                                          value.span.end_column)
+                for piece in value.pieces:
+                    if piece.span.line == piece.span.end_line:
+                        assert _at(text, piece.span) == piece.text, path.name
 
 
 @needs_shared

@@ -110,6 +110,50 @@ def test_span_index_finds_keys_values_and_sections() -> None:
     assert spans.find(("nowhere",)) is None
 
 
+def _every_path_of(tree):
+    """The span index as it was built whole: the first section of each name (not DEFAULT), the
+    first entry of each key."""
+    sections, keys, values = {}, {}, {}
+    for section in tree.sections:
+        parts = tuple(section.name.split("."))
+        if section.name == "DEFAULT" or parts in sections:
+            continue
+        sections[parts] = section.name_span
+        for entry in section.entries:
+            keys.setdefault(parts + (entry.key,), entry.key_span)
+            values.setdefault(parts + (entry.key,), entry.value.span)
+    return sections, keys, values
+
+
+@pytest.mark.parametrize("text", [
+    "[a]\nx = 1\nx = 2\n[a.b]\ny = ${a.x}\n  z\n[a]\nw = 3\n[DEFAULT]\nd = 1\n",
+    "[a.b]\nk.j = 1\n[]\n = 2\nv =\n  [x] y = 1\n",
+])
+def test_span_index_lookups_give_what_the_whole_index_gave(text: str) -> None:
+    from archwright.compiler.resolve import _Table
+    from archwright.grammar.parser import parse
+
+    tree, _ = parse(text)
+    spans = _Table(tree).spans
+    sections, keys, values = _every_path_of(tree)
+    assert dict(spans.sections.items()) == sections
+    assert dict(spans.keys.items()) == keys
+    assert dict(spans.values.items()) == values
+    for path in [("a", "b", "k.j"), ("a.b", "k.j"), ("a", "b.k", "j"), ("a",), (), ("a", 1), (1, "x"), "a.x",
+                 ("",), ("DEFAULT", "d"), ("a", "x", "y")] + list(keys):
+        assert spans.keys.get(path) == keys.get(path), path
+        assert spans.values.get(path) == values.get(path), path
+        assert spans.sections.get(path) == sections.get(path), path
+        assert (path in spans.values) == (path in values)
+        if isinstance(path, tuple):
+            deeper = path + ("k.j", 0, "x")
+            for end in range(len(deeper), -1, -1):
+                prefixes = [deeper[:n] for n in range(end, 0, -1)]
+                expected = next((values.get(p) or sections.get(p) for p in prefixes
+                                 if values.get(p) or sections.get(p)), None)
+                assert spans.find(deeper[:end]) == expected, deeper[:end]
+
+
 def test_a_path_is_read_as_spacy_reads_files(tmp_path) -> None:
     path = tmp_path / "c.cfg"
     path.write_bytes(b"[a]\r\nx = 1\r\ny = [\r\n  2]\r\n")

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import cached_property
+from collections.abc import Mapping
 from typing import Any, Iterator, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, has_errors, nearest
 from ..gcpause import paused_gc
 from ..grammar import lexer
-from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, Reference, Section, Text
+from ..grammar.syntax import PIECE_KINDS, BadDollar, ConfigFile, Entry, EscapedDollar, LineEntry, Reference, Section, Text
 from ..limits import MAX_NESTING
 from . import serialize, values
 
@@ -29,56 +29,108 @@ MAX_DEPTH = 10  # configparser's MAX_INTERPOLATION_DEPTH
 MAX_EXPANSION = 10_000_000  # characters plus pieces one value may expand to
 
 
+class _Spans(Mapping):
+    """Config path (tuple of parts) -> span, looked up in the sections and entries themselves:
+    nothing is built for the paths no one asks for (a check asks for a few; a config has
+    tens of thousands)."""
+
+    def __init__(self, sections: dict[str, Section], entries: dict[str, dict[str, Entry]], kind: str) -> None:
+        self._sections = sections
+        self._entries = entries
+        self._kind = kind  # "sections", "keys" or "values"
+
+    def get(self, path: Any, default: Any = None) -> Any:
+        # a part that is no string, or holds a '.', is in no path of the index
+        if type(path) is not tuple or not path:
+            return default
+        if self._kind == "sections":
+            try:
+                name = ".".join(path)
+            except TypeError:
+                return default
+            section = self._sections.get(name) if name.count(".") == len(path) - 1 else None
+            return section.name_span if section is not None else default
+        key = path[-1]
+        if len(path) < 2 or type(key) is not str:
+            return default
+        try:
+            name = ".".join(path[:-1])
+        except TypeError:
+            return default
+        entries = self._entries.get(name) if name.count(".") == len(path) - 2 else None
+        entry = entries.get(key) if entries is not None else None
+        if entry is None:
+            return default
+        return entry.key_span if self._kind == "keys" else entry.value_span
+
+    def __getitem__(self, path: Any) -> Span:
+        span = self.get(path)
+        if span is None:
+            raise KeyError(path)
+        return span
+
+    def __contains__(self, path: object) -> bool:
+        return self.get(path) is not None
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        for name, section in self._sections.items():
+            parts = tuple(name.split("."))
+            if self._kind == "sections":
+                yield parts
+            else:
+                for key in self._entries.get(name, {}):
+                    yield parts + (key,)
+
+    def __len__(self) -> int:
+        if self._kind == "sections":
+            return len(self._sections)
+        return sum(len(self._entries.get(name, {})) for name in self._sections)
+
+
 class SpanIndex:
-    """Config path (tuple of parts) -> where it is written. Built on first use."""
+    """Config path (tuple of parts) -> where it is written: `sections` (a section's name),
+    `keys` and `values` (an entry's), each a mapping computed on lookup."""
 
     def __init__(self, sections: dict[str, Section], entries: dict[str, dict[str, Entry]]) -> None:
         self._sections = sections
         self._entries = entries
-
-    @cached_property
-    def sections(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")): s.name_span for name, s in self._sections.items()}
-
-    @cached_property
-    def keys(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")) + (key,): e.key_span
-                for name, entries in self._entries.items() for key, e in entries.items()}
-
-    @cached_property
-    def values(self) -> dict[tuple[str, ...], Span]:
-        return {tuple(name.split(".")) + (key,): e.value.span
-                for name, entries in self._entries.items() for key, e in entries.items()}
+        self.sections = _Spans(sections, entries, "sections")
+        self.keys = _Spans(sections, entries, "keys")
+        self.values = _Spans(sections, entries, "values")
 
     def raw(self, path: tuple[str, ...]) -> str | None:
         """The text of the value at `path` as written (references unresolved), or None."""
         entry = self._entries.get(".".join(path[:-1]), {}).get(path[-1]) if path else None
-        return entry.value.raw if entry is not None else None
+        return entry.raw if entry is not None else None
 
     def find(self, path: tuple[str, ...]) -> Span | None:
-        """The span of `path`'s value, or of the nearest enclosing value or section."""
-        if any(not isinstance(part, str) or "." in part for part in path):
-            return self._find_in_index(path)
-        # looked up in the sections and entries themselves, without building the whole index
+        """The span of `path`'s value, or of the nearest enclosing value or section: what
+        `values.get(prefix) or sections.get(prefix)` gives for the longest prefix that has one,
+        with each prefix's section name made once (paths into shared sections are long)."""
+        sections = self._sections
+        names: list[str | None] = []  # the section name of each prefix (None: a part no name has)
+        name: str | None = None
+        for i, part in enumerate(path):
+            if type(part) is str and "." not in part and (i == 0 or name is not None):
+                name = part if i == 0 else f"{name}.{part}"
+            else:
+                name = None
+            names.append(name)
         for end in range(len(path), 0, -1):
-            entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
-            span = entry.value.span if entry is not None else None
-            if span is None:
-                section = self._sections.get(".".join(path[:end]))
-                span = section.name_span if section is not None else None
-            if span is not None:
-                return span
+            key = path[end - 1]
+            parent = names[end - 2] if end > 1 else None
+            if parent is not None and type(key) is str and parent in sections:
+                entry = self._entries.get(parent, {}).get(key)
+                if entry is not None:
+                    return entry.value_span
+            section = sections.get(names[end - 1]) if names[end - 1] is not None else None
+            if section is not None:
+                return section.name_span
         return None
 
-    def _find_in_index(self, path: tuple[str, ...]) -> Span | None:
-        for end in range(len(path), 0, -1):
-            prefix = path[:end]
-            span = self.values.get(prefix) or self.sections.get(prefix)
-            if span is not None:
-                return span
-        return None
 
-
+# a value that is one reference and nothing else (the lexer's REF piece, whole)
+_ONE_REFERENCE = re.compile(r"\$\{[^}]+\}|\$<[^>]+>")
 _IMMUTABLE = (str, int, float, bool, type(None))
 
 
@@ -87,29 +139,71 @@ class ResolvedConfig(NamedTuple):
     spans: SpanIndex
 
 
-class _Table:
-    """Sections and their entries as configparser stores them (first of each name, no DEFAULT)."""
+class _BySection:
+    """Section name -> {key: an entry's entry or raw text} (the first entry of each key), made
+    for a section when first asked for: resolving reads most values straight from the sections,
+    and only the sections that references or spans look into get their dicts."""
 
-    def __init__(self, tree: ConfigFile) -> None:
-        self.sections: dict[str, Section] = {}
-        self.entries: dict[str, dict[str, Entry]] = {}
-        self.raw: dict[str, dict[str, str]] = {}
-        self.spans = SpanIndex(self.sections, self.entries)
-        self.spells_section = False  # whether a value's text holds a section placeholder
+    def __init__(self, sections: dict[str, Section], raw: bool) -> None:
+        self._sections = sections
+        self._raw = raw
+        self._made: dict[str, dict[str, Any]] = {}
+        self._defaults: dict[str, dict[str, str]] = {}  # raw texts the config may lack (`defaults`)
+
+    def add_defaults(self, defaults: dict[str, dict[str, str]]) -> None:
+        for name, entries in defaults.items():
+            self._defaults.setdefault(name, {}).update(entries)
+            self._made.pop(name, None)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        made = self._made.get(name)
+        if made is not None:
+            return made
+        section = self._sections.get(name)
+        if section is None and name not in self._defaults:
+            return default
+        made = {}
+        for entry in section.entries if section is not None else ():
+            if entry.key not in made:
+                made[entry.key] = entry.raw if self._raw else entry
+        for key, text in self._defaults.get(name, {}).items():
+            made.setdefault(key, text)
+        self._made[name] = made
+        return made
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        made = self.get(name)
+        if made is None:
+            raise KeyError(name)
+        return made
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._sections or name in self._defaults
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._sections
+        yield from (name for name in self._defaults if name not in self._sections)
+
+    def items(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        return ((name, self[name]) for name in self)
+
+
+class _Table:
+    """Sections and their entries as configparser stores them (first of each name, no DEFAULT):
+    `entries` and `raw` map a section's name to {key: entry} and {key: raw text}."""
+
+    def __init__(self, tree: ConfigFile, defaults: dict[str, dict[str, str]] | None = None) -> None:
+        sections: dict[str, Section] = {}
         for section in tree.sections:
-            if section.name == "DEFAULT" or section.name in self.sections:
-                continue
-            self.sections[section.name] = section
-            entries = {entry.key: entry for entry in section.entries}
-            if len(entries) < len(section.entries):  # a repeated key: the first one counts
-                entries = {}
-                for entry in section.entries:
-                    entries.setdefault(entry.key, entry)
-            self.entries[section.name] = entries
-            raw = self.raw[section.name] = {key: entry.value.raw for key, entry in entries.items()}
-            # '\0' cannot be in the prefix, so a match cannot span two values
-            if not self.spells_section and values.SECTION_PREFIX in "\0".join(raw.values()):
-                self.spells_section = True
+            name = section.name
+            if name not in sections and name != "DEFAULT":
+                sections[name] = section
+        self.sections = sections
+        self.entries = _BySection(sections, raw=False)
+        self.raw = _BySection(sections, raw=True)  # with `defaults` (which are not in `entries`)
+        if defaults:
+            self.raw.add_defaults(defaults)
+        self.spans = SpanIndex(self.sections, self.entries)
 
     def is_section(self, name: str) -> bool:
         """configparser's `name in parser`: a declared section, or DEFAULT."""
@@ -210,6 +304,32 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     return out
 
 
+def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], list[str]] | None:
+    """`_skeleton`'s result, and the section names by depth (then file order), in one pass for
+    the common config: every section's parent declared above it, no deep nesting. None
+    otherwise (`_check_structure` then finds what is wrong). A key named as a section below it
+    is the one structure error this leaves to the caller (which meets it when it puts values
+    in); for any other config `_check_structure` reports nothing, so it need not run."""
+    result: dict[str, Any] = {}
+    nodes: dict[str, dict] = {}
+    levels: list[list[str]] = [[]]
+    for name in table.sections:
+        parent, dot, last = name.rpartition(".")
+        if not dot:
+            nodes[name] = result[name] = {}
+            levels[0].append(name)
+            continue
+        node = nodes.get(parent)
+        depth = name.count(".")
+        if node is None or depth >= MAX_NESTING:
+            return None
+        nodes[name] = node[last] = {}
+        while len(levels) <= depth:
+            levels.append([])
+        levels[depth].append(name)
+    return result, nodes, [name for level in levels for name in level]
+
+
 def _skeleton(table: _Table, tolerant: bool = False) -> tuple[dict[str, Any], dict[str, dict]]:
     """Nested dicts for every header, in file order (so child sections come before values),
     and the dict of each section by name.
@@ -257,18 +377,20 @@ class _Expander:
         self.placeholders = False  # whether any whole-section reference was substituted
         self.targets: dict[str, tuple[str, str, str]] = {}  # `${section.key}` -> what _target gives
 
-    def value(self, section: str, key: str) -> str:
-        """The text configparser's `get` returns for an entry, ready for JSON decoding."""
-        raw = self.table.raw[section][key]
+    def value(self, section: str, key: str, entry: Entry) -> str:
+        """The text configparser's `get` returns for an entry (`section.key`), ready for JSON decoding."""
+        raw = entry.raw
         self.size = 0
-        pieces = self.table.entries[section][key].value.pieces
-        if len(pieces) == 1 and type(pieces[0]) is Reference:
+        if _ONE_REFERENCE.fullmatch(raw):
             # the commonest value with a '$': one `${section.key}` whose value has no '$'. Its
             # target does not depend on where it is written, so it is looked up once per config.
-            ref = pieces[0]
-            target = self.targets.get(ref.text)
-            if target is None and ("." in ref.path or ":" in ref.path):
-                target = self.targets[ref.text] = self._target(ref, section, key, {}, raw)
+            target = self.targets.get(raw)
+            if target is None and ("." in raw or ":" in raw):
+                target = self._lookup(raw[2:-1], section, {}, raw)
+                if target is None:  # the reference is the whole value (on one line, its span is the value's)
+                    ref = Reference(raw, entry.value_span) if type(entry) is LineEntry else entry.value.pieces[0]
+                    raise _Failed(_undefined(self.table, ref, section, key))
+                self.targets[raw] = target
             if target is not None and "$" not in target[2] and len(target[2]) < MAX_EXPANSION:
                 return target[2]
         pieces = self.expand(section, key, raw, 1, None).pieces
@@ -285,9 +407,9 @@ class _Expander:
 
     def _pieces(self, section: str, key: str, rest: str) -> Iterator:
         entry = self.table.entries.get(section, {}).get(key)
-        if entry is not None and entry.value.raw == rest:
+        if entry is not None and entry.raw == rest:
             return iter(entry.value.pieces)
-        span = entry.value.span if entry is not None else None
+        span = entry.value_span if entry is not None else None
         return (_tokenized(m, span) for m in lexer.PIECE.finditer(rest))
 
     def expand(self, section: str, key: str, rest: str, depth: int, via: Span | None) -> _Expansion:
@@ -348,8 +470,16 @@ class _Expander:
     def _target(self, ref: Reference, section: str, key: str, raw_map: dict[str, str],
                 rawval: str) -> tuple[str, str, str]:
         """(section, key, raw text) that a reference stands for; a section becomes a placeholder."""
+        target = self._lookup(ref.path, section, raw_map, rawval)
+        if target is None:
+            raise _Failed(_undefined(self.table, ref, section, key))
+        return target
+
+    def _lookup(self, ref_path: str, section: str, raw_map: dict[str, str],
+                rawval: str) -> tuple[str, str, str] | None:
+        """`_target`'s answer for a reference's path (between its braces), or None."""
         table = self.table
-        path = ref.path.replace(":", ".").rsplit(".", 1)
+        path = ref_path.replace(":", ".").rsplit(".", 1)
         if len(path) == 1:
             name = path[0]
             if name in raw_map and raw_map[name].strip() != rawval.strip():
@@ -365,7 +495,7 @@ class _Expander:
             if table.is_section(f"{target_section}.{name}"):
                 self.placeholders = True
                 return target_section, name, values.section_placeholder(f"{target_section}.{name}")
-        raise _Failed(_undefined(table, ref, section, key))
+        return None
 
     def _cycle(self, hops: list[tuple[str, str, Span | None]], via: Span | None) -> None:
         names = [f"{s}.{k}" for s, k, _ in hops] + [f"{hops[0][0]}.{hops[0][1]}"]
@@ -611,35 +741,49 @@ def resolve(tree: ConfigFile, overrides: dict[str, Any] | None = None, interpola
 
 def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bool,
              defaults: dict[str, dict[str, str]] | None,
-             partial: bool) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
-    table = _Table(tree)
-    for section, entries in (defaults or {}).items():
-        raw = table.raw.setdefault(section, {})
-        for key, text in entries.items():
-            raw.setdefault(key, text)
-    diagnostics = _check_structure(table)
+             partial: bool, plain_structure: bool = True) -> tuple[ResolvedConfig | None, list[Diagnostic]]:
+    """`plain_structure`: try `_plain_skeleton` first (False: the config has a key named as a
+    subsection, which `_check_structure` reports)."""
+    table = _Table(tree, defaults)
+    plain = _plain_skeleton(table) if plain_structure else None
+    diagnostics = _check_structure(table) if plain is None else []
     if overrides:
         diagnostics += _check_overrides(table, overrides)
     # after a structure error, still look for reference problems, so that one run reports all
     tolerant = has_errors(diagnostics)
     if tolerant and any(d.code == "AW214" for d in diagnostics):
         return None, diagnostics
-    result, nodes = _skeleton(table, tolerant)
+    if plain is None or tolerant:
+        result, nodes = _skeleton(table, tolerant)
+        order = sorted(table.sections, key=lambda n: n.count("."))
+    else:
+        result, nodes, order = plain
     substitute = interpolate and not overrides
     expander = _Expander(table)
     seen: set = set()
     interpret = values.interpret
+    load = values.load
     decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
-    for name in sorted(table.sections, key=lambda n: n.count(".")):
+    spells_section = False  # whether a value's text holds a section placeholder
+    prefix = values.SECTION_PREFIX
+    sections = table.sections
+    for name in order:
         node = nodes[name]
-        raws = table.raw[name]  # with `defaults`, also keys the section does not have: not in the result
-        for key in table.entries[name]:
-            raw = raws[key]
-            if tolerant and isinstance(node.get(key), dict):
-                continue  # a key that clashes with a subsection (reported)
+        # without a structure error no key has a subsection's name, so a key already in its
+        # node is a repeated key (the first one counts)
+        for entry in table.entries[name].values() if tolerant else sections[name].entries:
+            key = entry.key
+            if key in node:
+                if plain is not None and node[key] is nodes.get(f"{name}.{key}"):
+                    # a key named as a subsection: the structure checks report it
+                    return _resolve(tree, overrides, interpolate, defaults, partial, plain_structure=False)
+                continue  # a repeated key, or (tolerant) a key that clashes with a subsection (reported)
+            raw = entry.raw
+            if prefix in raw:
+                spells_section = True
             if substitute and "$" in raw:
                 try:
-                    text = expander.value(name, key)
+                    text = expander.value(name, key, entry)
                 except _Failed as failure:
                     if failure.key not in seen:
                         seen.add(failure.key)
@@ -648,12 +792,12 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
                     continue
                 value = interpret(text)
                 if isinstance(value, str) and '\\"' in value and '\\"' not in raw:
-                    diagnostics.append(_escaped_quotes(table.entries[name][key], f"{name}.{key}", value))
+                    diagnostics.append(_escaped_quotes(entry, f"{name}.{key}", value))
                 node[key] = value
             else:
                 value = decoded.get(raw, decoded)
                 if value is decoded:
-                    value = interpret(raw)
+                    value = interpret(raw) if "$" in raw else load(raw)  # the same without '$'
                     if type(value) in _IMMUTABLE:
                         decoded[raw] = value
                 node[key] = value
@@ -664,7 +808,7 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         if has_errors(diagnostics):
             return None, diagnostics
     # placeholders come from whole-section references, or from text that spells one out
-    if expander.placeholders or overrides or table.spells_section:
+    if expander.placeholders or overrides or spells_section:
         try:
             _replace_section_refs(result, table, diagnostics)
         except RecursionError:
@@ -786,7 +930,7 @@ def _dollar_warnings(tree: ConfigFile, overrides: dict[str, Any]) -> list[Diagno
     for section in tree.sections:
         for entry in section.entries:
             path = f"{section.name}.{entry.key}"
-            if path in overrides:
+            if path in overrides or "$" not in entry.raw:
                 continue
             for piece in entry.value.pieces:
                 if type(piece) is EscapedDollar or (type(piece) is BadDollar and piece.text == "$"):

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from ..limits import json_loads
+from ..limits import MAX_JSON_NESTING, json_loads
 
 # A value that "looks like a variable" keeps its raw text (quotes included) when it decodes to
 # a string, and is written back unquoted.
@@ -54,6 +54,8 @@ _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+
 # what a JSON text can start with (json.loads also reads NaN, Infinity and -Infinity)
 _JSON_START = frozenset('"{[-0123456789tfnNI \t\n\r')  # and JSON's whitespace
 _JSON_CONSTANTS_FIRST = frozenset("tfn")
+_JSON_SPACE = frozenset(" \t\n\r")
+_scan_json = json.JSONDecoder().scan_once  # what json.loads runs (the C scanner), at an index
 
 
 def load(text: str) -> Any:
@@ -73,6 +75,12 @@ def load(text: str) -> Any:
     elif len(text) < 40 and _FLOAT.fullmatch(text):
         return float(text)
     try:
+        if first not in _JSON_SPACE and text.count("[") + text.count("{") < MAX_JSON_NESTING:
+            # json.loads' own scanner, without its Python-level wrappers; a text it does not read
+            # to its end goes to json.loads (trailing whitespace, or extra data: an error)
+            value, end = _scan_json(text, 0)
+            if end == len(text):
+                return value
         return json_loads(text)
     except Exception:  # any failure of the reader (bad JSON, too deep, too many digits) means text
         return _PYTHON_LITERALS.get(text, text)

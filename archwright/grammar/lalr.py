@@ -27,13 +27,15 @@ class _Spliced(list):
 def _rules(builder: object) -> list[tuple[str, int, Any, tuple[int, ...], bool]]:
     """Per rule: its name, its number of children, the builder's method (None when its children
     go to its parent's, as Lark does for a name starting with '_'), which children are spliced,
-    and whether it is `x: x item` for a spliced x (the commonest reduction: one more item)."""
+    and whether it is `x: x item` for a spliced x (the commonest reduction: one more item).
+    Listed last rule first, so that a reduce action (-1 - rule number) indexes it directly."""
     out = []
     for name, children in RULES:
         callback = None if name.startswith("_") else getattr(builder, name)
         spliced = tuple(i for i, child in enumerate(children) if child.startswith("_"))
         grows = callback is None and spliced == (0,) and len(children) == 2
         out.append((name, len(children), callback, spliced, grows))
+    out.reverse()
     return out
 
 
@@ -59,48 +61,46 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
     values: list = []
     for token in chain(tokens, (_End,)):
         kind = token.type
-        while True:  # reduce until the token can be shifted
-            action = actions[state].get(kind)
-            if action is None:
-                raise ParseError(f"unexpected {kind} at state {state}")
-            if action >= 0:
-                if token is _End:
-                    raise ParseError(f"unexpected end of input at state {state}")
-                states.append(action)
-                values.append(token)
-                state = action
-                break
-            name, size, callback, spliced, grows = rules[-1 - action]
+        action = actions[state].get(kind)
+        while action is not None and action < 0:  # reduce until the token can be shifted
+            name, size, callback, spliced, grows = rules[action]
             if grows:  # `x: x item`: the item joins x's list, which stays on the stack
                 item = values.pop()
                 values[-1].append(item)
                 del states[-2:]
                 state = actions[states[-1]][name]
                 states.append(state)
-                continue
-            if size == 1 and callback is None and not spliced:  # `x: item`: x's list starts
+            elif size == 1 and callback is None and not spliced:  # `x: item`: x's list starts
                 values[-1] = _Spliced((values[-1],))
                 state = states[-1] = actions[states[-2]][name]
-                continue
-            if size:
-                children = values[-size:]
-                del values[-size:]
-                del states[-size:]
             else:
-                children = []
-            if spliced:
-                if spliced == (size - 1,):  # `rule: a b x*` (a section: its header, then its items)
-                    flat = children[:-1]
-                    flat.extend(children[-1])
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
                 else:
-                    flat = []
-                    for i, child in enumerate(children):
-                        flat.extend(child) if i in spliced else flat.append(child)
-                value = _Spliced(flat) if callback is None else callback(flat)
-            else:
-                value = _Spliced(children) if callback is None else callback(children)
-            state = actions[states[-1]][name]
-            states.append(state)
-            values.append(value)
-            if token is _End and state == END:
-                return value
+                    children = []
+                if spliced:
+                    if spliced == (size - 1,):  # `rule: a b x*` (a section: its header, then its items)
+                        flat = children[:-1]
+                        flat.extend(children[-1])
+                    else:
+                        flat = []
+                        for i, child in enumerate(children):
+                            flat.extend(child) if i in spliced else flat.append(child)
+                    value = _Spliced(flat) if callback is None else callback(flat)
+                else:
+                    value = _Spliced(children) if callback is None else callback(children)
+                state = actions[states[-1]][name]
+                states.append(state)
+                values.append(value)
+                if token is _End and state == END:
+                    return value
+            action = actions[state].get(kind)
+        if action is None:
+            raise ParseError(f"unexpected {kind} at state {state}")
+        if token is _End:
+            raise ParseError(f"unexpected end of input at state {state}")
+        states.append(action)
+        values.append(token)
+        state = action

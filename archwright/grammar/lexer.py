@@ -7,13 +7,15 @@ it), and `config.lark` gives the resulting tokens their structure.
 
 Tokens:
 - HEADER: a section header line.
-- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and the one-line
-  items the one-match path reads (below), '$' or not (most of them); it carries the finished
-  `Entry` objects, as a string literal is one token in a programming language (one token for a
-  run, not one per item, keeps the LALR parser's work small).
+- ENTRIES: a run of whole `key = value` items: those whose values have no '$', and every
+  one-line item whose key is at column 1, '$' or not (most of them, as `LineEntry`, whose pieces
+  are cut when asked); it carries the finished `Entry` objects, as a string literal is one token
+  in a programming language (one token for a run, not one per item, keeps the LALR parser's
+  work small).
 - KEY, then the value's pieces TEXT / ESCAPED_DOLLAR / REF / BAD_DOLLAR: any other item whose
-  value has a '$' (a continued value, an indented key...). KEY carries its delimiter.
-- COMMENT: a whole-line comment between items; VALUE_COMMENT: one between the continuation
+  value has a '$' (a continued value, an indented key). KEY carries its delimiter.
+- COMMENT: a whole-line comment between items that the general line model read (the others
+  ride in the ENTRIES token beside the entries); VALUE_COMMENT: one between the continuation
   lines of a value (it comes right after the value's pieces).
 - BAD_LINE (no header, key line or comment) and EMPTY_KEY (nothing before the delimiter).
 """
@@ -22,20 +24,16 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import chain
 from sys import intern
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from ..diagnostics import Span
-from .syntax import PIECE_KINDS, Comment, Entry, Text, Value
+from .syntax import PIECE, Comment, Entry, LineEntry, Text, Value
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
 _OPTION = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
-# Value pieces, in the order configparser's ExtendedInterpolation tells them apart.
-# `$<...>` is the design card's spelling, accepted with a warning.
-PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
-                    r"|(?P<BAD_DOLLAR>\$\{[^}]*\}?|\$)|(?P<TEXT>[^$]+)")
-
 # the two kinds of bad line
 NO_DELIMITER = "BAD_LINE"
 EMPTY_KEY = "EMPTY_KEY"
@@ -48,21 +46,42 @@ class Token(str):
 
 
 class KeyToken(Token):
-    """A KEY token that also carries its delimiter and the delimiter's column."""
+    """A KEY token that also carries its delimiter."""
 
-    __slots__ = ("delimiter", "delimiter_column")
+    __slots__ = ("delimiter",)
+
+
+class HeaderToken(NamedTuple):
+    """A HEADER token of a header alone on its line at column 1 (one per section: kept small)."""
+
+    type: str
+    value: str
+    line: int
+    # Lark copies the last token's position onto its end-of-input token
+    start_pos = end_pos = None
+    column = 1
+
+    @property
+    def end_line(self) -> int:
+        return self.line
+
+    @property
+    def end_column(self) -> int:
+        return 1 + len(self.value)
 
 
 class EntriesToken:
-    """An ENTRIES token: the LALR parser only reads `type`; the finished entries ride along."""
+    """An ENTRIES token: the LALR parser only reads `type`; the finished entries ride along, and
+    the whole-line comments between them (the section's or the preamble's comments)."""
 
-    __slots__ = ("type", "entries")
+    __slots__ = ("type", "entries", "comments")
     # Lark copies the last token's position onto its end-of-input token
     start_pos = line = column = end_line = end_column = end_pos = None
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, entry: Entry | None = None) -> None:
         self.type = "ENTRIES"
-        self.entries = [entry]
+        self.entries = [entry] if entry is not None else []
+        self.comments: list[Comment] = []
 
 
 def _add_entry(out: list, entry: Entry) -> None:
@@ -145,15 +164,14 @@ class _Item:
         key_span = Span(line, self.column, line, self.column + len(self.key))
         if type(self.lines) is str:
             text = self.lines
-            if "$" not in text:
-                start = self.starts
-                if text:
-                    span = Span(line, start, line, start + len(text))
-                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (Text(text, span),), span))
-                else:
-                    span = Span(line, self.delimiter_column + 1, line, self.delimiter_column + 1)
-                    entry = Entry(self.key, key_span, self.delimiter, Value(text, (), span))
-                _add_entry(out, entry)
+            if self.column == 1:  # its pieces are made when asked
+                _add_entry(out, LineEntry(self.key, line, self.delimiter, text,
+                                          self.starts if text else self.delimiter_column + 1))
+            elif "$" not in text:
+                start = self.starts if text else self.delimiter_column + 1
+                span = Span(line, start, line, start + len(text))
+                _add_entry(out, Entry(self.key, key_span, self.delimiter,
+                                      Value(text, (Text(text, span),) if text else (), span)))
             else:
                 out.append(self._key_token())
                 start = self.starts
@@ -181,7 +199,6 @@ class _Item:
         token = _token("KEY", self.key, self.line, self.column, self.line, self.column + len(self.key),
                        KeyToken)
         token.delimiter = self.delimiter
-        token.delimiter_column = self.delimiter_column
         return token
 
     def _pieces(self, joined: str) -> Iterator[Token]:
@@ -205,23 +222,65 @@ class _Item:
             yield _token(m.lastgroup, m.group(), line, column, end_line, end_column + 1)
 
 
-# The common lines, read with one match each: a blank line, a whole-line comment, a section
-# header alone on its line, and a `key = value` line at column 0 that what follows cannot
-# continue (after any blank and comment lines: a header, another key line at column 0, or the
-# end). Anything else goes through the general line model below, which gives the same tokens for
-# these lines (configparser strips with str.strip, which strips what `\s` matches).
-_FAST = re.compile(
-    r"(?:(\[[^\n]+\])[^\S\n]*\n"  # 1: a header
-    r"|([^\s#;\[=:][^\n=:]*)([=:])[^\S\n]*([^\n]*)\n"  # 2-4: key, delimiter, value (unstripped at the end)
-    r"(?=(?:[^\S\n]*(?:[#;][^\n]*)?\n)*(?:\[[^\n]+\]|[^\s#;\[=:][^\n=:]*[=:]|[^\S\n]*\Z))"
-    r"|([^\S\n]*)([#;][^\n]*)\n"  # 5-6: a comment's indentation and text (unstripped at the end)
-    r"|[^\S\n]*\n)")  # a blank line
-_HEADER_LINE, _KEY_LINE, _COMMENT_LINE = 1, 4, 6  # the last group each kind of line matches
+# Every line, classified by one regex pass over the whole text (`findall`: one row of groups per
+# line, made in C). The common lines are read from their row: a blank line, a whole-line
+# comment, a section header alone on its line, and a `key = value` line at column 1 (its entry
+# is made at once, and made an open item again if a later line continues its value). Any other
+# line (OTHER) goes through the general line model below, which gives the same tokens for the
+# common lines too (configparser strips with str.strip, which strips what `\s` matches).
+_ROWS = re.compile(
+    r"(\[[^\n]+\])[^\S\n]*\n"  # HEADER: a header
+    r"|([^\s#;\[=:][^\n=:]*)([=:])([^\S\n]*)([^\n]*)\n"  # KEY, DELIMITER, SPACE, VALUE (unstripped at the end)
+    r"|([^\S\n]*)([#;][^\n]*)\n"  # INDENT, COMMENT: a comment's indentation and text (unstripped at the end)
+    r"|[^\S\n]*\n"  # a blank line: every group empty
+    r"|([^\n]*)\n?")  # OTHER: any other line (the last one may have no '\n')
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
+_CHUNK = 1 << 16  # characters read into rows at a time: the rows of a large config are not all held
+_BEFORE_HEADER = re.compile(r"\n(?=\[[^\n]+\])")  # where a chunk can end: before a header line
 
 
-def _no_match(text: str, pos: int) -> None:
-    return None
+def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
+    """`_ROWS.findall(text)`, a chunk of lines at a time, each chunk ending at the line break
+    before a header line (so every row is a whole line)."""
+    start = 0
+    while len(text) - start > _CHUNK:
+        cut = _BEFORE_HEADER.search(text, start + _CHUNK)
+        if cut is None:
+            break
+        rows = _ROWS.findall(text, start, cut.end())
+        rows.pop()  # findall's empty match at the chunk's end (just after a '\n')
+        yield rows
+        start = cut.end()
+    rows = _ROWS.findall(text, start)
+    if text and text[-1] != "\n":
+        rows.pop()  # findall's empty match at the end, after a last line without '\n'
+    yield rows
+
+
+def _reopen(out: list, entry: LineEntry, blanks: list[int] | None) -> _Item:
+    """The item a key line read from its row would have been in the general line model, with
+    the blank and comment lines that came after it: a later line may continue its value. The
+    entry is the last of the ENTRIES token at the end of `out`; its comments since go back to
+    the item."""
+    token = out[-1]
+    token.entries.pop()
+    key, line, delimiter, raw, column = entry
+    # (the delimiter's column is only needed for an empty value's span, just after it)
+    item = _Item(key, line, 1, delimiter, column - 1, raw, column)
+    comments = token.comments
+    after = len(comments)
+    while after and comments[after - 1].span.line > line:
+        after -= 1
+    for comment in comments[after:]:
+        span = comment.span
+        item.add_after(_token("COMMENT", comment.text, span.line, span.column, span.end_line, span.end_column))
+    del comments[after:]
+    for number in blanks or ():
+        if number > line:
+            item.add_blank(number)
+    if not token.entries and not token.comments:
+        out.pop()
+    return item
 
 
 class ConfigLexer:
@@ -236,85 +295,93 @@ class ConfigLexer:
         """The tokens, handed on a few hundred at a time (the parser consumes them as they come)."""
         out: list[Token] = []
         item: _Item | None = None  # the item whose value continuation lines extend
-        indent_level = 0
+        indent_level = 0  # configparser's: of the last line that was no continuation or comment
         in_section = False
         nonspace = _NONSPACE.search
         header_match = _HEADER.match
         option_match = _OPTION.match
-        fast = _FAST.match if self.fast else _no_match
-        pieces_of = PIECE.finditer
-        find = text.find
-        pos = 0
+        if self.fast:
+            rows = chain.from_iterable(_rows(text))
+        else:
+            rows = [("", "", "", "", "", "", "", line) for line in text.split("\n")]
+        run: list | None = None  # the entries of the ENTRIES token at the end of `out`, if known
+        notes: list = []  # ... and its comments
+        # the entry of the last key line read from its row, while a later line may still
+        # continue its value (only blank and comment lines came after it), and the blank lines
+        # of its section since a key line was read from its row
+        pending: LineEntry | None = None
+        pending_blanks: list[int] | None = None
         number = 0
-        while pos >= 0:
-            m = fast(text, pos)
-            # a blank or comment line after an open value may be inside it: that is for the general model
-            if m is not None and (item is None or m.lastindex == _HEADER_LINE or m.lastindex == _KEY_LINE):
+        for header, key, delimiter, space, value, indent, comment, line in rows:
+            number += 1
+            if key:  # the commonest line: `key = value` at column 1
                 if item is not None:
                     item.emit(out)
                     item = None
-                indent_level = 0
-                last = out[-1] if out else None
-                run = last.entries if type(last) is EntriesToken else None  # the entries token to extend
-                while m is not None:  # a run of common lines
-                    number += 1
-                    kind = m.lastindex
-                    if kind is None:
-                        pass  # a blank line
-                    elif kind == _HEADER_LINE:
-                        header = m.group(1)
-                        in_section = True
-                        if len(out) > 256:  # a header closes what came before: hand it on
-                            yield from out
-                            out.clear()
-                        out.append(_token("HEADER", header, number, 1, number, 1 + len(header)))
-                        run = None
-                    elif kind == _COMMENT_LINE:
-                        column = len(m.group(5)) + 1
-                        comment = m.group(6).rstrip()
-                        out.append(_token("COMMENT", comment, number, column, number, column + len(comment)))
-                        run = None
-                    else:
-                        key, delimiter, value = m.group(2, 3, 4)
-                        # one string per distinct key and short value: configs repeat them
-                        key = intern(key.rstrip())
-                        value = value.rstrip()
-                        if len(value) < 24:
-                            value = intern(value)
-                        column = m.start(4) - pos + 1
-                        if "$" in value:  # its pieces, as the grammar's `entry` would make them
-                            span = _new(Span, (number, column, number, column + len(value)))
-                            pieces = tuple([_new(PIECE_KINDS[piece.lastgroup],
-                                                 (piece.group(), _new(Span, (number, column + piece.start(),
-                                                                             number, column + piece.end()))))
-                                            for piece in pieces_of(value)])
-                        elif value:
-                            span = _new(Span, (number, column, number, column + len(value)))
-                            pieces = (_new(Text, (value, span)),)
-                        else:
-                            column = m.start(3) - pos + 2
-                            span = _new(Span, (number, column, number, column))
-                            pieces = ()
-                        key_span = _new(Span, (number, 1, number, 1 + len(key)))
-                        entry = _new(Entry, (key, key_span, delimiter, _new(Value, (value, pieces, span, ()))))
-                        if run is None:
-                            token = EntriesToken(entry)
-                            out.append(token)
-                            run = token.entries
-                        else:
-                            run.append(entry)
-                    pos = m.end()
-                    m = fast(text, pos)
+                    run = None
+                column = len(key) + 2  # the value's, just after the delimiter when it is empty
+                # one string per distinct key and short value: configs repeat them
+                key = intern(key.rstrip())
+                value = value.rstrip()
+                if len(value) < 24:
+                    value = intern(value)
+                if value:
+                    column += len(space)
+                entry = _new(LineEntry, (key, number, delimiter, value, column))
+                if run is None:
+                    last = out[-1] if out else None
+                    if type(last) is not EntriesToken:
+                        last = EntriesToken()
+                        out.append(last)
+                    run = last.entries
+                    notes = last.comments
+                run.append(entry)
+                pending = entry
                 continue
-            number += 1
-            end = find("\n", pos)
-            line = text[pos:end] if end >= 0 else text[pos:]
-            pos = end + 1 if end >= 0 else -1
+            if header:
+                pending = pending_blanks = None
+                if item is not None:
+                    item.emit(out)
+                    item = None
+                in_section = True
+                if len(out) > 256:  # a header closes what came before: hand it on
+                    yield from out
+                    out.clear()
+                out.append(_new(HeaderToken, ("HEADER", header, number)))
+                run = None
+                continue
+            if comment:
+                column = len(indent) + 1
+                comment = comment.rstrip()
+                if item is not None:  # it may be inside the item's value: for the general model
+                    item.add_after(_token("COMMENT", comment, number, column, number, column + len(comment)))
+                    continue
+                # a comment between entries rides in their ENTRIES token
+                if run is None:
+                    last = out[-1] if out else None
+                    if type(last) is not EntriesToken:
+                        last = EntriesToken()
+                        out.append(last)
+                    run = last.entries
+                    notes = last.comments
+                notes.append(_new(Comment, (comment, _new(Span, (number, column, number, column + len(comment))))))
+                continue
+            # the general line model, for any other line (and every line when not `fast`)
             stripped = line.strip()
             if not stripped:
                 if item is not None:
                     item.add_blank(number)
+                elif pending is not None:
+                    if pending_blanks is None:
+                        pending_blanks = [number]
+                    else:
+                        pending_blanks.append(number)
                 continue
+            if pending is not None:  # the key line read from its row is an open item again
+                item = _reopen(out, pending, pending_blanks)
+                indent_level = 0
+                pending = pending_blanks = None
+            run = None
             lead = nonspace(line).start()
             if item is not None and lead > indent_level and stripped[0] not in "#;":
                 item.continue_with(stripped, number, lead + 1)

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from operator import itemgetter
 
 from ..limits import json_loads
 from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from ..gcpause import paused_gc
 from . import lalr, lexer
 from .lexer import Token
-from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, Reference, Section, Value
+from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, LineSection, Reference, Section, Value
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
 _INLINE_COMMENT = re.compile(r"\s[#;]")
 INLINE_COMMENT_HINT = "move the comment to a line of its own above the key"
 _new = tuple.__new__  # a named tuple without its Python-level __new__
+_key = itemgetter(0)  # an entry's key (Entry and LineEntry alike)
 
 
 def _span(token: Token) -> Span:
@@ -39,7 +42,7 @@ class _Builder:
     @staticmethod
     def _items(children: list) -> tuple[list[Entry], list[Comment], list[BadLine]]:
         if len(children) == 1 and type(children[0]) is lexer.EntriesToken:  # the common case: only entries
-            return children[0].entries, [], []
+            return children[0].entries, children[0].comments, []
         entries: list[Entry] = []
         comments: list[Comment] = []
         bad_lines: list[BadLine] = []
@@ -48,6 +51,7 @@ class _Builder:
                 entries.append(child)
             elif child.type == "ENTRIES":
                 entries.extend(child.entries)
+                comments.extend(child.comments)
             elif child.type in (lexer.NO_DELIMITER, lexer.EMPTY_KEY):
                 bad_lines.append(BadLine(str(child), child.type, _span(child)))
             elif child.type == "VALUE_COMMENT" and entries:
@@ -69,10 +73,13 @@ class _Builder:
         close = text.rindex("]")
         name = text[1:close]
         if len(children) == 2 and type(children[1]) is lexer.EntriesToken:  # the common case: only entries
-            entries, comments, bad_lines = children[1].entries, (), ()
+            entries, comments, bad_lines = children[1].entries, children[1].comments, ()
         else:
             entries, comments, bad_lines = self._items(children[1:]) if len(children) > 1 else ((), (), ())
         line, column = header.line, header.column
+        if column == 1:  # the spans are made when asked
+            return _new(LineSection, (name, line, None, tuple(entries), tuple(comments), text[close + 1:],
+                                      tuple(bad_lines)))
         return _new(Section, (name, _new(Span, (line, column, header.end_line, header.end_column)),
                               _new(Span, (line, column + 1, line, column + 1 + len(name))),
                               tuple(entries), tuple(comments), text[close + 1:], tuple(bad_lines)))
@@ -106,7 +113,7 @@ def parse(text: str) -> tuple[ConfigFile | None, list[Diagnostic]]:
         raise CompilerBug(f"the config grammar rejected lexer output: {e}") from e
     diagnostics.extend(_bad_lines(tree))
     diagnostics.extend(_structure(tree))
-    diagnostics.extend(_lint(tree))
+    diagnostics.extend(_lint(tree, text))
     return tree, diagnostics
 
 
@@ -146,9 +153,9 @@ def _structure(tree: ConfigFile) -> list[Diagnostic]:
             seen.setdefault(section.name, section)
     for section in tree.sections:
         entries = section.entries
-        keys = {entry.key: entry for entry in reversed(entries)}  # the first of each key
-        if len(keys) == len(entries) and section.name != "DEFAULT":
+        if len(set(map(_key, entries))) == len(entries) and section.name != "DEFAULT":
             continue  # nothing to report (the common case)
+        keys = {entry.key: entry for entry in reversed(entries)}  # the first of each key
         for entry in entries:  # per header: a repeated header is reported once, above
             first_entry = keys[entry.key]
             if first_entry is not entry:
@@ -175,11 +182,48 @@ def _decodes(text: str) -> bool:
     return True
 
 
-def _lint(tree: ConfigFile) -> list[Diagnostic]:
+# Where an entry can have something for `_lint` to report: a '$', a whitespace before '#' or ';',
+# a "'" at the end of a line, or a continuation line (indented, not a comment). A section whose
+# lines have none of them has nothing to report about its entries. (Each is found by a search
+# for a literal, which the regex engine does at memchr speed.)
+_QUOTE_AT_END = re.compile(r"'[^\S\n]*$", re.MULTILINE)
+_CONTINUATION = re.compile(r"\n[^\S\n]+[^\s#;]")
+
+
+def _candidate_sections(tree: ConfigFile, text: str) -> list[bool]:
+    """For each section, whether a line from its header to the next header is a lint candidate."""
+    positions = []
+    find = text.find
+    for char in "$#;":
+        at = find(char)
+        while at >= 0:
+            if char == "$" or (at and text[at - 1] != "\n" and text[at - 1].isspace()):
+                positions.append(at)
+            at = find(char, at + 1)
+    positions.extend(m.start() for m in _QUOTE_AT_END.finditer(text))
+    positions.extend(m.start() + 1 for m in _CONTINUATION.finditer(text))
+    sections = tree.sections
+    if not positions:
+        return [False] * len(sections)
+    positions.sort()
+    starts = [section.line for section in sections]
+    out = [False] * len(sections)
+    line, at = 1, 0
+    count = text.count
+    for start in positions:
+        line += count("\n", at, start)
+        at = start
+        n = bisect_right(starts, line) - 1  # the section the line is in (-1: before the first)
+        if n >= 0:
+            out[n] = True
+    return out
+
+
+def _lint(tree: ConfigFile, text: str) -> list[Diagnostic]:
     """Text that spaCy reads differently from how it looks."""
     out: list[Diagnostic] = []
     inline_comment = _INLINE_COMMENT.search
-    for section in tree.sections:
+    for section, candidate in zip(tree.sections, _candidate_sections(tree, text)):
         trailing = section.trailing_text.strip()
         if trailing and trailing[0] not in "#;":
             end = section.header_span
@@ -192,20 +236,26 @@ def _lint(tree: ConfigFile) -> list[Diagnostic]:
                 "AW153", f"the section name '{section.name}' has spaces inside the brackets, "
                 "which are part of the name", section.name_span, config_path=section.name,
                 hint=f"write [{section.name.strip()}]"))
+        if not candidate:
+            continue
         for entry in section.entries:
-            raw = entry.value.raw
+            raw = entry.raw
+            key = entry.key
             # most values need none of the checks below (what each looks for, in one test)
-            if "$" not in entry.key and "$" not in raw and not (
-                    raw and (raw[-1] == "'" or "\n" in raw or inline_comment(raw))):
+            odd_key = "${" in key or "$<" in key
+            odd_value = raw and (raw[-1] == "'" or "\n" in raw or inline_comment(raw))
+            spelled = "$<" in raw
+            if not (odd_key or odd_value or spelled):
                 continue
-            path = f"{section.name}.{entry.key}"
-            if "${" in entry.key or "$<" in entry.key:
+            path = f"{section.name}.{key}"
+            if odd_key:
                 out.append(Diagnostic(
-                    "AW154", f"the key `{entry.key}` looks like a reference, but keys are never "
+                    "AW154", f"the key `{key}` looks like a reference, but keys are never "
                     "interpolated", entry.key_span, config_path=path,
                     hint="references are only substituted in values"))
-            out.extend(_lint_value(entry, path))
-            for piece in entry.value.pieces:
+            if odd_value:
+                out.extend(_lint_value(entry, path))
+            for piece in entry.value.pieces if spelled else ():
                 if type(piece) is Reference and piece.alternative_spelling:
                     out.append(Diagnostic(
                         "AW250", f"`{piece.text}` is the design card's spelling; archwright reads it as "

@@ -5,6 +5,8 @@ Nodes are named tuples: immutable, and cheap to create (a config has thousands o
 
 from __future__ import annotations
 
+import re
+from operator import itemgetter
 from typing import NamedTuple, Union
 
 from ..diagnostics import Span
@@ -55,6 +57,10 @@ class BadDollar(NamedTuple):
 Piece = Union[Text, EscapedDollar, Reference, BadDollar]
 # the lexer's token type of each kind of piece
 PIECE_KINDS = {"TEXT": Text, "ESCAPED_DOLLAR": EscapedDollar, "REF": Reference, "BAD_DOLLAR": BadDollar}
+# Value pieces, in the order configparser's ExtendedInterpolation tells them apart.
+# `$<...>` is the design card's spelling, accepted with a warning.
+PIECE = re.compile(r"(?P<ESCAPED_DOLLAR>\$\$)|(?P<REF>\$\{[^}]+\}|\$<[^>]+>)"
+                   r"|(?P<BAD_DOLLAR>\$\{[^}]*\}?|\$)|(?P<TEXT>[^$]+)")
 
 
 class Value(NamedTuple):
@@ -89,6 +95,69 @@ class Entry(NamedTuple):
         return Span(self.key_span.line, self.key_span.column, self.value.span.end_line,
                     self.value.span.end_column)
 
+    @property
+    def raw(self) -> str:
+        """The value's text (`value.raw`)."""
+        return self.value.raw
+
+    @property
+    def value_span(self) -> Span:
+        """The value's span (`value.span`)."""
+        return self.value.span
+
+
+class LineEntry(Entry):
+    """An Entry as most are written: one `key = value` line, its key at column 1. It keeps its
+    texts, line and the value's column, and makes its spans and Value (with its pieces) when
+    asked: a config has tens of thousands of entries, and most are never asked for a span.
+
+    It holds (key, line, delimiter, raw, value column); use the attributes, never indexes."""
+
+    __slots__ = ()
+
+    def __new__(cls, key: str, line: int, delimiter: str, raw: str, column: int) -> "LineEntry":
+        return tuple.__new__(cls, (key, line, delimiter, raw, column))
+
+    raw = property(itemgetter(3), doc="The value's text.")  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def key_span(self) -> Span:
+        key, line = self[0], self[1]
+        return Span(line, 1, line, 1 + len(key))
+
+    @property  # type: ignore[override]
+    def value(self) -> Value:
+        _, line, _, raw, column = self
+        span = Span(line, column, line, column + len(raw))
+        if "$" not in raw:
+            return Value(raw, (Text(raw, span),) if raw else (), span)
+        pieces = tuple([PIECE_KINDS[m.lastgroup](m.group(), Span(line, column + m.start(), line, column + m.end()))
+                        for m in PIECE.finditer(raw)])
+        return Value(raw, pieces, span)
+
+    @property
+    def value_span(self) -> Span:
+        _, line, _, raw, column = self
+        return Span(line, column, line, column + len(raw))
+
+    @property
+    def span(self) -> Span:
+        _, line, _, raw, column = self
+        return Span(line, 1, line, column + len(raw))
+
+    def full(self) -> Entry:
+        """The same entry as a plain Entry."""
+        return Entry(self[0], self.key_span, self[2], self.value)
+
+    def _replace(self, **changes) -> Entry:  # type: ignore[override]
+        return self.full()._replace(**changes)
+
+    def _asdict(self) -> dict:
+        return self.full()._asdict()
+
+    def __repr__(self) -> str:
+        return "Line" + repr(self.full())
+
 
 class Section(NamedTuple):
     name: str  # verbatim, between the first '[' and the last ']'
@@ -102,6 +171,51 @@ class Section(NamedTuple):
     @property
     def parts(self) -> list[str]:
         return self.name.split(".")
+
+    @property
+    def line(self) -> int:
+        """The header's line."""
+        return self.header_span.line
+
+
+class LineSection(Section):
+    """A Section whose header starts at column 1 (as most do): it keeps the header's line and
+    makes the two spans when asked. Holds (name, line, None, entries, comments, trailing_text,
+    bad_lines); use the attributes, never indexes."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, line: int, entries: tuple[Entry, ...], comments: tuple[Comment, ...],
+                trailing_text: str = "", bad_lines: tuple[BadLine, ...] = ()) -> "LineSection":
+        return tuple.__new__(cls, (name, line, None, entries, comments, trailing_text, bad_lines))
+
+    def __getnewargs__(self) -> tuple:
+        return self[:2] + self[3:]
+
+    line = property(itemgetter(1), doc="The header's line.")  # type: ignore[assignment]
+
+    @property  # type: ignore[override]
+    def header_span(self) -> Span:
+        line = self[1]
+        return Span(line, 1, line, 3 + len(self[0]) + len(self[5]))
+
+    @property  # type: ignore[override]
+    def name_span(self) -> Span:
+        line = self[1]
+        return Span(line, 2, line, 2 + len(self[0]))
+
+    def full(self) -> Section:
+        """The same section as a plain Section."""
+        return Section(self[0], self.header_span, self.name_span, *self[3:])
+
+    def _replace(self, **changes) -> Section:  # type: ignore[override]
+        return self.full()._replace(**changes)
+
+    def _asdict(self) -> dict:
+        return self.full()._asdict()
+
+    def __repr__(self) -> str:
+        return "Line" + repr(self.full())
 
 
 class ConfigFile(NamedTuple):
