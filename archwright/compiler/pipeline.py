@@ -426,6 +426,8 @@ def references_set_aside(tree) -> list[Diagnostic]:
     for section in tree.sections:
         top = section.name.split(".")[0]
         for entry in section.entries:
+            if "$" not in entry.raw:  # no reference in it (and its pieces are made only when asked)
+                continue
             for piece in entry.value.pieces:
                 target = piece.path.replace(":", ".").split(".")[0] if type(piece) is Reference else None
                 if target in SET_ASIDE_AT_LOAD and target != top:

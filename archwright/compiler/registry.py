@@ -83,7 +83,11 @@ class Registry:
         A typo is within 2 edits of a known name (1 for names under 6 characters), the same
         name with another version (`spacy.Tok2Vec.v9`), or a known name with pasted quotes or
         commas. Anything else may be the user's own function: a warning, not an error."""
-        return typo_of(name, self.names(registry))
+        key = ("typo", registry, name)  # remembered, as suggest's: it compares with every name
+        typo = self._derived.get(key)
+        if typo is None:
+            typo = self._derived[key] = typo_of(name, self.names(registry))
+        return typo
 
     def suggest(self, registry: str, name: str) -> str:
         """The nearest known name in `registry`, also for pasted quotes and commas
