@@ -245,15 +245,45 @@ def _ui(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent / "ui" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1"]
+               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
+               "--client.toolbarMode", "viewer"]  # no Deploy button or developer menu
     sys.stdout.write(f"archwright explorer: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)\n")
     sys.stdout.flush()
+    return _serve(command, env)
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run Streamlit as a child in its own process group; SIGTERM, SIGINT or SIGHUP to archwright
+    is passed on to it, and whatever is left of the group is ended before returning, so no
+    server keeps the port."""
+    import signal
     import subprocess
 
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def forward(signum, _frame) -> None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # a Ctrl+C that reached us first: pass it on and wait
+                forward(signal.SIGINT, None)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        try:
+            os.killpg(child.pid, signal.SIGKILL)  # anything the server started and left
+        except (ProcessLookupError, PermissionError):
+            pass
+    return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else EXIT_PROBLEMS
 
 
 def _lsp() -> int:
@@ -756,6 +786,28 @@ def _nearest(registry: Registry, name: str, only: str | None) -> tuple[str, str]
     return best
 
 
+def _containing(registry: Registry, name: str, only: str | None, most: int = 4) -> list[tuple[str, str]]:
+    """Registered names a short name is part of (`Tok2Vec`: spacy.Tok2Vec.v2, `maxout`:
+    spacy.MaxoutWindowEncoder.v2 and Maxout.v1): the ones whose base name is `name` first, the
+    spec's cards before the rest."""
+    wanted = name.strip().lower()
+    if len(wanted) < 3:
+        return []
+    found = []
+    for reg in [only] if only else sorted(registry.registries()):
+        for known in registry.names(reg):
+            base = known.split(".")[-2] if known.count(".") >= 1 and known.rsplit(".", 1)[-1].startswith("v") \
+                else known
+            base = base.rsplit(".", 1)[-1].lower()
+            if wanted in known.lower():
+                card = registry.get(reg, known)
+                version = known.rsplit(".v", 1)[-1]
+                found.append((base != wanted, not (card and card.in_spec), bool(card and card.legacy),
+                              not known.startswith("spacy."), -int(version) if version.isdigit() else 0, len(known),
+                              reg, known))
+    return [(reg, known) for *_, reg, known in sorted(found)[:most]]
+
+
 def _explain(args: argparse.Namespace) -> int:
     registry = default_registry()
     registry.read_installed()
@@ -767,8 +819,12 @@ def _explain(args: argparse.Namespace) -> int:
     if not cards:
         where = f"@{only}" if only else "registered"
         reg, near = _nearest(registry, args.name, only)
-        hint = (f'did you mean "{near}" (@{reg})?' if near else
-                "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
+        containing = _containing(registry, args.name, only)
+        if containing and (not near or near not in [n for _, n in containing]):
+            hint = "did you mean " + " or ".join(f'"{n}" (@{r})' for r, n in containing) + "?"
+        else:
+            hint = (f'did you mean "{near}" (@{reg})?' if near else
+                    "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
         sys.stderr.write(_command_line_problem("AW304", f"`{args.name}` is not a {where} function", hint))
         return EXIT_PROBLEMS
     aliases = _aliases(registry)

@@ -4,6 +4,7 @@ Expected figures come from archwright's own compiler, not from hard-coded number
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -41,12 +42,22 @@ def at(monkeypatch) -> AppTest:
 
 
 def _dots(at: AppTest) -> list[str]:
-    return [chart.proto.spec for chart in at.get("graphviz_chart")]
+    """The DOT of every graph drawn: Streamlit's charts, then the explorer's own graph views."""
+    views_ = [json.loads(c.proto.json_args)["dot"] for c in at.get("component_instance")
+              if c.proto.component_name.endswith("archwright_graph")]
+    return [chart.proto.spec for chart in at.get("graphviz_chart")] + views_
+
+
+def _editor(at: AppTest) -> dict:
+    """The arguments the editor was drawn with (its text, annotations and markers)."""
+    editor = [c for c in at.get("component_instance") if c.proto.component_name.startswith("code_editor")]
+    assert len(editor) == 1
+    return json.loads(editor[0].proto.json_args)
 
 
 def _table(at: AppTest, column: str):
     """The table that has this column (component, path, argument)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+    return next(frame.value for frame in at.table if column in frame.value.columns)
 
 
 def _paste(at: AppTest, text: str) -> AppTest:
