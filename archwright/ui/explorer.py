@@ -239,6 +239,9 @@ def _overrides(text: str) -> cached.Overrides:
     with st.expander("Overrides: widths, depths, window sizes", expanded=False):
         columns = st.columns(3)
         for i, (path, value) in enumerate(fields):
+            if st.session_state.get(f"_written:{path}", value) != value:  # the text changed it: follow
+                st.session_state.pop(f"ov:{path}", None)
+            st.session_state[f"_written:{path}"] = value
             new = columns[i % 3].number_input(path, value=value, step=1, key=f"ov:{path}")
             if new != value:
                 changed.append((path, int(new)))
