@@ -5,7 +5,7 @@ stops.
 It is streamlit-code-editor (react-ace): maintained (releases through 2024), shipped whole in its
 wheel (no network at run time), and it passes Ace's own `annotations` (gutter markers with a
 message) and `markers` (tinted ranges) through, which is what inline diagnostics need; its
-"debounce" mode sends the text 0.5 s after the last keystroke. streamlit-ace has neither
+"debounce" mode sends the text 0.3 s after the last keystroke. streamlit-ace has neither
 annotations nor a release since 2021.
 
 The text lives in the session (`TEXT`): opening a config puts it there and gives the editor a new
@@ -22,7 +22,7 @@ from ..diagnostics import Diagnostic
 TEXT = "config_text"  # the session's current config text
 LOADED = "_config_loaded"  # what was opened last: a new one replaces the text
 _SEEN = "_editor_event"  # the id of the editor's last event already taken
-DEBOUNCE_MS = 500
+DEBOUNCE_MS = 300
 CSS = (".aw-error{position:absolute;background:rgba(220,38,38,.16)}"
        ".aw-warning{position:absolute;background:rgba(234,179,8,.18)}"
        ".aw-focus{position:absolute;background:rgba(37,99,235,.16)}")
