@@ -25,13 +25,14 @@ def page() -> None:
         return
     a, b = cached.explored(a_text, path=a_name), cached.explored(b_text, path=b_name)
     changes = cached.changes(a_text, b_text)
-    st.subheader("What changes")
     if changes is None:
         st.error("A side has syntax or reference errors: open it in the explorer to fix them.")
     elif not changes:
         st.success("The two configs mean the same.")
     else:
-        widgets.table(views.change_rows(changes), key="changes")
+        with st.expander(f"Every change in the config ({len(changes):,}: the semantic diff, interpolated)",
+                         expanded=len(changes) <= 12):
+            widgets.table(views.change_rows(changes), key="changes")
     if a.graph is None or b.graph is None:
         st.info("A side has nothing drawn (see its errors in the explorer).")
         return

@@ -360,7 +360,7 @@ def change_rows(changes) -> list[dict[str, Any]]:
     return [{"change": c.change, "path": ".".join(c.path) + (" (section)" if c.section else ""),
              "A": "" if c.section or c.change == "added" else shown(c.old),
              "B": "" if c.section or c.change == "removed" else shown(c.new),
-             "lines": f"{c.old_line or '-'} → {c.new_line or '-'}"} for c in changes]
+             "line A": str(c.old_line or ""), "line B": str(c.new_line or "")} for c in changes]
 
 
 def compare_rows(a, b) -> list[dict[str, Any]]:
