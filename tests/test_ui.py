@@ -55,6 +55,14 @@ def _editor(at: AppTest) -> dict:
     return json.loads(editor[0].proto.json_args)
 
 
+def _charts(at: AppTest) -> list:
+    """The data of each bar chart, as DataFrames."""
+    import pyarrow
+
+    return [pyarrow.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+            for chart in at.get("vega_lite_chart")]
+
+
 def _table(at: AppTest, column: str):
     """The table that has this column (component, path, argument)."""
     return next(frame.value for frame in at.table if column in frame.value.columns)
@@ -105,8 +113,11 @@ def test_choosing_a_component_shows_its_layers_shapes_and_parameters(at: AppTest
     expected = _cnn_summary()["parser"]["layers"]
     shapes = _table(at, "path")
     assert list(shapes["path"]) == [layer["path"] for layer in expected]
-    chart = at.get("vega_lite_chart")
-    assert len(chart) == 1  # the parameter breakdown
+    charts = _charts(at)
+    assert [list(frame.columns)[:2] for frame in charts] == [["component", "parameters"], ["layer", "parameters"]]
+    constant = {name: archwright.compile(CNN).graph.components[name].params.constant for name in _cnn_summary()}
+    assert dict(zip(charts[0]["component"], charts[0]["parameters"])) == constant  # by component
+    assert "precomputable_affine" in " ".join(charts[1]["layer"])  # by layer of the parser
     assert any("precomputable_affine" in caption.value or "n_actions" in caption.value for caption in at.caption)
 
 

@@ -55,7 +55,9 @@ def page() -> None:
     if graph is None:
         return
     st.divider()
+    st.subheader("Components")
     widgets.table(views.component_rows(graph), key="components")
+    _component_parameters(graph)
     if not graph.components:
         st.info("This config has no component or model block to expand.")
         _downloads(explored, text)
@@ -270,6 +272,20 @@ def _label_counts(base: views.Explored) -> cached.Labels:
             if sizes:
                 labels.append((component, tuple(sizes)))
     return tuple(labels)
+
+
+def _component_parameters(graph) -> None:
+    """Where the parameters are: a bar per component (its part that does not depend on data)."""
+    rows = views.component_params_rows(graph)
+    if len(rows) < 2:
+        return
+    import pandas as pd
+
+    st.caption("Parameters by component" + ("; the bars leave out what depends on data-dependent sizes ("
+                                             + ", ".join(f"{r['component']}: {r['formula']}" for r in rows
+                                                         if r["formula"] != f"{r['parameters']:,}") + ")"
+                                             if any(r["formula"] != f"{r['parameters']:,}" for r in rows) else ""))
+    st.bar_chart(pd.DataFrame(rows), x="component", y="parameters", horizontal=True, height=60 + 30 * len(rows))
 
 
 def _parameters(graph, component: str) -> None:

@@ -161,6 +161,12 @@ def params_rows(graph, component: str) -> list[dict[str, Any]]:
     return rows
 
 
+def component_params_rows(graph) -> list[dict[str, Any]]:
+    """Each modelled component's parameters: the constant part (for a bar) and the whole count."""
+    return [{"component": name, "parameters": model.params.constant, "formula": str(model.params)}
+            for name, model in graph.components.items() if model.params is not None]
+
+
 def label_symbols(graph) -> dict[str, list[str]]:
     """Per component, the data-dependent sizes it leaves symbolic (`n_labels`, `n_actions` ...)."""
     out: dict[str, list[str]] = {}
