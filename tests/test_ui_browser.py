@@ -113,7 +113,7 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(max(1000, height), 8000)})
     page.wait_for_timeout(1000)  # let the grid and chart finish painting at the new size
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": min(height, 2600)})
     assert path.stat().st_size > 10_000  # a real picture, not a blank page
     return path
 
@@ -176,7 +176,7 @@ def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_
     # the editor marks the line in its gutter, with the message on hover
     line = 1 + text.split("\n").index("upstream = \"*\"", text.split("\n").index("[components.tagger.model.tok2vec]")) - 1
     editor = page.frame_locator(EDITOR).locator(".ace_editor")
-    editor.evaluate(f"e => e.env.editor.scrollToLine({line - 1}, true, false)")
+    editor.evaluate(f"e => {{ e.env.editor.scrollToLine({line - 1}, true, false); e.env.editor.renderer.scrollToX(0) }}")
     page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
     annotations = editor.evaluate("e => e.env.editor.getSession().getAnnotations()")
     assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]
