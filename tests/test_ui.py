@@ -683,5 +683,7 @@ def test_archwright_ui_stops_streamlit_on_sigterm_and_leaves_nothing(tmp_path) -
     streamlit = int(children[0])
     assert subprocess.run(["ps", "-o", "stat=", "-p", str(streamlit)], capture_output=True,
                           text=True).stdout.strip() in ("", "Z")  # gone (or a zombie being reaped)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", port))  # the port is free again
+    with socket.socket() as s:  # nothing listens on the port any more (connections closed may linger)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()
