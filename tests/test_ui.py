@@ -535,26 +535,34 @@ def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:
     assert at.selectbox(key="example").value == "pipeline_cnn.cfg"  # an edit is not another config
 
 
+def _node(name: str, block: str) -> str:
+    """The id of the CNN pipeline's layer `name` from `block`."""
+    layers = archwright.compile(CNN).graph.layers
+    return next(n for n, d in layers.nodes(data=True) if d["name"] == name and d["block"] == block)
+
+
 def test_a_node_selected_shows_its_card_and_config_lines(at: AppTest) -> None:
-    node = "tok2vec/0/4"  # the embedding's maxout
+    node = _node("maxout", "components.tok2vec.model.embed")  # the embedding's maxout
     at.selectbox(key="layer:tok2vec").select(node).run()
     card = dict(zip(*_table(at, "value").to_dict("list").values()))
     data = archwright.compile(CNN).graph.layers.nodes[node]
     assert card["layer"] == "maxout" and card["block"] == "components.tok2vec.model.embed"
     assert card["dims"] == "nO=96, nI=384, nP=3" and card["output shape"] == data["output"] == "(tokens, 96)"
-    assert card["parameters (own)"] == data["params"] == "110,880"
+    assert card["parameters (own)"] == f"{data['params']:,}" == "110,880"
     text = CNN.read_text(encoding="utf-8").split("\n")
     first = text.index("[components.tok2vec.model.embed]") + 1
     lines = next(c.value for c in at.code if "[components.tok2vec.model.embed]" in c.value)
     assert lines.split("\n")[0] == f"{first:>4} | [components.tok2vec.model.embed]"
     assert "include_static_vectors = false" in lines and "[components.tok2vec.model.encode]" not in lines
-    assert '"tok2vec/0/4" [label="maxout' in _dots(at)[1] and 'color="#2563eb"' in _dots(at)[1]  # drawn selected
+    assert f'"{node}" [label="maxout\\nnO=96, nI=384, nP=3\\n110,880 params\\n→ (tokens, 96)" color="#2563eb"' in \
+        _dots(at)[1]  # drawn selected
 
 
 def test_a_click_on_a_graph_node_selects_it(at: AppTest) -> None:
-    at.session_state["graph:layers:tok2vec"] = "tok2vec/0/5"  # the value the graph view sends on a click
+    node = _node("layernorm", "components.tok2vec.model.embed")
+    at.session_state["graph:layers:tok2vec"] = node  # the value the graph view sends on a click
     at.run()
-    assert at.selectbox(key="layer:tok2vec").value == "tok2vec/0/5"
+    assert at.selectbox(key="layer:tok2vec").value == node
     at.session_state["graph:pipeline"] = "ner"
     at.run()
     assert at.selectbox(key="component").value == "ner"
@@ -562,10 +570,10 @@ def test_a_click_on_a_graph_node_selects_it(at: AppTest) -> None:
 
 def test_repeated_blocks_are_drawn_once_until_expanded(at: AppTest) -> None:
     layers = _dots(at)[1]
-    assert layers.count('label="residual ×4') == 1 and layers.count("expand_window") == 1
+    assert layers.count('label="clone ×4') == 1 and layers.count("expand_window") == 1
     at.toggle(key="expand:tok2vec").set_value(True).run()
     layers = _dots(at)[1]
-    assert "×4" not in layers and layers.count("expand_window") == 4
+    assert "×4" not in layers and "clone (4 copies)" in layers and layers.count("expand_window") == 4
     at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(2).run()
     assert layers.count("expand_window") == 4 and _dots(at)[1].count("expand_window") == 2  # 2 are drawn as 2
 
@@ -634,7 +642,7 @@ def test_no_view_opens_a_file_or_imports_what_a_config_names(at: AppTest, tmp_pa
         text += f'\n[custom]\n@misc = "aw_never_imported_module.thing"\npath = "{secret}"\n'
         _paste(at, text)
         assert len(_dots(at)) >= 2  # drawn despite the errors
-        at.selectbox(key="layer:tok2vec").select("tok2vec/0/4").run()
+        at.selectbox(key="layer:tok2vec").select(_node("maxout", "components.tok2vec.model.embed")).run()
         at.toggle(key="expand:tok2vec").set_value(True).run()
         at.sidebar.radio(key="page").set_value("Compare configs").run()
         at.radio(key="compare_source_a").set_value("The config in the explorer").run()

@@ -25,7 +25,8 @@ LEGEND = {
     "pipeline": [("pipeline order", GREY, "solid", "components run in this order"),
                  ("listener", "#111827", "dashed", "reads the upstream component's vectors (their width)"),
                  ("problem", RED, "bold", "a diagnostic points here")],
-    "layers": [("data", "#111827", "solid", "a tensor flows from layer to layer (its width)"),
+    "layers": [("data", "#111827", "solid", "a tensor flows from layer to layer (its width); branches fan out "
+                         "and meet at concatenate or add"),
                ("skip", "#111827", "dashed", "a residual connection adds the input back"),
                ("contains", GREY, "cluster", "a combinator drawn as a box around its layers"),
                ("problem", RED, "bold", "the block a diagnostic points at")],
@@ -93,66 +94,18 @@ def pipeline_dot(pipeline: nx.DiGraph, marks: Marks | None = None) -> str:
 
 # -- layers ------------------------------------------------------------------------------------
 
-def contract(layers: nx.DiGraph, component: str | None = None, expand: bool = False) -> nx.DiGraph:
-    """The layers of `component` (all when None) in the contract's form. A graph that already has
-    node kinds is only selected; one with containment edges only gets kinds, data edges through
-    each container's children in order (input -> ... -> output) and, unless `expand`, runs of
-    more than 2 identical blocks collapsed into the first with `repeat`."""
+def contract(layers: nx.DiGraph, component: str | None = None) -> nx.DiGraph:
+    """The layers of `component` (all when None): its input, layers, combinators and output."""
     nodes = [n for n, d in layers.nodes(data=True) if component is None or d.get("component") == component]
-    graph = layers.subgraph(nodes).copy()
-    if any("kind" in d for _, d in graph.nodes(data=True)):
-        return graph
-    if not expand:
-        _collapse(graph)
-    for node in graph:
-        graph.nodes[node]["kind"] = "combinator" if _children(graph, node) else "layer"
-    roots = [n for n in graph if graph.in_degree(n) == 0]
-    for root in roots:
-        _chain_children(graph, root)
-        name = graph.nodes[root]["component"]
-        entry, exit_ = f"{root}/input", f"{root}/output"
-        graph.add_node(entry, kind="input", name="docs", component=name, block="", dims={}, params="0",
-                       output=None, receptive_field=None)
-        graph.add_node(exit_, kind="output", name="output", component=name, block="", dims={}, params="0",
-                       output=graph.nodes[root].get("output"), receptive_field=None)
-        graph.add_edge(entry, root, kind="data", width=None)
-        graph.add_edge(root, exit_, kind="data", width=graph.nodes[root].get("dims", {}).get("nO"))
-    return graph
+    return layers.subgraph(nodes).copy()
 
 
 def _children(graph: nx.DiGraph, node: str) -> list[str]:
-    return [c for c in graph.successors(node) if graph.edges[node, c].get("kind", "contains") == "contains"]
+    return [c for c in graph.successors(node) if graph.edges[node, c].get("kind") == "contains"]
 
 
-def _signature(graph: nx.DiGraph, node: str) -> tuple:
-    data = graph.nodes[node]
-    return (data.get("name"), repr(sorted(data.get("dims", {}).items())), str(data.get("params")),
-            tuple(_signature(graph, c) for c in _children(graph, node)))
-
-
-def _collapse(graph: nx.DiGraph) -> None:
-    for node in list(graph):
-        if node not in graph:
-            continue
-        children = _children(graph, node)
-        i = 0
-        while i < len(children):
-            j = i
-            while j + 1 < len(children) and _signature(graph, children[j + 1]) == _signature(graph, children[i]):
-                j += 1
-            if j - i + 1 > 2 and _children(graph, children[i]):
-                graph.nodes[children[i]]["repeat"] = j - i + 1
-                for dropped in children[i + 1:j + 1]:
-                    graph.remove_nodes_from(nx.descendants(graph, dropped) | {dropped})
-            i = j + 1
-
-
-def _chain_children(graph: nx.DiGraph, node: str) -> None:
-    children = _children(graph, node)
-    for child in children:
-        _chain_children(graph, child)
-    for a, b in zip(children, children[1:]):
-        graph.add_edge(a, b, kind="data", width=graph.nodes[a].get("dims", {}).get("nO"))
+def _parents(graph: nx.DiGraph) -> dict[str, str]:
+    return {c: n for n in graph for c in _children(graph, n)}
 
 
 def _layer_label(data: dict) -> str:
@@ -166,12 +119,22 @@ def _layer_label(data: dict) -> str:
     return _label(*lines)
 
 
+def _skip(graph: nx.DiGraph, parents: dict[str, str], source: str, target: str) -> bool:
+    """A residual's skip edge: into its join from outside the residual block."""
+    residual = parents.get(target)
+    if graph.nodes[target].get("kind") != "join" or residual is None or graph.nodes[residual].get("name") != "residual":
+        return False
+    return source not in nx.descendants(graph, residual)
+
+
 def layers_dot(graph: nx.DiGraph, marks: Marks | None = None) -> str:
-    """A contract graph (see `contract`) as DOT: combinators as clusters, layers as boxes,
-    input and output as ovals, data edges labelled with widths."""
+    """A contract graph (see `contract`) as DOT: combinators with more than one child as clusters
+    (one with a single child is only its child), layers as boxes, joins (concatenate, add) as
+    small boxes where branches meet, input and output as ovals, data edges labelled with widths
+    and a residual's skip edge dashed."""
     marks = marks or Marks()
     dot = _digraph("TB")
-    contained = {c for n in graph for c in _children(graph, n)}
+    parents = _parents(graph)
     first: dict[str, str] = {}
     last: dict[str, str] = {}
 
@@ -179,15 +142,26 @@ def layers_dot(graph: nx.DiGraph, marks: Marks | None = None) -> str:
         data = graph.nodes[node]
         kind = data.get("kind", "layer")
         children = _children(graph, node)
+        if kind == "combinator" and len(children) == 1 and not data.get("repeat") and node not in marks.nodes:
+            add(container, children[0])  # a wrapper around one thing: drawn as that thing
+            first[node], last[node] = first[children[0]], last[children[0]]
+            return
         if kind != "combinator" or not children:
-            shape = {"shape": "oval", "fillcolor": "#ecfdf5"} if kind in ("input", "output") else {}
-            container.node(node, _layer_label(data) if kind not in ("input", "output") else
-                           _label(data.get("name", kind), data.get("output") or ""), **{**shape, **_colours(node, marks)})
+            if kind in ("input", "output"):
+                shape, label = {"shape": "oval", "fillcolor": "#ecfdf5"}, _label(data.get("label") or data.get("name", kind))
+            elif kind == "join":
+                shape, label = {"shape": "box", "fillcolor": "#f1f5f9", "fontsize": "9"}, _label(
+                    data.get("label") or data.get("name", ""), f"→ {data['output']}" if data.get("output") else "")
+            else:
+                shape, label = {}, _layer_label(data)
+            container.node(node, label, **{**shape, **_colours(node, marks)})
             first[node] = last[node] = node
             return
         with container.subgraph(name=f"cluster_{node}") as cluster:
-            repeat = data.get("repeat")
-            title = data.get("name", "") + (f" ×{repeat}" if repeat else "")
+            repeat = data.get("repeat") if data.get("collapsed", True) else None
+            title = data.get("label") or data.get("name", "") + (f" ×{repeat}" if repeat else "")
+            if data.get("repeat") and not repeat:  # expanded: every copy is drawn inside
+                title = f"{data.get('name', '')} ({data['repeat']} copies)"
             seen = data.get("receptive_field")
             cluster.attr(label=_label(title + (f"  ({dims_text(data.get('dims') or {})})" if data.get("dims") else "")
                                       + (f", sees {field_text(seen)}" if seen is not None else "")),
@@ -200,7 +174,7 @@ def layers_dot(graph: nx.DiGraph, marks: Marks | None = None) -> str:
         first[node], last[node] = first[children[0]], last[children[-1]]
 
     for node in graph:
-        if node not in contained:
+        if node not in parents:
             add(dot, node)
     for a, b, data in graph.edges(data=True):
         if data.get("kind") != "data":
@@ -212,7 +186,7 @@ def layers_dot(graph: nx.DiGraph, marks: Marks | None = None) -> str:
         if head != b:
             attrs["lhead"] = f"cluster_{b}"
         width = data.get("width")
-        if data.get("skip"):
+        if _skip(graph, parents, a, b):
             attrs["style"] = "dashed"
         dot.edge(tail, head, label=str(width) if width is not None else "", **attrs)
     return dot.source

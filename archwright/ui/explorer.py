@@ -110,8 +110,9 @@ def _graphs(explored: views.Explored, marks: Marks, blocks: dict[str, str]) -> t
                 "archwright cannot list its layers, shapes or parameters.")
         return None
     expand = st.toggle("Expand repeated blocks", key=f"expand:{component}",
-                       help="Runs of more than two identical blocks are drawn once, as “residual ×4”.")
-    view = contract(graph.layers, component, expand=expand)
+                       help="Runs of more than two identical blocks are drawn once, as “clone ×4”.")
+    drawn = explored.compilation.expanded_graph if expand else graph  # every copy of a repeat, or each once
+    view = contract((drawn or graph).layers, component)
     layer_marks = Marks(nodes={n: blocks[d.get("block")] for n, d in view.nodes(data=True) if d.get("block") in blocks})
     nodes = list(view)
     key = f"layer:{component}"
@@ -134,7 +135,7 @@ def _graphs(explored: views.Explored, marks: Marks, blocks: dict[str, str]) -> t
         graphview.graph(layers_dot(view, layer_marks), key=f"graph:layers:{component}", height=560)
         widgets.legend(LEGEND["layers"])
         if repeats or expand:
-            st.caption("Repeated blocks are drawn once (×N); the toggle above draws each of them."
+            st.caption("Repeated blocks are drawn once (×N); the toggle above draws every copy."
                        if not expand else "Every repeated block is drawn.")
     st.selectbox("Layer (or click a node)", nodes, key=key,
                  format_func=lambda n: f"{view.nodes[n].get('name', n)} · {n}")
