@@ -201,6 +201,10 @@ def server_figures(runs: int) -> list[str]:
 
 
 def main() -> None:
+    import signal
+
+    # a SIGTERM ends the run through the `finally` blocks, so the servers started here stop too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     runs = 3 if "--quick" in sys.argv else 10
     print("\n".join(browser_figures(runs)))
     print()

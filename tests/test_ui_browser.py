@@ -152,7 +152,7 @@ def test_the_explorer_draws_the_pipeline_its_layers_and_tables(page, tmp_path) -
     pipeline = _view(page, 0).locator("svg").text_content()
     for name in ("tok2vec", "tagger", "parser", "ner"):
         assert name in pipeline
-    _view_has(page, 1, "residual ×4")  # the layers, repeated blocks collapsed
+    _view_has(page, 1, "clone ×4")  # the layers, repeated blocks collapsed
     assert _cell(page, "1,500,768").count() >= 1
     assert _cell(page, "409,088 + 129·n_actions").count() >= 1  # a formula shown whole
     assert page.get_by_text("Deploy", exact=True).count() == 0  # the developer toolbar is hidden
@@ -186,7 +186,7 @@ def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_
 
 def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_path) -> None:
     sync_api = _sync_api()
-    _view_has(page, 1, "multihashembed")
+    _view_has(page, 1, "hashembed")
     _view(page, 1).locator("g.node", has_text="nV=5000").first.click()  # the first hash table
     code = page.locator('[data-testid="stCode"]', has_text="[components.tok2vec.model.embed]")
     sync_api.expect(code.first).to_contain_text("rows = [5000, 1000, 2500, 2500]")
@@ -194,7 +194,7 @@ def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_
     page.get_by_text("Expand repeated blocks").click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('iframe')].some(f => { try { const t = f.contentDocument"
-        ".body.textContent; return !t.includes('×4') && (t.match(/expand_window/g) || []).length === 4 } "
+        ".body.textContent; return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 } "
         "catch (e) { return false } })")
     _screenshot(page, "layers.png", tmp_path)
 

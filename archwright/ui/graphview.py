@@ -1,5 +1,5 @@
 """A graph the user can pan, zoom and click: the SVG Graphviz draws from the DOT, in a small
-component of our own (graphview/index.html: plain JS, no build step) that sends back the name of
+component of our own (frontend/index.html: plain JS, no build step) that sends back the name of
 the node clicked. Without Graphviz's `dot` program the page draws the DOT with Streamlit's own
 chart (no pan, zoom or click; the node selector beside the graph still works)."""
 
@@ -12,7 +12,7 @@ import streamlit.components.v1 as components
 
 from . import cached
 
-_VIEW = components.declare_component("archwright_graph", path=str(Path(__file__).with_name("graphview")))
+_VIEW = components.declare_component("archwright_graph", path=str(Path(__file__).with_name("frontend")))
 
 
 def graph(dot: str, key: str, height: int = 420) -> str | None:
