@@ -139,7 +139,7 @@ def shapes_rows(graph, component: str) -> list[dict[str, Any]]:
     rows = []
     for entry in summary(graph)["components"][component]["layers"]:
         width = entry["dims"].get("nO")
-        output = entry.get("output") or (f"(rows, {_dim(width)})" if width is not None else "-")
+        output = entry.get("output") or (f"(rows, {_dim(width)})" if width is not None else "—")
         params = entry["params"]
         rows.append({"layer": "\u2003" * entry["path"].count("/") + entry["name"], "path": entry["path"],
                      "output shape": output, "parameters": count_text(params),
@@ -350,9 +350,9 @@ def node_card(data: dict[str, Any]) -> list[tuple[str, str]]:
     from ..present.figures import dims_text
 
     rows = [("layer", data.get("name", "")), ("kind", data.get("kind", "")), ("component", data.get("component", "")),
-            ("block", data.get("block") or "-"), ("dims", dims_text(data.get("dims") or {}) or "-"),
-            ("output shape", data.get("output") or "-"), ("parameters (own)", count_text(data.get("params"))),
-            ("receptive field", field_text(data.get("receptive_field"), "-"))]
+            ("block", data.get("block") or "—"), ("dims", dims_text(data.get("dims") or {}) or "—"),
+            ("output shape", data.get("output") or "—"), ("parameters (own)", count_text(data.get("params"))),
+            ("receptive field", field_text(data.get("receptive_field"), "—"))]
     if data.get("repeat"):
         rows.append(("repeated", f"×{data['repeat']} (drawn once)"))
     return rows
@@ -382,8 +382,8 @@ def compare_rows(a, b) -> list[dict[str, Any]]:
             else "changed"
         row = {"component": name, "status": status}
         for key in ("architecture", "parameters", "output width", "receptive field"):
-            row[f"{key} A"] = x[key] if x else "-"
-            row[f"{key} B"] = y[key] if y else "-"
+            row[f"{key} A"] = x[key] if x else "—"
+            row[f"{key} B"] = y[key] if y else "—"
         rows.append(row)
     return rows
 
@@ -423,10 +423,10 @@ def layer_compare_rows(a, b) -> list[dict[str, Any]]:
             continue
         if (x or y).get("kind") in ("input", "output"):
             continue
-        rows.append({"layer": node, "name A": x.get("name", "") if x else "-", "name B": y.get("name", "") if y else "-",
-                     "dims A": dims_text(x.get("dims") or {}) if x else "-",
-                     "dims B": dims_text(y.get("dims") or {}) if y else "-",
-                     "parameters A": count_text(x.get("params")) if x else "-",
-                     "parameters B": count_text(y.get("params")) if y else "-",
-                     "output A": (x.get("output") or "") if x else "-", "output B": (y.get("output") or "") if y else "-"})
+        rows.append({"layer": node, "name A": x.get("name", "") if x else "—", "name B": y.get("name", "") if y else "—",
+                     "dims A": dims_text(x.get("dims") or {}) if x else "—",
+                     "dims B": dims_text(y.get("dims") or {}) if y else "—",
+                     "parameters A": count_text(x.get("params")) if x else "—",
+                     "parameters B": count_text(y.get("params")) if y else "—",
+                     "output A": (x.get("output") or "") if x else "—", "output B": (y.get("output") or "") if y else "—"})
     return rows
