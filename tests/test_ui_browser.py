@@ -176,7 +176,7 @@ def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_
     # the editor marks the line in its gutter, with the message on hover
     line = 1 + text.split("\n").index("upstream = \"*\"", text.split("\n").index("[components.tagger.model.tok2vec]")) - 1
     editor = page.frame_locator(EDITOR).locator(".ace_editor")
-    editor.evaluate(f"e => {{ e.env.editor.scrollToLine({line - 1}, true, false); e.env.editor.renderer.scrollToX(0) }}")
+    editor.evaluate(f"e => e.env.editor.gotoLine({line}, 0, false)")  # the cursor there: scrolled to it
     page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
     annotations = editor.evaluate("e => e.env.editor.getSession().getAnnotations()")
     assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]

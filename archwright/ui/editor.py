@@ -67,7 +67,7 @@ def editor(diagnostics: list[Diagnostic], focus: tuple[int, int] | None = None) 
         text, lang="ini", height=[18, 40], response_mode="debounce", key=f"editor:{st.session_state.get(LOADED)}",
         options={"showLineNumbers": True, "wrap": False, "tabSize": 4},
         props={"annotations": annotations(diagnostics, lines), "markers": markers(diagnostics, focus),
-               "debounceChangePeriod": DEBOUNCE_MS},
+               "debounceChangePeriod": DEBOUNCE_MS, "scrollMargin": [0, 0, 0, 0]},  # a top margin shifts the text from the gutter when scrolled
         component_props={"globalCSS": CSS})
     if response and response.get("id") and response["id"] != st.session_state.get(_SEEN):
         st.session_state[_SEEN] = response["id"]
