@@ -156,7 +156,7 @@ def test_the_explorer_draws_the_pipeline_its_layers_and_tables(page, tmp_path) -
     assert _cell(page, "1,500,768").count() >= 1
     assert _cell(page, "409,088 + 129·n_actions").count() >= 1  # a formula shown whole
     assert page.get_by_text("Deploy", exact=True).count() == 0  # the developer toolbar is hidden
-    page.frame_locator(EDITOR).locator(".ace_line", has_text="[components.tok2vec.model.encode]").first.wait_for()
+    page.frame_locator(EDITOR).locator(".ace_line", has_text="[components.tok2vec.model.embed]").first.wait_for()
     _screenshot(page, "explorer.png", tmp_path)
 
 
