@@ -11,7 +11,6 @@ containment edges (the graph before the layer-expression redesign)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import graphviz
