@@ -1,13 +1,12 @@
 """The explorer's drawings of a LayerGraph as DOT: the pipeline with its listener edges, and one
 component's layers, Netron-like (a box per layer with its dims, parameters and output shape;
-combinators as clusters around their children; a collapsed repeat drawn once as "residual ×4").
+combinators as clusters around their children; a collapsed repeat drawn once as "clone ×4").
 Problems are drawn in red, the selected node in blue, changed nodes (the compare view) in orange.
 
 The layers are read as compiler/graph.py's contract: nodes with `kind` ("input", "layer",
-"combinator", "output"), `name`, `component`, `block`, `dims`, `params`, `output`,
-`receptive_field` and `repeat`; edges with `kind` "data" (`width`, `type`) or "contains" (a
-combinator to each child, in order). `contract()` gives that form for a graph that has only
-containment edges (the graph before the layer-expression redesign)."""
+"combinator", "join", "output"), `name`, `label`, `component`, `block`, `dims`, `params`,
+`output`, `receptive_field`, `repeat` and `collapsed`; edges with `kind` "data" (`width`) or
+"contains" (a combinator to each child, in order)."""
 
 from __future__ import annotations
 
