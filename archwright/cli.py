@@ -9,13 +9,14 @@ import importlib.util
 import json
 import os
 import sys
-import textwrap
 import traceback
 from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
 from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
+from .present.cards import card_text
+from .present.figures import count_text, field_text
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
 from .compiler.registry import clean_name, Card, Registry, default_registry
@@ -246,15 +247,45 @@ def _ui(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent / "ui" / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1"]
+               "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "1",
+               "--client.toolbarMode", "viewer"]  # no Deploy button or developer menu
     sys.stdout.write(f"archwright explorer: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)\n")
     sys.stdout.flush()
+    return _serve(command, env)
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run Streamlit as a child in its own process group; SIGTERM, SIGINT or SIGHUP to archwright
+    is passed on to it, and whatever is left of the group is ended before returning, so no
+    server keeps the port."""
+    import signal
     import subprocess
 
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    forwarded = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def forward(signum, _frame) -> None:
+        try:
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {signum: signal.signal(signum, forward) for signum in forwarded}
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # a Ctrl+C that reached us first: pass it on and wait
+                forward(signal.SIGINT, None)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        try:
+            os.killpg(child.pid, signal.SIGKILL)  # anything the server started and left
+        except (ProcessLookupError, PermissionError):
+            pass
+    return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else EXIT_PROBLEMS
 
 
 def _lsp() -> int:
@@ -545,9 +576,9 @@ def _summary_table(report: dict) -> str:
     lines = []
     for name, component in report["components"].items():
         width, field = component["output_width"], component["receptive_field"]
-        lines.append(f"{name} ({component['architecture']}): {_shown_count(component['params'])} parameters, "
+        lines.append(f"{name} ({component['architecture']}): {count_text(component['params'])} parameters, "
                      f"output width {'unknown' if width is None else width}, receptive field "
-                     f"{'unknown' if field is None else _shown_field(field)}")
+                     f"{'unknown' if field is None else field_text(field)}")
         if not component["layers"]:
             lines.append("  (the layers of this architecture are not modelled yet)")
             lines.append("")
@@ -557,23 +588,13 @@ def _summary_table(report: dict) -> str:
             depth = layer["path"].count("/")
             dims = ", ".join(f"{k}={v}" for k, v in layer["dims"].items())
             field = layer["receptive_field"]
-            rows.append(("  " * depth + layer["name"], dims, layer["output"] or "", _shown_count(layer["params"]),
-                         "" if field is None else _shown_field(field)))
+            rows.append(("  " * depth + layer["name"], dims, layer["output"] or "", count_text(layer["params"]),
+                         "" if field is None else field_text(field)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
         lines.append("")
-    lines.append(f"total: {_shown_count(report['total_params'])} parameters")
+    lines.append(f"total: {count_text(report['total_params'])} parameters")
     return "\n".join(lines) + "\n"
-
-
-def _shown_field(field: int | str) -> str:
-    return (f"{field} token" + "s" * (field != 1)) if isinstance(field, int) else field
-
-
-def _shown_count(value: int | str | None) -> str:
-    if value is None:
-        return "unknown"
-    return f"{value:,}" if isinstance(value, int) else value
 
 
 # -- --code: the user's own cards and registered functions ----------------------------------
@@ -772,6 +793,28 @@ def _nearest(registry: Registry, name: str, only: str | None) -> tuple[str, str]
     return best
 
 
+def _containing(registry: Registry, name: str, only: str | None, most: int = 4) -> list[tuple[str, str]]:
+    """Registered names a short name is part of (`Tok2Vec`: spacy.Tok2Vec.v2, `maxout`:
+    spacy.MaxoutWindowEncoder.v2 and Maxout.v1): the ones whose base name is `name` first, the
+    spec's cards before the rest."""
+    wanted = name.strip().lower()
+    if len(wanted) < 3:
+        return []
+    found = []
+    for reg in [only] if only else sorted(registry.registries()):
+        for known in registry.names(reg):
+            base = known.split(".")[-2] if known.count(".") >= 1 and known.rsplit(".", 1)[-1].startswith("v") \
+                else known
+            base = base.rsplit(".", 1)[-1].lower()
+            if wanted in known.lower():
+                card = registry.get(reg, known)
+                version = known.rsplit(".v", 1)[-1]
+                found.append((base != wanted, not (card and card.in_spec), bool(card and card.legacy),
+                              not known.startswith("spacy."), -int(version) if version.isdigit() else 0, len(known),
+                              reg, known))
+    return [(reg, known) for *_, reg, known in sorted(found)[:most]]
+
+
 def _explain(args: argparse.Namespace) -> int:
     registry = default_registry()
     registry.read_installed()
@@ -783,8 +826,12 @@ def _explain(args: argparse.Namespace) -> int:
     if not cards:
         where = f"@{only}" if only else "registered"
         reg, near = _nearest(registry, args.name, only)
-        hint = (f'did you mean "{near}" (@{reg})?' if near else
-                "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
+        containing = _containing(registry, args.name, only)
+        if containing and (not near or near not in [n for _, n in containing]):
+            hint = "did you mean " + " or ".join(f'"{n}" (@{r})' for r, n in containing) + "?"
+        else:
+            hint = (f'did you mean "{near}" (@{reg})?' if near else
+                    "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
         sys.stderr.write(_command_line_problem("AW304", f"`{args.name}` is not a {where} function", hint))
         return EXIT_PROBLEMS
     aliases = _aliases(registry)
@@ -792,77 +839,9 @@ def _explain(args: argparse.Namespace) -> int:
         data = {"cards": [_card_json(card, aliases.get((card.registry, card.name), [])) for card in cards]}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=repr) + "\n")
         return EXIT_OK
-    texts = [_card_text(card, aliases.get((card.registry, card.name), [])) for card in cards]
+    texts = [card_text(card, aliases.get((card.registry, card.name), [])) for card in cards]
     sys.stdout.write(("\n" + "-" * 72 + "\n\n").join(texts))
     return EXIT_OK
-
-
-def _value(value: Any) -> str:
-    """A default as a config writes it."""
-    if isinstance(value, (str, bool, int, float, list, dict)) or value is None:
-        try:
-            return json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            pass
-    return repr(value)
-
-
-def _bounds(arg) -> str:
-    parts = [f"{op} {bound:g}" for op, bound in ((">", arg.gt), (">=", arg.ge), ("<", arg.lt), ("<=", arg.le))
-             if bound is not None]
-    return ", ".join(parts)
-
-
-def _recommended(arg) -> str:
-    return f"{arg.recommended[0]:g} to {arg.recommended[1]:g}" if arg.recommended else ""
-
-
-def _default(arg) -> str:
-    if arg.kind == "positional":
-        return "(positional: the `*` section)"
-    return "required" if arg.required else _value(arg.default)
-
-
-def _card_text(card: Card, aliases: list[str]) -> str:
-    about = [f"@{card.registry}"]
-    if card.family:
-        about.append(TITLES.get(card.family, card.family))
-    about += ["spec card"] * card.in_spec + ["legacy"] * card.legacy
-    about += [f"from {card.source}"] * bool(card.source)
-    out = [f"{card.name} ({'; '.join(about)})"]
-    if aliases:
-        out.append(f"also registered as {', '.join(aliases)}")
-    out.append("")
-    out.extend(textwrap.wrap(card.doc, 96) if card.doc else ["(no documentation on this card)"])
-    out.append("")
-    if card.args:
-        header = ["argument", "type", "default", "bounds", "recommended", "description"]
-        rows = [[("*" if a.kind == "positional" else "") + a.name, a.annotation, _default(a), _bounds(a),
-                 _recommended(a), a.doc] for a in card.args]
-        keep = [i for i in range(len(header)) if i < 3 or i == 5 or any(row[i] for row in rows)]
-        header = [header[i] for i in keep]
-        rows = [[row[i] for i in keep] for row in rows]
-        widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header))]
-        out.append("Arguments:")
-        for row in [header] + rows:
-            out.append(("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))).rstrip())
-    else:
-        out.append("Arguments: none")
-    for rule in card.rules:
-        out.append(f"  checked together: {', '.join(f'`{a}`' for a in rule.args)}")
-    out.append("")
-    out.append(f"Returns: {card.returns}")
-    template = card.extra.get("template")
-    if template:  # a --code function whose body is a known composition
-        built = next(v for k, v in template.items() if k.startswith("@"))
-        out.append(f"Builds: {built} (read from the function's body: its layers and shapes are that block's)")
-    out.append("")
-    if card.example:
-        out.append("Example:")
-        out.extend(("  " + line).rstrip() for line in card.example.rstrip("\n").split("\n"))
-    else:
-        out.append("Example: none on this card")
-    return "\n".join(out) + "\n"
 
 
 def _card_json(card: Card, aliases: list[str]) -> dict[str, Any]:

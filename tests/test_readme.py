@@ -51,3 +51,38 @@ def test_each_commands_example_is_what_archwright_prints(command: str, exit_code
     monkeypatch.chdir(ROOT)
     code, out, err = run_cli(capsys, *block.group(1).split())
     assert code == exit_code and out + err == block.group(2)
+
+
+def test_the_graph_example_writes_what_it_says(capsys, monkeypatch, tmp_path) -> None:
+    block = re.search(r"```console\n\$ archwright (graph [^\n]+)\n(.*?)```", README, re.S)
+    arguments = block.group(1).split()
+    (tmp_path / "examples").mkdir()
+    config = arguments[1]
+    (tmp_path / config).write_bytes((ROOT / config).read_bytes())
+    monkeypatch.chdir(tmp_path)  # the graph is written here, not into the checkout
+    code, out, err = run_cli(capsys, *arguments)
+    assert code == 0 and out + err == block.group(2)
+    written = (tmp_path / arguments[arguments.index("-o") + 1]).read_text(encoding="utf-8")
+    assert 'tok2vec -> tagger [label="width 96" style=dashed]' in written
+
+
+def test_the_first_command_checks_the_examples_and_summarizes_one(capsys, monkeypatch) -> None:
+    first = _bash_blocks()[0]
+    monkeypatch.chdir(ROOT)
+    commands = [part.split("archwright ", 1)[1].split() for part in first.split(" && ") if "/archwright " in part]
+    assert [c[0] for c in commands] == ["validate", "summary"]
+    code, out, _ = run_cli(capsys, *commands[0])
+    count = len(list((ROOT / "examples").rglob("*.cfg")))
+    assert code == 0 and out.strip() == f"{count} files checked: 0 errors, 0 warnings"
+    assert f'"{count} files checked: 0 errors, 0 warnings"' in README
+    code, out, _ = run_cli(capsys, *commands[1])
+    assert code == 0 and out.startswith("tagger (spacy.Tagger.v2): ") and "receptive field 9 tokens" in out
+
+
+def test_explain_suggests_the_cards_a_short_name_is_part_of(capsys) -> None:
+    code, _, err = run_cli(capsys, "explain", "Tok2Vec")
+    assert code == 1 and '"spacy.Tok2Vec.v2" (@architectures)' in err
+    code, _, err = run_cli(capsys, "explain", "maxout")
+    assert code == 1 and '"spacy.MaxoutWindowEncoder.v2" (@architectures)' in err and '"Maxout.v1" (@layers)' in err
+    code, _, err = run_cli(capsys, "explain", "spacy.MaxoutWindowEncoder.v3")  # a typo keeps its one answer
+    assert code == 1 and 'did you mean "spacy.MaxoutWindowEncoder.v2" (@architectures)?' in err

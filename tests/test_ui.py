@@ -4,6 +4,7 @@ Expected figures come from archwright's own compiler, not from hard-coded number
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -41,12 +42,30 @@ def at(monkeypatch) -> AppTest:
 
 
 def _dots(at: AppTest) -> list[str]:
-    return [chart.proto.spec for chart in at.get("graphviz_chart")]
+    """The DOT of every graph drawn: Streamlit's charts, then the explorer's own graph views."""
+    views_ = [json.loads(c.proto.json_args)["dot"] for c in at.get("component_instance")
+              if c.proto.component_name.endswith("archwright_graph")]
+    return [chart.proto.spec for chart in at.get("graphviz_chart")] + views_
+
+
+def _editor(at: AppTest) -> dict:
+    """The arguments the editor was drawn with (its text, annotations and markers)."""
+    editor = [c for c in at.get("component_instance") if c.proto.component_name.startswith("code_editor")]
+    assert len(editor) == 1
+    return json.loads(editor[0].proto.json_args)
+
+
+def _charts(at: AppTest) -> list:
+    """The data of each bar chart, as DataFrames."""
+    import pyarrow
+
+    return [pyarrow.ipc.open_stream(chart.proto.datasets[0].data.data).read_pandas()
+            for chart in at.get("vega_lite_chart")]
 
 
 def _table(at: AppTest, column: str):
     """The table that has this column (component, path, argument)."""
-    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+    return next(frame.value for frame in at.table if column in frame.value.columns)
 
 
 def _paste(at: AppTest, text: str) -> AppTest:
@@ -88,14 +107,17 @@ def test_the_explorer_opens_on_the_four_component_pipeline(at: AppTest) -> None:
 
 def test_choosing_a_component_shows_its_layers_shapes_and_parameters(at: AppTest) -> None:
     at.selectbox(key="component").select("parser").run()
-    assert [s.value for s in at.subheader][1] == "Layers of parser"
+    assert "Layers of parser" in [s.value for s in at.subheader]
     layers = _dots(at)[1]
     assert "precomputable_affine" in layers and "hashembed" not in layers
     expected = _cnn_summary()["parser"]["layers"]
     shapes = _table(at, "path")
     assert list(shapes["path"]) == [layer["path"] for layer in expected]
-    chart = at.get("vega_lite_chart")
-    assert len(chart) == 1  # the parameter breakdown
+    charts = _charts(at)
+    assert [list(frame.columns)[:2] for frame in charts] == [["component", "parameters"], ["layer", "parameters"]]
+    constant = {name: archwright.compile(CNN).graph.components[name].params.constant for name in _cnn_summary()}
+    assert dict(zip(charts[0]["component"], charts[0]["parameters"])) == constant  # by component
+    assert "precomputable_affine" in " ".join(charts[1]["layer"])  # by layer of the parser
     assert any("precomputable_affine" in caption.value or "n_actions" in caption.value for caption in at.caption)
 
 
@@ -107,6 +129,7 @@ def test_every_bundled_example_opens_without_error(at: AppTest) -> None:
         assert not at.exception, (name, at.exception)
         assert [e.value for e in at.error] == [], name
         assert at.caption[0].value == f"Bundled example `{name}`"
+        assert _editor(at)["code"] == examples.bundled()[name]  # opened in the editor
         assert _dots(at), f"{name}: no graph drawn"
 
 
@@ -148,7 +171,11 @@ def test_a_broken_config_shows_its_diagnostics_at_their_lines(at: AppTest) -> No
     assert any(s.startswith("Line 15, column 11 · AW201: `${training.dropuot}`") for s in shown)
     source = at.code[0].value  # the diagnostics drawn under the source lines
     assert "     15 | dropout = ${training.dropuot}" in source and "^^^^^^^^^^^^^^^^^^^" in source
-    assert _dots(at) == []  # nothing is lowered after an error
+    editor = _editor(at)  # and in the editor: a gutter marker and a tinted line each
+    assert editor["code"] == text
+    assert sorted((a["row"] + 1, a["text"].split(":")[0]) for a in editor["props"]["annotations"]) == \
+        sorted((d.span.line, d.code) for d in expected)
+    assert {m["startRow"] + 1 for m in editor["props"]["markers"]} == {d.span.line for d in expected}
 
 
 def test_pasted_text_over_the_cap_is_refused_with_a_message(at: AppTest) -> None:
@@ -181,17 +208,17 @@ def test_the_receptive_field_view_highlights_what_a_token_sees(at: AppTest) -> N
     words = "one two three four five six seven eight nine ten eleven twelve thirteen"
     at.text_input(key="sentence").input(words).run()
     at.selectbox(key="token").select(6).run()
-    view = next(m.value for m in at.markdown if "<span" in m.value)
+    view = next(m.value for m in at.markdown if "<span" in m.value and "Legend" not in m.value)
     assert view.count("background-color") == 9  # 4 on each side and the token itself
     assert "font-weight:bold;text-decoration:underline;padding:2px 3px;border-radius:3px\">seven<" in view
     at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(1).run()
-    view = next(m.value for m in at.markdown if "<span" in m.value)
+    view = next(m.value for m in at.markdown if "<span" in m.value and "Legend" not in m.value)
     assert view.count("background-color") == 3
 
 
 def test_sentence_text_is_escaped(at: AppTest) -> None:
     at.text_input(key="sentence").input('<img src=x onerror="alert(1)"> hi').run()
-    view = next(m.value for m in at.markdown if "<span" in m.value)
+    view = next(m.value for m in at.markdown if "<span" in m.value and "Legend" not in m.value)
     assert "<img" not in view and "&lt;" in view and "&quot;" in view
 
 
@@ -295,7 +322,8 @@ def test_every_architecture_has_a_page(at: AppTest, card) -> None:
     assert at.title[0].value == card.name
     assert [e.value for e in at.error] == []
     if card.args:
-        assert list(_table(at, "argument")["argument"]) == [a.name for a in card.args]
+        assert list(_table(at, "argument")["argument"]) == [("*" if a.kind == "positional" else "") + a.name
+                                                            for a in card.args]  # as `explain` writes them
     assert at.text_area(key=f"example:{card.name}").value == card.example
     dots = _dots(at)
     assert dots and f"{card.name}" in dots[0]  # the blocks graph names the card's block
@@ -343,10 +371,10 @@ def test_each_family_keeps_its_own_choice(at: AppTest) -> None:
 # -- the CLI command -----------------------------------------------------------------------------
 
 def test_archwright_ui_serves_the_packaged_app_on_loopback(capsys, monkeypatch) -> None:
-    import subprocess
+    from archwright import cli
 
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.setattr(cli, "_serve", lambda command, env: calls.append((command, env)) or 0)
     code, out, _ = run_cli(capsys, "ui", str(CNN), "--port", "8765")
     assert code == 0 and "http://127.0.0.1:8765/" in out
     command, env = calls[0]
@@ -354,6 +382,7 @@ def test_archwright_ui_serves_the_packaged_app_on_loopback(capsys, monkeypatch) 
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
     assert command[command.index("--server.headless") + 1] == "true"
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button
     assert env[examples.CONFIG_VARIABLE] == os.path.abspath(CNN)
     calls.clear()
     assert run_cli(capsys, "ui")[0] == 0 and examples.CONFIG_VARIABLE not in calls[0][1]
@@ -442,3 +471,228 @@ def test_running_a_transformer_pipeline_never_opens_the_model_directory_it_names
     assert not at.exception, at.exception
     assert any("reading such files is turned off" in e.value for e in at.error)
     assert not [s for s in seen if str(model) in s]
+
+
+# -- errors never hide what compiles; the editor; click-through; collapse; compare ---------------
+
+LISTENER = ('[components.tagger.model.tok2vec]\n@architectures = "spacy.Tok2VecListener.v1"\n'
+            'width = ${components.tok2vec.model.encode.width}')
+
+
+def _broken_cnn() -> str:
+    """The CNN pipeline with the tagger's listener 64 wide (its tok2vec gives 96) and the
+    parser's hidden width negative."""
+    text = CNN.read_text(encoding="utf-8")
+    assert LISTENER in text and "hidden_width = 128" in text
+    return text.replace(LISTENER, LISTENER.replace("${components.tok2vec.model.encode.width}", "64")) \
+        .replace("hidden_width = 128", "hidden_width = -5")
+
+
+def test_a_broken_config_still_draws_its_pipeline_with_the_mistakes_in_red(at: AppTest) -> None:
+    text = _broken_cnn()
+    codes = sorted(d.code for d in archwright.validate(text) if d.severity.value == "error")
+    assert codes == ["AW307", "AW411"]  # the compiler's verdict: two errors, no graph of its own
+    assert archwright.Compilation(text).graph is None
+    _paste(at, text)
+    assert sorted(e.value.split(" · ")[1].split(":")[0] for e in at.error) == codes
+    pipeline, layers = _dots(at)[:2]
+    for name in ("tok2vec", "tagger", "parser", "ner"):
+        assert f"\t{name} [label=" in pipeline
+    # the listener edge carries both widths, in red; the other listeners are drawn as usual
+    assert re.search(r'tok2vec -> tagger \[label="width 64 ≠ 96 \(AW411\)" color="#dc2626"', pipeline)
+    assert 'tok2vec -> parser [label="width 96" style=dashed]' in pipeline
+    assert re.search(r'\tparser \[label="parser\\n[^"]*AW307[^"]*" color="#dc2626"', pipeline)  # the bad block
+    assert "hashembed" in layers  # the tok2vec's layers are still drawn
+    assert list(_table(at, "component")["component"]) == ["tok2vec", "tagger", "parser", "ner"]
+    at.selectbox(key="component").select("parser").run()
+    layers = _dots(at)[1]
+    assert re.search(r'"parser/\d+" \[label="[^"]*" color="#dc2626"', layers)  # the parser's layers, in red
+
+
+def test_picking_a_problem_tints_its_line_and_selects_its_component(at: AppTest) -> None:
+    _paste(at, _broken_cnn())
+    found = sorted((d for d in archwright.validate(_broken_cnn())), key=lambda d: (d.span.line, d.span.column))
+    pick = next(i for i, d in enumerate(found) if d.code == "AW307")
+    at.selectbox(key="focus").select(pick).run()
+    assert at.selectbox(key="component").value == "parser"
+    focus = [m for m in _editor(at)["props"]["markers"] if m["className"] == "aw-focus"]
+    assert [m["startRow"] + 1 for m in focus] == [found[pick].span.line]
+    assert at.selectbox(key="layer:parser").value.startswith("parser")
+
+
+def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:
+    from archwright.ui import editor
+
+    text = at.session_state[editor.TEXT]
+    at.session_state[editor.TEXT] = text.replace("depth = 4", "depth = 2")  # what the editor sends
+    at.run()
+    assert list(_table(at, "component")["receptive field"]) == ["5 tokens"] * 4
+    at.session_state[editor.TEXT] = text.replace("depth = 4", "depth = -2")
+    at.run()
+    assert any("AW307" in e.value for e in at.error)
+    annotations = _editor(at)["props"]["annotations"]
+    line = 1 + text.split("\n").index("depth = 4")
+    assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]
+    assert at.selectbox(key="example").value == "pipeline_cnn.cfg"  # an edit is not another config
+
+
+def _node(name: str, block: str) -> str:
+    """The id of the CNN pipeline's layer `name` from `block`."""
+    layers = archwright.compile(CNN).graph.layers
+    return next(n for n, d in layers.nodes(data=True) if d["name"] == name and d["block"] == block)
+
+
+def test_a_node_selected_shows_its_card_and_config_lines(at: AppTest) -> None:
+    node = _node("maxout", "components.tok2vec.model.embed")  # the embedding's maxout
+    at.selectbox(key="layer:tok2vec").select(node).run()
+    card = dict(zip(*_table(at, "value").to_dict("list").values()))
+    data = archwright.compile(CNN).graph.layers.nodes[node]
+    assert card["layer"] == "maxout" and card["block"] == "components.tok2vec.model.embed"
+    assert card["dims"] == "nO=96, nI=384, nP=3" and card["output shape"] == data["output"] == "(tokens, 96)"
+    assert card["parameters (own)"] == f"{data['params']:,}" == "110,880"
+    text = CNN.read_text(encoding="utf-8").split("\n")
+    first = text.index("[components.tok2vec.model.embed]") + 1
+    lines = next(c.value for c in at.code if "[components.tok2vec.model.embed]" in c.value)
+    assert lines.split("\n")[0] == f"{first:>4} | [components.tok2vec.model.embed]"
+    assert "include_static_vectors = false" in lines and "[components.tok2vec.model.encode]" not in lines
+    assert f'"{node}" [label="maxout\\nnO=96, nI=384, nP=3\\n110,880 params\\n→ (tokens, 96)" color="#2563eb"' in \
+        _dots(at)[1]  # drawn selected
+
+
+def test_a_click_on_a_graph_node_selects_it(at: AppTest) -> None:
+    node = _node("layernorm", "components.tok2vec.model.embed")
+    at.session_state["graph:layers:tok2vec"] = node  # the value the graph view sends on a click
+    at.run()
+    assert at.selectbox(key="layer:tok2vec").value == node
+    at.session_state["graph:pipeline"] = "ner"
+    at.run()
+    assert at.selectbox(key="component").value == "ner"
+
+
+def test_repeated_blocks_are_drawn_once_until_expanded(at: AppTest) -> None:
+    layers = _dots(at)[1]
+    assert layers.count('label="clone ×4') == 1 and layers.count("expand_window") == 1
+    at.toggle(key="expand:tok2vec").set_value(True).run()
+    layers = _dots(at)[1]
+    assert "×4" not in layers and "clone (4 copies)" in layers and layers.count("expand_window") == 4
+    at.number_input(key="ov:components.tok2vec.model.encode.depth").set_value(2).run()
+    assert layers.count("expand_window") == 4 and _dots(at)[1].count("expand_window") == 2  # 2 are drawn as 2
+
+
+def test_each_graph_has_a_legend_of_its_edges(at: AppTest) -> None:
+    legends = [m.value for m in at.markdown if m.value.startswith('<div style="font-size:0.8em')]
+    assert len(legends) == 2
+    assert "<b>listener</b>" in legends[0] and "<b>pipeline order</b>" in legends[0]
+    assert "<b>data</b>" in legends[1] and "<b>contains</b>" in legends[1] and "<b>problem</b>" in legends[1]
+
+
+def test_tables_show_their_values_whole(at: AppTest) -> None:
+    assert len(at.dataframe) == 0  # static tables: values wrap instead of being cut off
+    parser = _cnn_summary()["parser"]["params"]
+    assert isinstance(parser, str) and parser in list(_table(at, "component")["parameters"])
+    _browse(at, "spacy.TransitionBasedParser.v2")
+    arguments = _table(at, "argument")
+    assert "extra_state_tokens" in list(arguments["argument"]) and "recommended" in arguments.columns
+
+
+def test_the_compare_view_shows_what_changes_in_the_architecture(at: AppTest) -> None:
+    at.sidebar.radio(key="page").set_value("Compare configs").run()
+    assert at.title[0].value == "Compare configs"
+    at.radio(key="compare_source_b").set_value("Paste text").run()
+    wider = CNN.read_text(encoding="utf-8").replace("width = 96", "width = 128").replace("depth = 4", "depth = 2")
+    at.text_area(key="compare_paste_b").input(wider).run()
+    assert not at.exception, at.exception
+    changes = _table(at, "change")
+    assert {"components.tok2vec.model.encode.width", "components.tok2vec.model.encode.depth"} <= set(changes["path"])
+    compared = _table(at, "status")
+    a, b = _cnn_summary(), summary(archwright.compile(wider).graph)["components"]
+    row = compared[compared["component"] == "tok2vec"].iloc[0]
+    assert row["status"] == "changed" and row["parameters A"] == f"{a['tok2vec']['params']:,}"
+    assert row["parameters B"] == f"{b['tok2vec']['params']:,}" and row["receptive field B"] == "5 tokens"
+    dots = _dots(at)
+    assert len(dots) == 4  # both pipelines, both layer graphs
+    assert 'tok2vec [label="tok2vec' in dots[0] and 'color="#ea580c"' in dots[0]  # changed: orange
+    assert 'color="#ea580c"' in dots[3] and "nO=128" in dots[3] and "nO=128" not in dots[2]
+    layers = _table(at, "dims B")
+    assert any("nO=128" in value for value in layers["dims B"])
+
+
+def test_the_same_config_compared_changes_nothing(at: AppTest) -> None:
+    at.sidebar.radio(key="page").set_value("Compare configs").run()
+    at.selectbox(key="compare_example_b").select("pipeline_cnn.cfg").run()
+    assert "mean the same" in at.success[0].value
+    assert set(_table(at, "status")["status"]) == {"same"}
+    assert all('color="#ea580c"' not in dot for dot in _dots(at))
+
+
+def test_no_view_opens_a_file_or_imports_what_a_config_names(at: AppTest, tmp_path) -> None:
+    """The audit hook over the new views: a broken config's partial graph, a node's card, the
+    expanded layers and the compare page."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    seen: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event in ("open", "import", "os.listdir", "os.scandir"):
+            seen.append(str(args[0]))
+
+    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
+    try:
+        text = _broken_cnn().replace("train = null", f'train = "{secret}"', 1)
+        text += f'\n[custom]\n@misc = "aw_never_imported_module.thing"\npath = "{secret}"\n'
+        _paste(at, text)
+        assert len(_dots(at)) >= 2  # drawn despite the errors
+        at.selectbox(key="layer:tok2vec").select(_node("maxout", "components.tok2vec.model.embed")).run()
+        at.toggle(key="expand:tok2vec").set_value(True).run()
+        at.sidebar.radio(key="page").set_value("Compare configs").run()
+        at.radio(key="compare_source_a").set_value("The config in the explorer").run()
+        at.radio(key="compare_source_b").set_value("Paste text").run()
+        at.text_area(key="compare_paste_b").input(text.replace("width = 64", "width = 96")).run()
+        assert not at.exception, at.exception
+    finally:
+        watching[0] = False
+    assert not [s for s in seen if str(secret) in s or "aw_never_imported_module" in s]
+
+
+def test_archwright_ui_stops_streamlit_on_sigterm_and_leaves_nothing(tmp_path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != examples.CONFIG_VARIABLE}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    process = subprocess.Popen([sys.executable, "-m", "archwright", "ui", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        start = time.monotonic()
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            assert process.poll() is None and time.monotonic() - start < 60, process.stdout.read()
+            time.sleep(0.2)
+        children = subprocess.run(["ps", "-o", "pid=", "--ppid", str(process.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert len(children) == 1  # the streamlit server
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    time.sleep(0.5)
+    streamlit = int(children[0])
+    assert subprocess.run(["ps", "-o", "stat=", "-p", str(streamlit)], capture_output=True,
+                          text=True).stdout.strip() in ("", "Z")  # gone (or a zombie being reaped)
+    with socket.socket() as s:  # nothing listens on the port any more (connections closed may linger)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen()

@@ -1,7 +1,9 @@
 """The explorer end to end: a real `streamlit run` server on a free loopback port, driven by
-Debian's headless Chromium through Playwright. Asserts that the graphs and tables render in the
-browser and saves a screenshot of each page (into docs/screenshots/ when
-ARCHWRIGHT_UPDATE_SCREENSHOTS=1, else into the test's temporary directory).
+Debian's headless Chromium through Playwright, as a person uses it: a broken config pasted into
+the editor still shows its pipeline with the bad listener edge in red, a click on a layer shows
+its config lines, repeated blocks expand, two configs compare. Saves a screenshot of each page
+(into docs/screenshots/ when ARCHWRIGHT_UPDATE_SCREENSHOTS=1, else into the test's temporary
+directory, kept as test artifacts).
 
 Chromium and Playwright are requirements of this test, not options: CI installs both
 (`apt-get install chromium`, the `test` extra), so their absence fails with a message. Playwright's
@@ -27,6 +29,8 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 GRAPH = '[data-testid="stGraphVizChart"] svg'
+VIEW = 'iframe[title="archwright.ui.graphview.archwright_graph"]'  # the explorer's pan/zoom/click graphs
+EDITOR = 'iframe[title="code_editor.code_editor"]'
 
 
 def _sync_api():
@@ -51,7 +55,7 @@ def server(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "ARCHWRIGHT_UI_CONFIG"}
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
+               "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
@@ -96,7 +100,7 @@ def page(browser, server):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(server)
-    page.wait_for_selector(GRAPH)
+    _view(page, 0).locator("svg g.node").first.wait_for()
     yield page
     context.close()
 
@@ -109,56 +113,111 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(max(1000, height), 8000)})
     page.wait_for_timeout(1000)  # let the grid and chart finish painting at the new size
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": min(height, 2600)})
     assert path.stat().st_size > 10_000  # a real picture, not a blank page
     return path
 
 
-def _graph_has(page, text: str) -> None:
-    page.wait_for_function(
-        "text => [...document.querySelectorAll('[data-testid=\"stGraphVizChart\"] svg')]"
-        ".some(svg => svg.textContent.includes(text))", arg=text)
+def _view(page, index: int):
+    """The index-th graph view of the page (an iframe of its own)."""
+    return page.frame_locator(VIEW).nth(index)
+
+
+def _view_has(page, index: int, text: str) -> None:
+    _view(page, index).locator("svg", has_text=text).first.wait_for()
 
 
 def _cell(page, text: str):
-    cell = page.locator('[data-testid="stDataFrame"] [role="gridcell"]', has_text=text)
-    cell.first.wait_for(state="attached")  # the grid paints after the graph
+    cell = page.locator('[data-testid="stTable"] td', has_text=text)
+    cell.first.wait_for(state="attached")
     return cell
 
 
-def test_the_explorer_draws_the_pipeline_and_its_tables(page, tmp_path) -> None:
+def _type_into_editor(page, text: str) -> None:
+    """Select everything in the editor and paste `text` over it, as a person does."""
+    content = page.frame_locator(EDITOR).locator(".ace_content")
+    content.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
+
+
+def _sidebar(page, label: str) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+
+
+def test_the_explorer_draws_the_pipeline_its_layers_and_tables(page, tmp_path) -> None:
     sync_api = _sync_api()
     sync_api.expect(page.get_by_role("heading", name="Config explorer")).to_be_visible()
-    _graph_has(page, "width 96")  # a listener edge of the pipeline graph
-    pipeline = page.locator(GRAPH).first.text_content()
+    _view_has(page, 0, "width 96")  # a listener edge of the pipeline graph
+    pipeline = _view(page, 0).locator("svg").text_content()
     for name in ("tok2vec", "tagger", "parser", "ner"):
         assert name in pipeline
-    _graph_has(page, "hashembed")  # the layer DAG of the first component
-    assert _cell(page, "1,500,768").count() >= 1  # tok2vec's parameters in the components table
-    assert _cell(page, "9 tokens").count() >= 1
-    sync_api.expect(page.get_by_role("heading", name="Receptive field")).to_be_visible()
-    page.get_by_role("button", name="Build and run the pipeline's models").click()
-    assert _cell(page, "n_labels=3").count() == 1  # the tagger, built by Thinc with an assumed label count
+    _view_has(page, 1, "clone ×4")  # the layers, repeated blocks collapsed
+    assert _cell(page, "1,500,768").count() >= 1
+    assert _cell(page, "409,088 + 129·n_actions").count() >= 1  # a formula shown whole
+    assert page.get_by_text("Deploy", exact=True).count() == 0  # the developer toolbar is hidden
+    page.frame_locator(EDITOR).locator(".ace_line", has_text="[components.tok2vec.model.embed]").first.wait_for()
     _screenshot(page, "explorer.png", tmp_path)
+
+
+def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_edge_in_red(page, tmp_path) -> None:
+    sync_api = _sync_api()
+    text = (ROOT / "examples" / "pipeline_cnn.cfg").read_text(encoding="utf-8")
+    listener = ('[components.tagger.model.tok2vec]\n@architectures = "spacy.Tok2VecListener.v1"\n'
+                'width = ${components.tok2vec.model.encode.width}')
+    assert listener in text
+    _type_into_editor(page, text.replace(listener, listener.replace("${components.tok2vec.model.encode.width}", "64")))
+    sync_api.expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text("AW411")
+    _view_has(page, 0, "width 64 ≠ 96")  # the listener edge says both widths ...
+    edge = _view(page, 0).locator("g.edge", has_text="width 64 ≠ 96")
+    assert edge.locator("path").first.get_attribute("stroke") == "#dc2626"  # ... in red
+    for name in ("tok2vec", "tagger", "parser", "ner"):  # and the rest of the pipeline is drawn
+        assert name in _view(page, 0).locator("svg").text_content()
+    # the editor marks the line in its gutter, with the message on hover
+    line = 1 + text.split("\n").index("upstream = \"*\"", text.split("\n").index("[components.tagger.model.tok2vec]")) - 1
+    editor = page.frame_locator(EDITOR).locator(".ace_editor")
+    editor.evaluate(f"e => e.env.editor.gotoLine({line}, 0, false)")  # the cursor there: scrolled to it
+    page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
+    annotations = editor.evaluate("e => e.env.editor.getSession().getAnnotations()")
+    assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]
+    assert "AW411" in annotations[0]["text"]
+    _screenshot(page, "diagnostics.png", tmp_path)
+
+
+def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_path) -> None:
+    sync_api = _sync_api()
+    _view_has(page, 1, "hashembed")
+    _view(page, 1).locator("g.node", has_text="nV=5000").first.click()  # the first hash table
+    code = page.locator('[data-testid="stCode"]', has_text="[components.tok2vec.model.embed]")
+    sync_api.expect(code.first).to_contain_text("rows = [5000, 1000, 2500, 2500]")
+    assert _cell(page, "nO=96, nV=5000").count() >= 1  # the node's card: its dims
+    page.get_by_text("Expand repeated blocks").click()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('iframe')].some(f => { try { const t = f.contentDocument"
+        ".body.textContent; return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 } "
+        "catch (e) { return false } })")
+    _screenshot(page, "layers.png", tmp_path)
+
+
+def test_the_compare_view_draws_both_configs(page, tmp_path) -> None:
+    sync_api = _sync_api()
+    _sidebar(page, "Compare configs")
+    sync_api.expect(page.get_by_role("heading", name="Compare configs")).to_be_visible()
+    page.locator('[data-testid="stSelectbox"]', has_text="Example B").click()
+    page.get_by_role("option", name="spancat.cfg").click()  # against the CNN pipeline (A)
+    sync_api.expect(page.get_by_role("heading", name="Layers of tok2vec")).to_be_visible()  # shared by both
+    assert _cell(page, "removed").count() >= 1 and _cell(page, "added").count() >= 1  # tagger, parser, ner; spancat
+    _view(page, 3).locator("svg g.node").first.wait_for()  # both pipelines, both tok2vec layer graphs
+    assert 'stroke="#ea580c"' in _view(page, 0).locator("svg").inner_html()  # changed components in orange
+    _screenshot(page, "compare.png", tmp_path)
 
 
 def test_the_architecture_browser_draws_an_architecture(page, tmp_path) -> None:
     sync_api = _sync_api()
-    page.locator('[data-testid="stSidebar"]').get_by_text("Architecture browser").click()
+    _sidebar(page, "Architecture browser")
     sync_api.expect(page.get_by_role("heading", name="spacy.Tok2Vec.v2")).to_be_visible()
-    _graph_has(page, "spacy.MaxoutWindowEncoder.v2")  # the blocks graph
-    _graph_has(page, "maxout_window_encoder")  # the layer DAG
+    page.wait_for_function(
+        "text => [...document.querySelectorAll('[data-testid=\"stGraphVizChart\"] svg')]"
+        ".some(svg => svg.textContent.includes(text))", arg="spacy.MaxoutWindowEncoder.v2")
     assert _cell(page, "embed").count() >= 1  # the argument table
     _screenshot(page, "browser.png", tmp_path)
-
-
-def test_a_pasted_broken_config_shows_its_diagnostics(page, tmp_path) -> None:
-    sync_api = _sync_api()
-    page.locator('[data-testid="stSidebar"]').get_by_text("Paste text").click()
-    area = page.locator('[data-testid="stSidebar"] [data-testid="stTextArea"] textarea')
-    area.fill(BROKEN.read_text(encoding="utf-8"))
-    area.press("Control+Enter")  # a text area commits on Ctrl+Enter or blur
-    sync_api.expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text(
-        "Line 8, column 2 · AW208")
-    sync_api.expect(page.get_by_text("Line 15, column 11 · AW201", exact=False)).to_be_visible()
-    _screenshot(page, "diagnostics.png", tmp_path)

@@ -206,6 +206,47 @@ class Compilation:
 
         return lower(blueprint, resolved, self.labels)
 
+    @cached_property
+    def partial_graph(self):
+        """IR-4 of every part that resolved and was checked, despite errors elsewhere (the
+        explorer draws it with the errors marked); `graph` when there is no error; None when
+        nothing resolved."""
+        return self._lowered(expand=False)
+
+    @cached_property
+    def expanded_graph(self):
+        """`partial_graph` with every copy of a repeated block drawn (`lower(..., expand=True)`)."""
+        return self._lowered(expand=True)
+
+    def _lowered(self, expand: bool):
+        if not expand and (self.graph is not None or not has_errors(self.diagnostics)):
+            return self.graph
+        (blueprint, _), (resolved, _) = self._checked, self._resolved
+        if blueprint is None or resolved is None or (self.ok and self.checked is None):
+            return None
+        from .graph import lower
+
+        try:
+            return lower(blueprint, resolved, self.labels, expand=expand)
+        except Exception:  # best effort on what the errors left unknown; `graph` stays the contract
+            pass
+        # lower again with each component that cannot be lowered alone standing as an unmodelled block
+        components = blueprint.data.get("components")
+        if not isinstance(components, dict):
+            return None
+        data = dict(blueprint.data, components=dict(components))
+        for name, settings in components.items():
+            alone = dict(blueprint.data, components={name: settings}, nlp={"pipeline": [name]})
+            try:
+                lower(blueprint._replace(data=alone), resolved, self.labels)
+            except Exception:
+                data["components"][name] = {"factory": settings.get("factory", "") if isinstance(settings, dict)
+                                            else "", "model": {"@architectures": "(not lowered: see the errors)"}}
+        try:
+            return lower(blueprint._replace(data=data), resolved, self.labels, expand=expand)
+        except Exception:
+            return None
+
     @property
     def resolution_diagnostics(self) -> list[Diagnostic]:
         """The diagnostics of reading, parsing and resolving (not of the later phases)."""

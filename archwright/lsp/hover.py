@@ -56,20 +56,22 @@ def _hints(document: Document, line: int, column: int) -> str:
 
 def card_markdown(card: Card) -> str:
     """The card as `archwright explain` prints it."""
-    from ..cli import _aliases, _card_text
+    from ..cli import _aliases
+    from ..present.cards import card_text
 
     aliases = _aliases(default_registry()).get((card.registry, card.name), [])
-    return f"```text\n{_card_text(card, aliases).rstrip()}\n```"
+    return f"```text\n{card_text(card, aliases).rstrip()}\n```"
 
 
 def argument_markdown(card_name: str, arg: Arg) -> str:
-    from ..cli import _bounds, _default, _recommended
+    from ..present.cards import bounds_text, default_text, recommended_text
 
-    facts = [f"`{arg.annotation}`", _default(arg) if arg.required else f"default `{_default(arg)}`"]
-    if _bounds(arg):
-        facts.append(f"bounds {_bounds(arg)}")
-    if _recommended(arg):
-        facts.append(f"recommended {_recommended(arg)}")
+    default, bounds, recommended = default_text(arg), bounds_text(arg), recommended_text(arg)
+    facts = [f"`{arg.annotation}`", default if arg.required else f"default `{default}`"]
+    if bounds:
+        facts.append(f"bounds {bounds}")
+    if recommended:
+        facts.append(f"recommended {recommended}")
     doc = f"\n\n{arg.doc}" if arg.doc else ""
     return f"**{arg.name}** of {card_name}: {', '.join(facts)}{doc}"
 
@@ -171,6 +173,7 @@ def model_facts(document: Document, path: tuple[str, ...]) -> str | None:
         return None
     from ..compiler.dims import dim_value
     from ..compiler.static import receptive_field_tokens
+    from ..present.figures import field_text
 
     for model in graph.components.values():
         root = model.model_path
@@ -181,8 +184,7 @@ def model_facts(document: Document, path: tuple[str, ...]) -> str | None:
             return None
         count = expansion.layer.count
         params = f"{count.constant:,}" if count.exact else f"{count} (depends on the data)"
-        field = receptive_field_tokens(expansion)
-        field = f"{field} token{'s' * (field != 1)}" if isinstance(field, int) else field
+        field = field_text(receptive_field_tokens(expansion))
         return (f"output width {dim_value(expansion.width)}, {params} parameters, "
                 f"receptive field {field}")
     return None

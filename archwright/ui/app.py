@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from archwright.ui import browser, examples, explorer
+from archwright.ui import browser, compare, examples, explorer
 
-PAGES = {"Config explorer": explorer.page, "Architecture browser": browser.page}
+PAGES = {"Config explorer": explorer.page, "Compare configs": compare.page, "Architecture browser": browser.page}
 
 st.set_page_config(page_title="archwright explorer", page_icon="🧱", layout="wide")
 st.sidebar.markdown("## archwright")

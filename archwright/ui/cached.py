@@ -46,3 +46,12 @@ def ran(explored: views.Explored, sentence: str):
     compilation = explored.compilation
     return _ran(compilation.text or "", repr(sorted(compilation.overrides.items())),
                 repr(sorted(compilation.labels.items())), sentence, explored)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def changes(old: str, new: str):
+    """The semantic diff of two texts, interpolated (None when a side has errors)."""
+    from ..authoring.diff import diff
+
+    found, _ = diff(old, new, resolved=True)
+    return found

@@ -17,6 +17,8 @@ from ..compiler.dims import dim_value
 from ..compiler.static import Window, receptive_field_tokens
 from ..compiler.registry import Card
 from ..diagnostics import Diagnostic, has_errors, sort_key
+from ..present.cards import arg_row
+from ..present.figures import count_text, field_text
 
 MAX_INPUT_BYTES = 1_000_000  # pasted or uploaded text
 MAX_DEPTH = 1_000  # encoder layers: the expansion holds every layer in memory
@@ -95,13 +97,15 @@ def explore(text: str, overrides: dict[str, Any] | None = None,
     if problem:  # never parse past the cap
         return Explored(Compilation("", path=path), None, problem)
     compilation = Compilation(text, path=path, overrides=overrides, labels=labels)
-    if has_errors(compilation.diagnostics):
+    checked = compilation.checked if compilation.ok else compilation._checked[0]  # what resolved, despite errors
+    if checked is None:
         return Explored(compilation, None)
-    data = compilation.resolved.data
-    problem = size_problem(data)
+    problem = size_problem(checked.data)
     if problem:
         return Explored(compilation, None, problem)
-    return Explored(compilation, compilation.graph, bare=not _is_pipeline(data))
+    # errors never hide what compiles: the graph of every part that resolved, the errors marked on it
+    graph = compilation.graph if compilation.ok else compilation.partial_graph
+    return Explored(compilation, graph, bare=not _is_pipeline(checked.data))
 
 
 def _is_pipeline(data: dict) -> bool:
@@ -109,13 +113,6 @@ def _is_pipeline(data: dict) -> bool:
 
 
 # -- tables ------------------------------------------------------------------------------------
-
-def field_text(tokens: int | str | None) -> str:
-    """A receptive field in tokens, or its description (the whole document, a span window)."""
-    if tokens is None:
-        return ""
-    return f"{tokens} token{'s' * (tokens != 1)}" if isinstance(tokens, int) else str(tokens)
-
 
 def component_rows(graph) -> list[dict[str, Any]]:
     rows = []
@@ -142,10 +139,10 @@ def shapes_rows(graph, component: str) -> list[dict[str, Any]]:
     rows = []
     for entry in summary(graph)["components"][component]["layers"]:
         width = entry["dims"].get("nO")
-        output = entry.get("output") or (f"(rows, {_dim(width)})" if width is not None else "-")
+        output = entry.get("output") or (f"(rows, {_dim(width)})" if width is not None else "—")
         params = entry["params"]
         rows.append({"layer": "\u2003" * entry["path"].count("/") + entry["name"], "path": entry["path"],
-                     "output shape": output, "parameters": f"{params:,}" if isinstance(params, int) else str(params),
+                     "output shape": output, "parameters": count_text(params),
                      "receptive field": field_text(entry.get("receptive_field"))})
     return rows
 
@@ -163,6 +160,12 @@ def params_rows(graph, component: str) -> list[dict[str, Any]]:
         count = layer.own_count
         rows.append({"layer": f"{i:02d} {layer.name}", "parameters": count.constant, "formula": str(count)})
     return rows
+
+
+def component_params_rows(graph) -> list[dict[str, Any]]:
+    """Each modelled component's parameters: the constant part (for a bar) and the whole count."""
+    return [{"component": name, "parameters": model.params.constant, "formula": str(model.params)}
+            for name, model in graph.components.items() if model.params is not None]
 
 
 def label_symbols(graph) -> dict[str, list[str]]:
@@ -245,26 +248,7 @@ def io_types(card: Card) -> tuple[str, str]:
 
 
 def arg_rows(card: Card) -> list[dict[str, str]]:
-    import json
-
-    def shown(value: Any) -> str:
-        try:
-            return json.dumps(value, ensure_ascii=False)
-        except (TypeError, ValueError):
-            return repr(value)
-
-    rows = []
-    for arg in card.args:
-        bounds = ", ".join(f"{op} {bound:g}" for op, bound in ((">", arg.gt), (">=", arg.ge), ("<", arg.lt),
-                                                                 ("<=", arg.le)) if bound is not None)
-        if arg.kind == "positional":
-            default = "(positional: the `*` section)"
-        else:
-            default = "required" if arg.required else shown(arg.default)
-        rows.append({"argument": arg.name, "type": arg.annotation, "default": default, "bounds": bounds,
-                     "recommended": f"{arg.recommended[0]:g} to {arg.recommended[1]:g}" if arg.recommended else "",
-                     "description": arg.doc})
-    return rows
+    return [arg_row(arg) for arg in card.args]
 
 
 # -- downloads ---------------------------------------------------------------------------------
@@ -296,3 +280,153 @@ def formatted(text: str) -> str | None:
 
 def layer_count(graph, component: str | None) -> int:
     return sum(1 for n, data in graph.layers.nodes(data=True) if component is None or data["component"] == component)
+
+
+# -- what a problem touches, the card of a node, the lines of a block ------------------------------
+
+LISTENERS = ("spacy.Tok2VecListener.v1", "spacy-transformers.TransformerListener.v1")
+
+
+def marks(explored: Explored):
+    """The pipeline's nodes and listener edges, and the blocks, that the errors point at (a
+    listener's edge says both widths); for drawing them in red."""
+    from ..present.drawing import Marks
+
+    out = Marks()
+    graph = explored.graph
+    if graph is None:
+        return out, {}
+    blocks: dict[str, str] = {}  # block path -> message
+    architectures = {path: data.get("architecture", "") for path, data in graph.blocks.nodes(data=True)}
+    for d in explored.diagnostics:
+        if d.severity.value != "error" or not d.config_path:
+            continue
+        parts = d.config_path.split(".")
+        block = next((".".join(parts[:end]) for end in range(len(parts), 0, -1)
+                      if ".".join(parts[:end]) in architectures), None)
+        message = f"{d.code}: {d.message}"
+        if block is not None:
+            blocks.setdefault(block, message)
+        if parts[0] != "components" or len(parts) < 2 or parts[1] not in graph.pipeline:
+            continue
+        component = parts[1]
+        listener = [(a, b) for a, b, e in graph.pipeline.in_edges(component, data=True) if e.get("kind") == "listener"]
+        if block is not None and architectures[block] in LISTENERS and listener:
+            upstream = graph.components.get(listener[0][0])
+            given = upstream.expansion.width if upstream is not None and upstream.expansion is not None else None
+            wanted = graph.pipeline.edges[listener[0]].get("width")
+            out.edges[listener[0]] = (f"width {wanted} ≠ {dim_value(given)} ({d.code})" if given is not None
+                                      else f"{d.code}: listener")
+        else:
+            out.nodes.setdefault(component, message)
+    return out, blocks
+
+
+def block_lines(compilation: Compilation, block: str) -> tuple[int, int] | None:
+    """The first and last line of a block's section (or of its inline value), 1-based."""
+    tree = compilation.syntax
+    if tree is None or not block:
+        return None
+    for section in tree.sections:
+        if section.name == block:
+            last = max([section.header_span.line] + [e.span.end_line for e in section.entries if getattr(e, "span", None)])
+            return section.header_span.line, last
+    resolved = compilation.resolved
+    span = resolved.spans.find(tuple(block.split("."))) if resolved is not None else None
+    return (span.line, span.end_line) if span else None
+
+
+def source_lines(text: str, lines: tuple[int, int] | None) -> str:
+    """Those lines of the text, numbered as the editor numbers them."""
+    if not lines:
+        return ""
+    rows = text.split("\n")
+    first, last = lines
+    return "\n".join(f"{i:>4} | {rows[i - 1]}" for i in range(first, min(last, len(rows)) + 1))
+
+
+def node_card(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What a layer node's card shows: (label, value) rows."""
+    from ..present.figures import dims_text
+
+    rows = [("layer", data.get("name", "")), ("kind", data.get("kind", "")), ("component", data.get("component", "")),
+            ("block", data.get("block") or "—"), ("dims", dims_text(data.get("dims") or {}) or "—"),
+            ("output shape", data.get("output") or "—"), ("parameters (own)", count_text(data.get("params"))),
+            ("receptive field", field_text(data.get("receptive_field"), "—"))]
+    if data.get("repeat"):
+        rows.append(("repeated", f"×{data['repeat']} (drawn once)"))
+    return rows
+
+
+# -- the compare view ------------------------------------------------------------------------------
+
+def change_rows(changes) -> list[dict[str, Any]]:
+    from ..authoring.diff import shown
+
+    return [{"change": c.change, "path": ".".join(c.path) + (" (section)" if c.section else ""),
+             "A": "" if c.section or c.change == "added" else shown(c.old),
+             "B": "" if c.section or c.change == "removed" else shown(c.new),
+             "line A": str(c.old_line or ""), "line B": str(c.new_line or "")} for c in changes]
+
+
+def compare_rows(a, b) -> list[dict[str, Any]]:
+    """Per component of either side: parameters, output width and receptive field on each."""
+    rows = []
+    one, two = component_rows(a), component_rows(b)
+    left = {row["component"]: row for row in one}
+    right = {row["component"]: row for row in two}
+    for name in list(left) + [n for n in right if n not in left]:
+        x, y = left.get(name), right.get(name)
+        status = "added" if x is None else "removed" if y is None else \
+            "same" if all(x[k] == y[k] for k in ("architecture", "parameters", "output width", "receptive field")) \
+            else "changed"
+        row = {"component": name, "status": status}
+        for key in ("architecture", "parameters", "output width", "receptive field"):
+            row[f"{key} A"] = x[key] if x else "—"
+            row[f"{key} B"] = y[key] if y else "—"
+        rows.append(row)
+    return rows
+
+
+def _layer_facts(data: dict) -> tuple:
+    return (data.get("name"), repr(sorted((data.get("dims") or {}).items())), str(data.get("params")),
+            data.get("output"), str(data.get("receptive_field")), data.get("repeat"))
+
+
+def differing_layers(a, b, changed_paths: list[str]) -> tuple[set[str], set[str]]:
+    """The layer nodes of each side that differ from the same node on the other side, are only on
+    one side, or come from a block the diff changed."""
+    def touched(data: dict) -> bool:
+        block = data.get("block") or ""
+        return bool(block) and any(p == block or p.startswith(block + ".") for p in changed_paths)
+
+    out = []
+    for this, other in ((a, b), (b, a)):
+        nodes = set()
+        for node, data in this.nodes(data=True):
+            if data.get("kind") in ("input", "output"):
+                continue
+            if node not in other or _layer_facts(data) != _layer_facts(other.nodes[node]) or touched(data):
+                nodes.add(node)
+        out.append(nodes)
+    return out[0], out[1]
+
+
+def layer_compare_rows(a, b) -> list[dict[str, Any]]:
+    """The layers that differ between the two sides, by node."""
+    from ..present.figures import dims_text
+
+    rows = []
+    for node in list(a) + [n for n in b if n not in a]:
+        x, y = (a.nodes[node] if node in a else None), (b.nodes[node] if node in b else None)
+        if x is not None and y is not None and _layer_facts(x) == _layer_facts(y):
+            continue
+        if (x or y).get("kind") in ("input", "output"):
+            continue
+        rows.append({"layer": node, "name A": x.get("name", "") if x else "—", "name B": y.get("name", "") if y else "—",
+                     "dims A": dims_text(x.get("dims") or {}) if x else "—",
+                     "dims B": dims_text(y.get("dims") or {}) if y else "—",
+                     "parameters A": count_text(x.get("params")) if x else "—",
+                     "parameters B": count_text(y.get("params")) if y else "—",
+                     "output A": (x.get("output") or "") if x else "—", "output B": (y.get("output") or "") if y else "—"})
+    return rows

@@ -26,14 +26,32 @@ def diagnostics(explored: views.Explored, text: str) -> None:
         if row["hint"]:
             message += f" Hint: {row['hint']}"
         (st.error if row["severity"] == "error" else st.warning)(message)
-    with st.expander("Diagnostics against the source", expanded=True):
+    with st.expander("Diagnostics against the source", expanded=False):
         st.code(render_human([(explored.compilation.path, text, found)]), language=None)
 
 
 def table(rows: list[dict], key: str) -> None:
+    """A table with every value whole (wrapped, never cut off)."""
     import pandas as pd  # only once a table is drawn
 
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key=key)
+    st.table(pd.DataFrame(rows), hide_index=True)
+
+
+def legend(kinds: list[tuple[str, str, str, str]]) -> None:
+    """What each kind of edge means: a short sample of the line, its name and meaning."""
+    parts = []
+    for name, colour, style, meaning in kinds:
+        if style == "cluster":
+            sample = f'<span style="display:inline-block;width:26px;height:12px;border:1px solid {colour};border-radius:3px"></span>'
+        else:
+            dash = ' stroke-dasharray="5,3"' if style == "dashed" else ""
+            width = 3 if style == "bold" else 1.5
+            sample = (f'<svg width="30" height="10"><line x1="0" y1="5" x2="30" y2="5" stroke="{colour}" '
+                      f'stroke-width="{width}"{dash}/></svg>')
+        parts.append(f'<span title="{html.escape(meaning)}" style="margin-right:14px;white-space:nowrap">{sample} '
+                     f'<b>{html.escape(name)}</b>: {html.escape(meaning)}</span>')
+    st.markdown('<div style="font-size:0.8em;line-height:1.8">Legend: ' + " ".join(parts) + "</div>",
+                unsafe_allow_html=True)
 
 
 def draw(dot: str, nodes: int, what: str) -> None:
