@@ -346,8 +346,29 @@ def _resolve(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
         sys.stderr.write(render_human(report, use_colour(sys.stderr)) + "\n")
     if output is None:
         return EXIT_PROBLEMS
-    sys.stdout.write(output + "\n")
+    if isinstance(output, _JsonChunks):
+        output.write(sys.stdout)
+    else:
+        sys.stdout.write(output)
+    sys.stdout.write("\n")
     return EXIT_OK
+
+
+class _JsonChunks:
+    """The config as indented JSON, written a few thousand pieces at a time (json.dumps holds
+    every piece of the text at once: on a large config several times the text's size)."""
+
+    def __init__(self, data) -> None:
+        self.data = data
+
+    def write(self, stream) -> None:
+        batch = []
+        for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(self.data):
+            batch.append(chunk)
+            if len(batch) >= 4096:
+                stream.write("".join(batch))
+                batch.clear()
+        stream.write("".join(batch))
 
 
 def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
@@ -364,7 +385,7 @@ def _write(data: dict, fmt: str) -> tuple[str | None, Diagnostic | None]:
     try:
         if fmt == "ini":
             return to_str(data), None
-        return json.dumps(data, indent=2, ensure_ascii=False), None
+        return _JsonChunks(data), None
     except NotWritable as e:
         return None, Diagnostic("AW213", f"the config cannot be written as text: {e.reason}",
                                 config_path=".".join(map(str, e.path)))

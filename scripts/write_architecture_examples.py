@@ -1,4 +1,5 @@
-"""Write examples/architectures/<name>.cfg: the example config of every spec card.
+"""Write examples/architectures/<name>.cfg: the example config of every card declared in
+compiler/architectures/ (the spec's, and the other versions and layers declared beside them).
 
 Each file is the card's `example` (a complete, standalone config) after a comment naming the
 architecture, so the examples stay in step with the cards: edit a card, then run
@@ -18,16 +19,15 @@ TARGET = ROOT / "examples" / "architectures"
 
 
 def example_files() -> dict[str, str]:
-    """File name -> text, one per spec card (card.in_spec), in the spec's order."""
+    """File name -> text, one per declared card, in the spec's order."""
     from archwright.compiler.architectures import SPEC_CARDS, TITLES
 
     files: dict[str, str] = {}
     for card in SPEC_CARDS:
-        if not card.in_spec:
-            continue
         title = TITLES.get(card.family, card.family)
         files[f"{card.name}.cfg"] = (
-            f"# {card.name} (@{card.registry}, {title}): the spec's example config.\n"
+            f"# {card.name} (@{card.registry}, {title}): "
+            f"{'the spec' if card.in_spec else 'its card'}'s example config.\n"
             f"# Written by scripts/write_architecture_examples.py from its card; "
             f"`archwright explain {card.name}` documents it.\n"
             "\n" + card.example)

@@ -308,6 +308,7 @@ CARDS += [
     variant(BY_NAME["spacy.Tok2Vec.v2"], "spacy.Tok2Vec.v1", tok2vec_v1,
             "The first Tok2Vec: it pads the encoder's input by the encoder's receptive field itself."),
     variant(BY_NAME["spacy.HashEmbedCNN.v2"], "spacy.HashEmbedCNN.v1"),
+    variant(BY_NAME["spacy.CharacterEmbed.v2"], "spacy.CharacterEmbed.v1"),
     variant(BY_NAME["spacy.MultiHashEmbed.v2"], "spacy.MultiHashEmbed.v1"),
     variant(BY_NAME["spacy.MaxoutWindowEncoder.v2"], "spacy.MaxoutWindowEncoder.v1", maxout_window_encoder_v1,
             "The first MaxoutWindowEncoder: it reads one array and leaves the padding to Tok2Vec.v1."),
