@@ -15,7 +15,8 @@ from typing import Any, Sequence
 
 from . import __version__
 from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
-from .present.cards import card_text
+from .code_files import load_code
+from .present.cards import aliases, card_text
 from .present.figures import count_text, field_text
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
@@ -186,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"apply to `validate` and `resolve`, not to `{args.command}`\n")
             return EXIT_PROBLEMS
         for code in getattr(args, "code", []) if args.command != "ui" else ():  # the app reads its own
-            problem = _load_code(code)
+            problem = load_code(code)
             if problem:
                 sys.stderr.write(f"archwright: cannot load --code {code}: {problem}\n")
                 return EXIT_PROBLEMS
@@ -620,63 +621,10 @@ def _summary_table(report: dict) -> str:
 
 # -- --code: the user's own cards and registered functions ----------------------------------
 
-_loaded_code: dict[str, str] = {}  # resolved path -> module name, so a file is imported once
+def _command_line_problem(code: str, message: str, hint: str) -> str:
+    severity = "error"
+    return f"<command line>: {severity} {code}: {message}\n" + (f"  hint: {hint}\n" if hint else "")
 
-
-def _load_code(path: str) -> str:
-    """Learn what a --code file registers; returns a description of the problem, or "".
-
-    A card file (one that imports archwright, to call `archwright.register(Card(...))`) is
-    imported: that is what it is for, and --code is the explicit opt-in. Any other file is the
-    project's own code, as `spacy train --code` takes it: it is read statically (code_reader),
-    never imported or run; what cannot be read that way is printed as a note."""
-    key = os.path.realpath(path)
-    if key in _loaded_code:
-        return ""
-    if not os.path.isfile(path):
-        return "no such file" if not os.path.exists(path) else "not a file"
-    if not path.endswith(".py"):
-        return "not a Python file (give a .py file)"
-    from .compiler.code_reader import CodeError, is_card_file, read_file, register
-
-    try:
-        card_file = is_card_file(path)
-    except CodeError as e:
-        return str(e)
-    if not card_file:
-        try:
-            reading = read_file(path)
-        except CodeError as e:
-            return str(e)
-        register(reading, default_registry())
-        for note in reading.notes:
-            sys.stderr.write(f"{note}\n")
-        _loaded_code[key] = ""
-        return ""
-    name = f"_archwright_code_{len(_loaded_code)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        return "not a Python file (give a .py file)"
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # as `spacy train --code` does: dataclasses and pickling need it
-    try:
-        spec.loader.exec_module(module)
-    except (Exception, SystemExit) as e:
-        del sys.modules[name]
-        return _describe(e)
-    _loaded_code[key] = name
-    return ""
-
-
-def _describe(error: BaseException) -> str:
-    if isinstance(error, SyntaxError):
-        return f"SyntaxError: {error.msg} (line {error.lineno})"
-    if isinstance(error, SystemExit):
-        return f"the file called exit({error.code!r})"
-    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-
-
-# -- list and explain --------------------------------------------------------------------------
 
 def _registry_name(registry: Registry, name: str | None) -> tuple[str | None, str]:
     """The registry named by --registry (`@layers` or `layers`), or a problem to report."""
@@ -689,22 +637,6 @@ def _registry_name(registry: Registry, name: str | None) -> tuple[str | None, st
     near = nearest(cleaned, known)
     hint = f"did you mean {near}?" if near else f"the registries are: {', '.join(known)}"
     return None, _command_line_problem("AW303", f"there is no registry `{cleaned}`", hint)
-
-
-def _command_line_problem(code: str, message: str, hint: str) -> str:
-    severity = "error"
-    return f"<command line>: {severity} {code}: {message}\n" + (f"  hint: {hint}\n" if hint else "")
-
-
-def _aliases(registry: Registry) -> dict[tuple[str, str], list[str]]:
-    """Other names a card answers to (`spacy-legacy.Tagger.v1` for the spec's spacy.Tagger.v1)."""
-    aliases: dict[tuple[str, str], list[str]] = {}
-    for reg in sorted(registry.registries()):
-        for name in registry.names(reg):
-            card = registry.get(reg, name)
-            if card is not None and card.name != name:
-                aliases.setdefault((card.registry, card.name), []).append(name)
-    return aliases
 
 
 def _unique_cards(registry: Registry) -> list[Card]:
@@ -752,7 +684,7 @@ def _list(args: argparse.Namespace) -> int:
         sys.stderr.write(problem)
         return EXIT_PROBLEMS
     groups = _groups(registry, only)
-    aliases = _aliases(registry)
+    known_as = aliases(registry)
     cards = [card for *_, group in groups for card in group]
     summary = {"functions": len(cards), "spec": sum(c.in_spec for c in cards),
                "legacy": sum(c.legacy for c in cards)}
@@ -761,7 +693,7 @@ def _list(args: argparse.Namespace) -> int:
                             "functions": [{"name": c.name, "registry": c.registry, "family": c.family,
                                            "in_spec": c.in_spec, "legacy": c.legacy, "returns": c.returns,
                                            "source": c.source,
-                                           "aliases": aliases.get((c.registry, c.name), [])}
+                                           "aliases": known_as.get((c.registry, c.name), [])}
                                           for c in group]}
                            for title, family, reg, group in groups],
                 "summary": summary}
@@ -776,7 +708,7 @@ def _list(args: argparse.Namespace) -> int:
         width = family_width if family else max(len(c.name) for c in group) + 2
         for card in group:
             marks = _marks(card)
-            also = aliases.get((card.registry, card.name))
+            also = known_as.get((card.registry, card.name))
             if also:
                 marks.append("also " + ", ".join(also))
             where = "" if reg else f"@{card.registry}".ljust(reg_width)
@@ -855,12 +787,12 @@ def _explain(args: argparse.Namespace) -> int:
                     "run `archwright list` to see the names archwright knows; add your own with --code FILE.py")
         sys.stderr.write(_command_line_problem("AW304", f"`{args.name}` is not a {where} function", hint))
         return EXIT_PROBLEMS
-    aliases = _aliases(registry)
+    known_as = aliases(registry)
     if args.format == "json":
-        data = {"cards": [_card_json(card, aliases.get((card.registry, card.name), [])) for card in cards]}
+        data = {"cards": [_card_json(card, known_as.get((card.registry, card.name), [])) for card in cards]}
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=repr) + "\n")
         return EXIT_OK
-    texts = [card_text(card, aliases.get((card.registry, card.name), [])) for card in cards]
+    texts = [card_text(card, known_as.get((card.registry, card.name), [])) for card in cards]
     sys.stdout.write(("\n" + "-" * 72 + "\n\n").join(texts))
     return EXIT_OK
 

@@ -70,20 +70,20 @@ def registry():
     for the whole process."""
     import sys
 
-    from archwright import cli
+    from archwright import code_files
     from archwright.compiler import registry as registry_module
 
     shared = registry_module.default_registry()
     cards = dict(shared._cards)
-    loaded = dict(cli._loaded_code)
+    loaded = dict(code_files._loaded_code)
     added = [(d, dict(d)) for d in (registry_module._added_factories, registry_module._added_settings,
                                     registry_module._added_weights, registry_module._added_languages)]
     modules = set(sys.modules)
     yield shared
     shared._cards.clear()
     shared._cards.update(cards)
-    cli._loaded_code.clear()
-    cli._loaded_code.update(loaded)
+    code_files._loaded_code.clear()
+    code_files._loaded_code.update(loaded)
     for table, saved in added:
         table.clear()
         table.update(saved)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from .dims import Count, Dim
+from .dims import Count
 from .expr import Args, Node, Unexpandable
 from .registry import default_registry, registry_keys
 from .static import Expansion, Field, Unsized, interpret

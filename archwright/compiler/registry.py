@@ -20,14 +20,14 @@ config names something nobody else registers. A config itself never causes an im
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from dataclasses import replace
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Callable
 
 from ..diagnostics import nearest
-from .cards import LEGACY_PREFIX, REQUIRED, UNREAD, Arg, Card, Rule, _data, clean_name, registry_keys
-from .types import Type, parse_type
+# Card, Arg, Rule and registry_keys are read from here too (the registry's vocabulary)
+from .cards import LEGACY_PREFIX, REQUIRED, UNREAD, Arg, Card, Rule, _data, clean_name, registry_keys  # noqa: F401
 
 class Registry:
     """Cards by (registry, name)."""

@@ -56,10 +56,10 @@ def _hints(document: Document, line: int, column: int) -> str:
 
 def card_markdown(card: Card) -> str:
     """The card as `archwright explain` prints it."""
-    from ..cli import _aliases
+    from ..present.cards import aliases
     from ..present.cards import card_text
 
-    aliases = _aliases(default_registry()).get((card.registry, card.name), [])
+    aliases = aliases(default_registry()).get((card.registry, card.name), [])
     return f"```text\n{card_text(card, aliases).rstrip()}\n```"
 
 

@@ -74,12 +74,12 @@ class ArchwrightServer(LanguageServer):
         return document
 
     def apply_settings(self, settings: Settings) -> None:
-        from ..cli import _load_code
+        from ..code_files import load_code
         from ..compiler.overrides import parse_cli_overrides
 
         for path in settings.code:
             full = path if os.path.isabs(path) or not self.root else os.path.join(self.root, path)
-            problem = _load_code(full)
+            problem = load_code(full)
             if problem:
                 self.show(f"archwright: cannot load archwright.code {path}: {problem}", types.MessageType.Error)
         overrides, problems = parse_cli_overrides(settings.override_words, environ={})

@@ -8,7 +8,7 @@ import textwrap
 from typing import Any
 
 from ..compiler.architectures import TITLES
-from ..compiler.registry import Arg, Card
+from ..compiler.registry import Arg, Card, Registry
 
 ARG_COLUMNS = ("argument", "type", "default", "bounds", "recommended", "description")
 
@@ -84,3 +84,14 @@ def card_text(card: Card, aliases: list[str]) -> str:
     else:
         out.append("Example: none on this card")
     return "\n".join(out) + "\n"
+
+
+def aliases(registry: Registry) -> dict[tuple[str, str], list[str]]:
+    """Other names a card answers to (`spacy-legacy.Tagger.v1` for the spec's spacy.Tagger.v1)."""
+    aliases: dict[tuple[str, str], list[str]] = {}
+    for reg in sorted(registry.registries()):
+        for name in registry.names(reg):
+            card = registry.get(reg, name)
+            if card is not None and card.name != name:
+                aliases.setdefault((card.registry, card.name), []).append(name)
+    return aliases

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..present.drawing import LEGEND, Marks, contract, layers_dot, pipeline_dot
 from ..present.render import to_dot, to_json
-from . import cached, editor, examples, graphview, run, views, widgets
+from . import cached, editor, examples, graphview, run_panel, views, widgets
 
 SOURCES = ("Bundled example", "Upload a file", "Paste text")
 STARTUP = "File from the command line"
@@ -70,7 +70,7 @@ def page() -> None:
         _parameters(graph, component)
         _receptive_field(graph, component)
     _downloads(explored, text)
-    run.panel(explored)
+    run_panel.panel(explored)
 
 
 def _pipeline(explored: views.Explored, marks: Marks) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import streamlit as st
-
-from . import cached, views
+from . import views
 
 MAX_BUILD_PARAMS = 20_000_000  # 80 MB of float32 weights; the largest pipeline in the corpus has 11.1M
 SAMPLE = "Thinc builds the models and runs them on this sentence ."
@@ -62,26 +60,3 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     except RUN_ERRORS as e:
         return [], notes + [f"Building or running the models failed: {type(e).__name__}: {e}"]
     return rows, notes
-
-
-def panel(explored: views.Explored) -> None:
-    st.subheader("Run the models")
-    if build_function() is None:
-        st.info("Running the models needs `archwright.build` (real Thinc models), which this version of "
-                "archwright does not have.")
-        return
-    if explored.bare:
-        st.info("Running the models needs a training config with [nlp] and [components].")
-        return
-    sentence = st.text_input("Sentence to run", SAMPLE, key="run_sentence")[:views.MAX_SENTENCE_CHARS]
-    st.caption(f"Thinc builds each component's model (at most {MAX_BUILD_PARAMS:,} parameters), initializes it "
-               "on sample sentences and runs it; label counts not given above are assumed.")
-    if st.button("Build and run the pipeline's models", key="run_models"):
-        with st.spinner("Building the Thinc models ..."):
-            rows, notes = cached.ran(explored, sentence)
-        for note in notes:
-            (st.info if rows else st.error)(note)
-        if rows:
-            from . import widgets
-
-            widgets.table(rows, key="run_outputs")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .. import expr as x
 from ..expr import Args
-from ._card import spec_card, variant
+from ._card import spec_card
 
 FAMILY = "layers"
 
