@@ -35,7 +35,7 @@ def load_code(path: str) -> str:
         return str(e)
     if not card_file:
         try:
-            reading = read_file(path)
+            reading = read_file(path, default_registry())
         except CodeError as e:
             return str(e)
         register(reading, default_registry())

@@ -20,7 +20,7 @@ import pytest
 
 from archwright.compiler.code_reader import read_file, read_source
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.registry import REQUIRED, UNREAD, OpenSettings, _plugin_data, typo_of
+from archwright.compiler.registry import REQUIRED, UNREAD, OpenSettings, _plugin_data, default_registry, typo_of
 from conftest import ROOT, run_cli
 
 CODE = Path(__file__).parent / "code"
@@ -28,7 +28,7 @@ FUNCTIONS = CODE / "functions.py"
 
 
 def _cards():
-    reading = read_file(str(FUNCTIONS))
+    reading = read_file(str(FUNCTIONS), default_registry())
     return {(c.registry, c.name): c for c in reading.cards}, reading
 
 
@@ -91,7 +91,7 @@ def test_what_cannot_be_read_is_a_note():
         @Language.factory("y", default_config=DEFAULTS)
         def y(nlp, name, a: int):
             pass
-    '''), "code.py")
+    '''), default_registry(), "code.py")
     card = reading.cards[0]
     assert card.args[0].default is UNREAD and not card.args[0].required
     assert [n.message for n in reading.notes] == [
@@ -156,7 +156,7 @@ def _composed_counts_are_spacys(name: str, params: int, layers: list[str]) -> No
     from archwright.compiler.graph import summary
     from archwright.compiler.registry import default_registry
 
-    register(read_file(str(FUNCTIONS)), default_registry())
+    register(read_file(str(FUNCTIONS), default_registry()), default_registry())
     config = ('[nlp]\nlang = "en"\npipeline = ["tok2vec"]\n\n[components]\n\n[components.tok2vec]\n'
               f'factory = "tok2vec"\n\n[components.tok2vec.model]\n@architectures = "{name}"\nwidth = 64\n')
     static = summary(compile_config(config).graph)["components"]["tok2vec"]

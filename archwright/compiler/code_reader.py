@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from .registry import (REQUIRED, UNREAD, Arg, Card, OpenSettings, Registry, add_factory, add_language, default_registry,
+from .registry import (REQUIRED, UNREAD, Arg, Card, OpenSettings, Registry, add_factory, add_language,
                        factories, python_functions)
 
 # where the registries and Language come from, by qualified name
@@ -55,14 +55,14 @@ class Param:
     name: str
 
 
-def concrete(block: dict) -> dict | None:
+def concrete(block: dict, registry: Registry) -> dict | None:
     """The registered block a --code card's block stands for, when its function's body is a
     known composition (its template, with the block's arguments and the card's defaults put
     in), or None."""
     keys = [k for k in block if isinstance(k, str) and k.startswith("@")]
     if len(keys) != 1 or not isinstance(block[keys[0]], str):
         return None
-    card = default_registry()._lookup(keys[0][1:], block[keys[0]])
+    card = registry._lookup(keys[0][1:], block[keys[0]])
     template = card.extra.get("template") if card is not None else None
     if template is None:
         return None
@@ -163,17 +163,18 @@ def _parse(source: str | bytes, path: str) -> ast.Module:
         raise CodeError(f"{type(e).__name__}: {e}") from None
 
 
-def read_file(path: str) -> Reading:
-    """The registrations of one Python file, read without running it."""
-    return read_source(_source(path), path)
+def read_file(path: str, registry: Registry) -> Reading:
+    """The registrations of one Python file, read without running it (`registry` holds the
+    functions its code may call)."""
+    return read_source(_source(path), registry, path)
 
 
-def read_source(source: str | bytes, path: str = "<code>",
+def read_source(source: str | bytes, registry: Registry, path: str = "<code>",
                 entry_points: Iterable[tuple[str, str, str]] = ()) -> Reading:
-    """The registrations in `source` (a file's text), read without running it. `entry_points`
-    are registrations declared in a package's metadata instead: (registry, name, function),
-    with registry "factories" for a pipeline factory."""
-    reader = _Reader(_parse(source, path), path)
+    """The registrations in `source` (a file's text), read without running it; `registry` holds
+    the functions its code may call. `entry_points` are registrations declared in a package's
+    metadata instead: (registry, name, function), with registry "factories" for a pipeline factory."""
+    reader = _Reader(_parse(source, path), path, registry)
     try:
         reading = reader.read()
     except RecursionError:  # an absurdly nested expression: nothing is guessed from it
@@ -192,9 +193,10 @@ def read_source(source: str | bytes, path: str = "<code>",
 
 
 class _Reader:
-    def __init__(self, tree: ast.Module, path: str) -> None:
+    def __init__(self, tree: ast.Module, path: str, registry: Registry) -> None:
         self.tree = tree
         self.path = path
+        self.registry = registry
         self.names: dict[str, str] = {}  # local name -> qualified name, from imports and aliases
         self.defs: dict[str, ast.AST] = {}
         self.decorators: set[int] = set()  # ids of decorator calls, read with their definition
@@ -356,7 +358,7 @@ class _Reader:
         known = self.known_call(node.func)
         if known is None:
             return None
-        card = default_registry()._lookup(*known)
+        card = self.registry._lookup(*known)
         # a target that is itself a template would allow cycles between code files
         if card is None or "template" in card.extra:
             return None
@@ -411,7 +413,7 @@ class _Reader:
                       or (COMBINATORS.get(function) if top == "thinc" else None))
         if registered is None:
             return None
-        registry = "layers" if default_registry()._lookup("layers", registered) else "architectures"
+        registry = "layers" if self.registry._lookup("layers", registered) else "architectures"
         return registry, registered
 
     def factory(self, name: str, kind: str, call: ast.Call | None, definition: ast.AST, where: str) -> Factory:

@@ -46,7 +46,7 @@ class Expander:
         if card is None or card.expression is None:
             from .code_reader import concrete  # a --code function whose body is a known composition
 
-            inner = concrete(block) if isinstance(block, dict) else None
+            inner = concrete(block, default_registry()) if isinstance(block, dict) else None
             if inner is None:
                 raise Unexpandable(f"no layer expression for {_name(block)!r}")
             return self.expression(inner, path)

@@ -46,14 +46,14 @@ def read_installed(registry: Registry) -> Reading:
         except Exception:  # unreadable metadata: nothing to learn from it
             continue
         if points:
-            reading = read_distribution(distribution, points)
+            reading = read_distribution(distribution, points, registry)
             register(reading, registry, replace=False)
             total.extend(reading)
     notes.extend(total.notes)
     return total
 
 
-def read_distribution(distribution, points) -> Reading:
+def read_distribution(distribution, points, registry: Registry) -> Reading:
     """The registrations of one distribution's entry points, from its installed source files."""
     label = f"{distribution.metadata.get('Name')} {distribution.version}"
     by_module: dict[str, list[tuple[str, str, str]]] = {}
@@ -73,7 +73,7 @@ def read_distribution(distribution, points) -> Reading:
             _by_name_only(reading, entries, label)
             continue
         try:
-            part = read_source(source, str(distribution.locate_file(found)),
+            part = read_source(source, registry, str(distribution.locate_file(found)),
                                [(r, n, a.split(".")[0]) for r, n, a in entries if r != "languages"])
         except CodeError as e:
             reading.notes.append(Note(label, 0, f"{module}: {e}"))

@@ -75,7 +75,7 @@ def _read_code(value: str) -> tuple[str, ...]:
                 messages.append(f"{path} is a card file (it imports archwright): the explorer reads code "
                                 "statically and does not import it")
                 continue
-            reading = read_file(path)
+            reading = read_file(path, default_registry())
         except CodeError as e:
             messages.append(f"cannot read --code {path}: {e}")
             continue
