@@ -690,3 +690,18 @@ def test_build_arguments_of_the_wrong_shape_are_diagnostics(options, code) -> No
     assert [d.code for d in raised.value.diagnostics] == [code]
     with pytest.raises(TypeError, match="labels must be"):
         archwright.compile(PIPELINE, labels={"tagger": 5})
+
+
+@pytest.mark.parametrize("where", ["file", "override"])
+def test_a_setting_that_refers_to_its_own_section_does_not_crash(where, tmp_path, capsys) -> None:
+    """Found by the pooled fuzzer: `pipeline = ${nlp}` makes [nlp] contain itself, and the check
+    of [nlp]'s settings recursed without end (validate gave AW114)."""
+    line = "pipeline = ${nlp}" if where == "file" else 'pipeline = ["tok2vec", "tagger", "parser", "ner"]'
+    path = edited(tmp_path, PIPELINE, 'pipeline = ["tok2vec", "tagger", "parser", "ner"]', line)
+    extra = ["--nlp.pipeline", "${nlp}"] if where == "override" else []
+    code, out, err = run_cli(capsys, "validate", str(path), *extra)
+    assert code == 1 and "AW305" in out and "`pipeline` of [nlp] must be a list of strings" in out, out[-2000:]
+    for argv in (["summary", str(path)], ["build", str(path)], ["resolve", str(path)], ["fill", str(path)],
+                 ["graph", str(path), "-o", str(tmp_path / "g.json")]):
+        code, out, err = run_cli(capsys, *argv, *extra)
+        assert code in (0, 1) and "AW114" not in out + err, (argv, err[-2000:])
