@@ -2,11 +2,13 @@
 
 Each input runs in one of a pool of worker processes forked from one warmed parent (archwright,
 Thinc, networkx and graphviz are imported once), under its own address-space limit (RLIMIT_AS),
-CPU-time limit and wall-clock limit; a worker is replaced after any failure. The inputs: mutated real configs (the shared corpus and the
-bundled examples), generated INI text, extreme sizes (deep, chained, shared, wide, long) and
-random overrides, fed to validate, resolve, list, explain, summary, graph, build, fmt, diff and
-fill, and to parse, resolve, validate, compile, Compilation, fmt, diff, fill, build,
-build_architecture and to_str.
+CPU-time limit and wall-clock limit; a worker is replaced after any failure. The inputs: mutated
+real configs (the shared corpus and the bundled examples), generated INI text, extreme sizes
+(deep, chained, shared, wide, long) and random overrides, fed to the commands validate,
+resolve, list, explain, summary, graph, build, fmt, diff and fill; to the two servers, ui (the
+explorer's views and model run) and lsp (the language server's handlers, at random positions);
+and to the API functions parse, resolve, validate, compile (with the summary), fmt, diff, fill,
+build, build_architecture and to_str.
 
 An outcome is counted per command: ok (exit 0 or 1, or a result/ConfigError/BuildError from the
 API), traceback (an internal error: exit 2, AW114, or another exception), time-out, or limit
@@ -40,6 +42,9 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 EXAMPLES = ROOT / "examples"
 
 COMMANDS = ("validate", "resolve", "list", "explain", "summary", "graph", "build", "fmt", "diff", "fill")
+# the two servers, driven through the functions their requests call (the explorer's views and
+# model run, the language server's handlers)
+SERVERS = ("ui", "lsp")
 API = ("api.parse", "api.resolve", "api.validate", "api.compile", "api.fmt", "api.diff", "api.fill", "api.build",
        "api.build_architecture", "api.to_str")
 OUTCOMES = ("ok", "traceback", "timeout", "limit")
@@ -241,6 +246,90 @@ def make_case(rng: random.Random, texts: list[str], command: str) -> Case:
     return Case(command, argv + ["--debug"], files, describe=kind)
 
 
+def make_server_case(rng: random.Random, texts: list[str], command: str) -> Case:
+    """What the explorer does with a pasted config, or an editor with an open one."""
+    kind, text = some_config(rng, texts)
+    if command == "ui":
+        labels = {"tagger": {"n_labels": rng.choice(NUMBERS)}} if rng.random() < 0.2 else None
+        sentence = rng.choice(["A short sentence .", "", "x " * 300, "\u00e9\U0001F600"])
+        run_models = rng.random() < 0.3
+
+        def call():
+            from archwright.ui import run, views
+
+            explored = views.explore(text, None, labels, "config.cfg")
+            views.diagnostic_rows(explored.compilation.diagnostics)
+            views.override_fields(text)
+            views.formatted(text)
+            graph = explored.graph
+            if graph is not None:
+                views.component_rows(graph)
+                views.label_symbols(graph)
+                for component in list(graph.components)[:3]:
+                    views.shapes_rows(graph, component)
+                    views.params_rows(graph, component)
+                    views.layer_count(graph, component)
+                if run_models:
+                    run.run_models(explored, sentence)
+        return Case(command, None, {}, call=call, describe=kind)
+
+    encoding = rng.choice(["utf-16", "utf-8", "utf-32"])
+    lines = text.split("\n")
+    spots = [(line, rng.randint(0, len(lines[line]) + 1)) for line in
+             (rng.randrange(len(lines)) for _ in range(3))]
+    if rng.random() < 0.1:  # a stale position: past the end of the document or of its line
+        spots.append((len(lines) + rng.randint(0, 3), rng.randint(0, 200)))
+    new_name = rng.choice(["renamed", "x.y", "", "a b", "tok2vec"])
+
+    def call():
+        from lsprotocol import types
+        from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+
+        from archwright.lsp import actions, complete, hover, navigate, outline
+        from archwright.lsp.document import Document
+        from archwright.lsp.server import VERIFIED_FIXES_UP_TO, guarded, lsp_diagnostic
+
+        editor = _Editor()
+
+        def request(handler: Callable[[], Any]) -> Any:  # as the server answers one: `guarded`
+            try:
+                return guarded(lambda ls, params: handler())(editor, None)
+            except JsonRpcInternalError:  # the server survives, but this is archwright's bug
+                raise AssertionError(editor.messages[-1]) from None
+            except JsonRpcException:  # an answer the protocol has: a refused rename
+                return None
+
+        document = Document("file:///config.cfg", text, encoding=encoding)
+        converted = request(lambda: [lsp_diagnostic(d, document.lines, document.uri) for d in document.diagnostics])
+        request(lambda: outline.symbols(document))
+        request(lambda: outline.folding(document))
+        request(lambda: outline.semantic_tokens(document))
+        request(lambda: actions.formatting(document))
+        request(lambda: actions.fill_defaults(document))
+        whole = types.Range(types.Position(0, 0), document.lines.end())
+        request(lambda: actions.code_actions(document, whole, types.CodeActionContext(diagnostics=converted),
+                                             verify=len(document.text) <= VERIFIED_FIXES_UP_TO))
+        for line, character in spots:
+            position = types.Position(line, character)
+            request(lambda: hover.hover(document, position))
+            request(lambda: complete.complete(document, position))
+            request(lambda: navigate.definition(document, position))
+            request(lambda: navigate.references(document, position, True))
+            if request(lambda: navigate.prepare_rename(document, position)) is not None:
+                request(lambda: navigate.rename(document, position, new_name))
+    return Case(command, None, {}, call=call, describe=kind)
+
+
+class _Editor:
+    """What `guarded` needs of the server: somewhere to log."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def log(self, message: str, kind: Any = None) -> None:
+        self.messages.append(message)
+
+
 def make_api_case(rng: random.Random, texts: list[str], command: str) -> Case:
     import archwright
 
@@ -331,6 +420,9 @@ def warm() -> None:
     import archwright.authoring.fill  # noqa: F401
     import archwright.authoring.fmt  # noqa: F401
     import archwright.present.render  # noqa: F401  (graphviz, networkx)
+    import archwright.ui.run  # noqa: F401
+    import archwright.ui.views  # noqa: F401
+    import archwright.lsp.server  # noqa: F401  (pygls)
     from archwright.compiler.registry import default_registry
 
     registry = default_registry()
@@ -350,6 +442,8 @@ def case_of(seed: int, number: int, commands: tuple[str, ...], texts: list[str])
     rng = random.Random(f"{seed}-{number}")
     if command.startswith("probe."):
         return _probe(command)
+    if command in SERVERS:
+        return make_server_case(rng, texts, command)
     return make_api_case(rng, texts, command) if command.startswith("api.") else make_case(rng, texts, command)
 
 
@@ -602,7 +696,7 @@ class Figures:
     def failures(self) -> int:
         return sum(c[o] for c in self.counts.values() for o in OUTCOMES[1:])
 
-    def table(self, commands: tuple[str, ...] = COMMANDS + API) -> str:
+    def table(self, commands: tuple[str, ...] = COMMANDS + SERVERS + API) -> str:
         rows = [("command", "inputs", *OUTCOMES)]
         for command in commands:
             c = self.counts.get(command, Counter())
@@ -616,14 +710,14 @@ class Figures:
                      f"inputs by kind: {dict(self.kinds)}")
         return "\n".join(lines)
 
-    def to_json(self, commands: tuple[str, ...] = COMMANDS + API) -> dict:
+    def to_json(self, commands: tuple[str, ...] = COMMANDS + SERVERS + API) -> dict:
         return {"commands": {c: dict(self.counts.get(c, Counter())) for c in commands},
                 "total": self.total, "kinds": dict(self.kinds), "seconds": round(time.monotonic() - self.started, 1)}
 
 
 def fuzz(seed: int, inputs: int | None = None, seconds: float | None = None, time_limit: float = 20,
          memory: int = 1536 * 1024 ** 2, crashes: Path | None = None, progress: Callable[[Figures], None] | None = None,
-         commands: tuple[str, ...] = COMMANDS + API, workers: int = 2, recycle: int = 200) -> Figures:
+         commands: tuple[str, ...] = COMMANDS + SERVERS + API, workers: int = 2, recycle: int = 200) -> Figures:
     """Run `inputs` cases (or for `seconds`), cycling through `commands`, in a pool of `workers`."""
     warm()
     texts = corpus_texts()
@@ -693,7 +787,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                  "(default 200; 1: a fresh process per input)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 32)
-    commands = tuple(args.only) or COMMANDS + API
+    commands = tuple(args.only) or COMMANDS + SERVERS + API
     if args.replay is not None:
         warm()
         case = case_of(seed, args.replay, commands, corpus_texts())

@@ -18,8 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261201
-INPUTS_PER_COMMAND = 50
-COMMANDS = 20  # the ten CLI commands and ten API functions scripts/fuzz.py runs
+INPUTS_PER_COMMAND = 40
+COMMANDS = 22  # the ten CLI commands, the two servers (ui, lsp) and ten API functions scripts/fuzz.py runs
 
 
 def _fuzz(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess, dict, list[Path]]:

@@ -771,3 +771,63 @@ def test_implied_sections_are_found_in_one_pass_over_the_nesting() -> None:
         assert _ancestors(names) == naive(names), names
     tree, _ = parse(_nested(899).replace("[s0.s1.s2]", "[s0.s1.s2.s3.s4.x]", 1))
     assert incomplete_sections(tree) == {"s0.s1.s2"}
+
+
+def test_the_language_server_refuses_a_rename_without_calling_it_an_internal_error() -> None:
+    """Found by the fuzzer's `lsp` inputs: `guarded` turned every exception into "archwright:
+    internal error", also the protocol's own answers (a rename to a name already taken). And
+    each request has the recursion room `archwright lsp` gives, whoever calls the handler."""
+    from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+
+    from archwright.limits import MAX_NESTING
+    from archwright.lsp.server import guarded
+
+    class Editor:
+        messages: list[str] = []
+
+        def log(self, message, kind=None) -> None:
+            self.messages.append(message)
+
+    def refuse(ls, params):
+        raise JsonRpcInvalidParams("[system] already has `seed`; pick another name")
+
+    def fail(ls, params):
+        raise KeyError("x")
+
+    def deep(ls, params, level=0):
+        return level if level == 3 * MAX_NESTING else deep(ls, params, level + 1)
+
+    editor = Editor()
+    with pytest.raises(JsonRpcInvalidParams, match="already has"):
+        guarded(refuse)(editor, None)
+    assert editor.messages == []
+    with pytest.raises(JsonRpcInternalError, match="internal error: KeyError"):
+        guarded(fail)(editor, None)
+    assert len(editor.messages) == 1
+    assert guarded(deep)(editor, None) == 3 * MAX_NESTING
+
+
+def test_the_outline_finds_each_sections_end_by_binary_search() -> None:
+    """Found by the fuzzer's `lsp` inputs: the outline scanned every header for every section
+    (quadratic: seconds for a config of thousands of sections). The same ends as the scan."""
+    from archwright.lsp.document import Document
+
+    text = "# top\n" + "".join(f"[s{i}]\n" + "k = 1\n" * (i % 3) + "\n" * (i % 2) for i in range(40))
+    document = Document("file:///x.cfg", text)
+    ordered = document._ordered
+    for i, section in enumerate(ordered):
+        expected = ordered[i + 1].header_span.line - 1 if i + 1 < len(ordered) else len(document.lines.lines)
+        assert document.section_end(section) == expected
+    for line in range(1, len(document.lines.lines) + 2):
+        above = [s for s in ordered if s.header_span.line <= line]
+        assert document.section_at(line) is (above[-1] if above else None)
+
+
+def test_descend_stops_where_the_path_leaves_the_dicts() -> None:
+    from archwright.compiler.values import descend
+
+    tree = {"a": {"b": {"c": 1}, "l": [1]}}
+    assert descend(tree, ("a", "b", "c")) == 1 and descend(tree, ()) is tree
+    assert descend(tree, ("a", "l", "x")) is None and descend(tree, ("a", "b", "c", "d")) is None
+    assert descend(5, ()) == 5 and descend(5, ("x",)) is None
+    assert descend(tree, iter(["a", "zz"] + ["q"] * 100)) is None
