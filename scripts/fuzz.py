@@ -675,6 +675,8 @@ def _death(status: int, detail: str) -> tuple[str, str]:
         number = os.WTERMSIG(status)
         if number == signal.SIGXCPU:
             return "timeout", "killed by SIGXCPU (the CPU-time limit)"
+        if number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # someone stopped it: no outcome
+            return "stopped", f"killed by {signal.Signals(number).name} from outside"
         return "limit", f"killed by {signal.Signals(number).name}\n{detail}"
     return "traceback", f"the worker exited with status {os.WEXITSTATUS(status)}\n{detail}"
 
@@ -739,6 +741,9 @@ def fuzz(seed: int, inputs: int | None = None, seconds: float | None = None, tim
             number += 1
 
     def on_result(number: int, outcome: str, detail: str, kind: str | None) -> None:
+        if outcome == "stopped":  # not counted: the input did not end
+            print(f"input {number}: its worker was {detail}; not counted", flush=True)
+            return
         case = case_of(seed, number, commands, texts) if kind is None or outcome != "ok" else None
         figures.add(commands[number % len(commands)], outcome, kind or case.describe)
         if outcome != "ok" and crashes is not None:
