@@ -831,3 +831,26 @@ def test_descend_stops_where_the_path_leaves_the_dicts() -> None:
     assert descend(tree, ("a", "l", "x")) is None and descend(tree, ("a", "b", "c", "d")) is None
     assert descend(5, ()) == 5 and descend(5, ("x",)) is None
     assert descend(tree, iter(["a", "zz"] + ["q"] * 100)) is None
+
+
+def test_a_hover_on_a_reference_to_an_exponential_value_is_cut_before_it_is_written(tmp_path) -> None:
+    """Found by the fuzzer's `lsp` inputs: sections shared at every level (2^24 paths in 650
+    bytes) were written out whole as JSON, then cut to the hover's 600 characters: a MemoryError.
+    In a child with a 2 GiB address space."""
+    text = "".join(f"[a{i}]\nx = ${{a{i + 1}}}\ny = ${{a{i + 1}}}\n" for i in range(24)) + "[a24]\nv = 1\n"
+    script = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, ({2 * GIB}, {2 * GIB}))
+        from lsprotocol import types
+        from archwright.lsp import hover
+        from archwright.lsp.document import Document
+        document = Document("file:///shared.cfg", {text!r}, encoding="utf-32")
+        answer = hover.hover(document, types.Position(1, 6))
+        print(len(answer.contents.value))
+        print(answer.contents.value)
+        """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    size, shown = result.stdout.split("\n", 1)
+    assert int(size) < 1000 and "[a1]" in shown and "\"x\": {" in shown and "…\n```" in shown
