@@ -564,6 +564,7 @@ class _Worker:
         self.pid, self.orders, self.answers, self.directory = pid, orders, answers, directory
         self.number: int | None = None  # the input it runs
         self.started = 0.0
+        self.cpu = 0.0  # its CPU time when the input started
         self.served = 0
         self.buffer = b""
 
@@ -636,7 +637,7 @@ class Pool:
                         os.write(worker.orders, f"{number}\n".encode())
                     except BrokenPipeError:  # it died between two inputs: the EOF below tells
                         pass
-                    worker.number, worker.started = number, time.monotonic()
+                    worker.number, worker.started, worker.cpu = number, time.monotonic(), _cpu_seconds(worker.pid)
             busy = [w for w in self.workers if w.number is not None]
             if exhausted and not busy:
                 break
@@ -660,13 +661,23 @@ class Pool:
                         on_result(number, *_death(status, detail), None)
             now = time.monotonic()
             for worker in [w for w in self.workers if w.number is not None and now - w.started > wall]:
-                number = worker.number
+                number, cpu = worker.number, _cpu_seconds(worker.pid) - worker.cpu
                 self._retire(worker, kill=True)
-                on_result(number, "timeout", f"more than {wall:.0f} s on the wall clock", None)
+                on_result(number, "timeout", f"more than {wall:.0f} s on the wall clock ({cpu:.1f} s of CPU)", None)
 
     def close(self) -> None:
         for worker in list(self.workers):
             self._retire(worker, kill=True)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user + system), from /proc; 0 if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _death(status: int, detail: str) -> tuple[str, str]:
