@@ -74,6 +74,8 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("-o", "--output", required=True, metavar="OUT", help="OUT.dot, OUT.svg, OUT.png or OUT.json")
     graph.add_argument("--level", choices=["pipeline", "blocks", "layers"], default="layers")
     graph.add_argument("--component", metavar="NAME", help="only this component")
+    graph.add_argument("--expand", action="store_true",
+                       help="draw every copy of a repeated block (by default more than two are drawn once, ×N)")
     graph.add_argument("--labels", metavar="NAME=N", action="append", default=[],
                        help="a component's label count, as for `summary`")
 
@@ -502,7 +504,12 @@ def _graph(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
     if compilation is None:
         return EXIT_PROBLEMS
     try:
-        write(compilation.graph, Path(args.output), args.level, args.component)
+        graph = compilation.graph
+        if args.expand:
+            from .compiler.graph import lower
+
+            graph = lower(compilation.checked, compilation.resolved, compilation.labels, expand=True)
+        write(graph, Path(args.output), args.level, args.component)
     except RenderError as e:
         sys.stderr.write(f"archwright: error{' ' + e.code if e.code else ''}: {e}\n")
         return EXIT_PROBLEMS

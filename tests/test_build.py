@@ -191,12 +191,10 @@ def _param_shapes(model) -> list:
 
 
 def _static_shapes(layer, sizes) -> list:
-    from archwright.compiler.layers import Affine
+    from archwright.compiler.dims import known
 
     def value(dim):
-        if isinstance(dim, Affine):
-            return sizes[dim.symbol] * dim.factor + dim.constant
-        return sizes[dim] if isinstance(dim, str) else dim
+        return known(dim, sizes)
 
     shapes = []
     for node in layer.walk():

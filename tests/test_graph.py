@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import archwright
+import networkx as nx
 from archwright.cli import main
 from archwright.compiler.graph import summary
 
@@ -32,12 +33,42 @@ def test_nodes_and_edges_carry_paths_types_widths_and_fields() -> None:
                       "line": 42, "column": 2, "width": 96, "params": "333,696", "receptive_field": 9}
     assert graph.blocks.edges["components.tagger.model", "components.tagger.model.tok2vec"] == {
         "argument": "tok2vec", "type": "Model[List[Doc], List[Floats2d]]", "width": 96}
-    table = graph.layers.nodes["tok2vec/0/1"]
-    assert table == {"name": "hashembed", "component": "tok2vec", "block": "components.tok2vec.model.embed",
-                     "dims": {"nO": 96, "nV": 1000}, "params": "96,000", "output": "(tokens, 96)", "receptive_field": 1}
-    assert graph.layers.nodes["tok2vec/1/3"]["block"] == "components.tok2vec.model.encode"
-    assert graph.layers.nodes["tok2vec/1/3"]["receptive_field"] == 9
-    assert graph.layers.edges["tagger", "tagger/1"] == {"kind": "contains", "width": 6}
+    layers = graph.layers
+    table = layers.nodes["tok2vec/0/2/0/1/1"]  # embed's chain > with_array > concatenate > NORM's chain > table
+    assert table == {"kind": "layer", "name": "hashembed", "label": "hashembed", "component": "tok2vec",
+                     "block": "components.tok2vec.model.embed", "dims": {"nO": 96, "nV": 1000}, "params": 96_000,
+                     "output": "(tokens, 96)", "receptive_field": 1}
+    assert layers.nodes["tok2vec/1/0"]["block"] == "components.tok2vec.model.encode"
+
+
+def test_the_layer_graph_is_the_dataflow() -> None:
+    """Concatenated branches fan out from one input and join; a residual block adds a skip edge;
+    a repeat is drawn once unless expanded; a listener reads its upstream's output."""
+    graph = archwright.compile(PIPELINE, labels=SIZES).graph.layers
+    data = nx.DiGraph((a, b) for a, b, d in graph.edges(data=True) if d["kind"] == "data")
+    join = "tok2vec/0/2/0/join"
+    assert graph.nodes[join]["name"] == "concatenate"
+    tables = sorted(data.predecessors(join))
+    assert [graph.nodes[n]["name"] for n in tables] == ["hashembed"] * 4
+    assert {next(iter(data.predecessors(next(iter(data.predecessors(n)))))) for n in tables} == {"tok2vec/0/1"}
+    assert [graph.edges[join, n]["width"] for n in data.successors(join)] == [384]  # 4 x 96 into the maxout
+    encoder = graph.nodes["tok2vec/1/0"]
+    assert (encoder["name"], encoder["repeat"], encoder["collapsed"]) == ("clone", 4, True)
+    residual = "tok2vec/1/0/0/join"
+    assert graph.nodes[residual]["name"] == "add" and data.in_degree(residual) == 2
+    assert nx.is_directed_acyclic_graph(data)
+    for component in ("tok2vec", "tagger", "parser", "ner"):
+        assert nx.has_path(data, f"{component}/input", f"{component}/output")
+    listener = next(n for n, d in graph.nodes(data=True) if d["name"] == "tok2vec-listener" and d["component"] == "tagger")
+    assert graph.edges["tok2vec/output", listener] == {"kind": "data", "listener": True, "width": 96}
+    expanded = archwright.compile(PIPELINE, labels=SIZES).checked
+    from archwright.compiler.graph import lower
+    full = lower(expanded, archwright.compile(PIPELINE).resolved, SIZES, expand=True).layers
+    assert sum(1 for _, d in full.nodes(data=True) if d["name"] == "add" and d["component"] == "tok2vec") == 4
+
+
+def test_listener_widths_on_the_pipeline_graph() -> None:
+    graph = archwright.compile(PIPELINE, labels=SIZES).graph
     assert graph.pipeline.edges["tok2vec", "tagger"]["width"] == 96
 
 

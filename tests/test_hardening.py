@@ -427,10 +427,14 @@ def test_a_name_that_had_no_expansion_is_held_to_the_budget(tmp_path) -> None:
 def test_a_model_without_an_expansion_is_not_built(tmp_path, monkeypatch) -> None:
     """A model archwright cannot size statically would allocate unchecked: refused (AW510)."""
     import archwright
-    from archwright.compiler import layers
+    import dataclasses
+
+    from archwright.compiler.registry import default_registry
     from archwright.compiler.thinc import BuildError
 
-    monkeypatch.delitem(layers.EXPANSIONS, "spacy.MishWindowEncoder.v1")
+    registry = default_registry()
+    card = registry.get("architectures", "spacy.MishWindowEncoder.v1")
+    monkeypatch.setitem(registry._cards, ("architectures", card.name), dataclasses.replace(card, expression=None))
     with pytest.raises(BuildError) as raised:
         archwright.build(MISH_V1.replace("width = 4000", "width = 8"))
     assert [d.code for d in raised.value.diagnostics] == ["AW510"]
@@ -473,9 +477,12 @@ def test_a_graph_too_large_for_graphviz_is_refused(tmp_path, capsys) -> None:
     path = edited(tmp_path, PIPELINE, "depth = 4", "depth = 10000")
     for suffix in ("svg", "png"):
         out = tmp_path / f"graph.{suffix}"
-        code, _, err = run_cli(capsys, "graph", str(path), "-o", str(out))
-        assert code == 1 and "AW116" in err and "40,022 nodes" in err and not out.exists()
-    code, _, err = run_cli(capsys, "graph", str(path), "-o", str(tmp_path / "graph.dot"))
+        code, _, err = run_cli(capsys, "graph", str(path), "-o", str(out), "--expand")
+        assert code == 1 and "AW116" in err and "nodes" in err and not out.exists()
+    # drawn collapsed (the default), the encoder is one residual block marked ×10000
+    code, _, err = run_cli(capsys, "graph", str(path), "-o", str(tmp_path / "collapsed.svg"))
+    assert code == 0 and "×10000" in (tmp_path / "collapsed.svg").read_text()
+    code, _, err = run_cli(capsys, "graph", str(path), "-o", str(tmp_path / "graph.dot"), "--expand")
     assert code == 0 and (tmp_path / "graph.dot").stat().st_size > 1_000_000
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.layers import Affine, Count, Expander, filled, receptive_field_tokens
+from archwright.compiler.dims import Count, known
+from archwright.compiler.expand import Expander, filled
+from archwright.compiler.static import receptive_field_tokens
 from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
 
@@ -23,9 +25,7 @@ def _symbols(component: dict, row: dict | None = None) -> dict[str, int]:
 
 
 def _value(dim, symbols: dict[str, int]) -> int:
-    if isinstance(dim, Affine):
-        return symbols[dim.symbol] * dim.factor + dim.constant
-    return symbols[dim] if isinstance(dim, str) else dim
+    return known(dim, symbols)
 
 
 def _expand(file: str, component: dict):
@@ -53,7 +53,7 @@ def test_the_default_cnn_tok2vec_and_tagger() -> None:
     data = Compilation(Path(REAL / "init-config__en_tagger_efficiency_cpu.cfg")).resolved.data
     tok2vec = Expander().block(data["components"]["tok2vec"]["model"])
     assert tok2vec.layer.count == Count(1_500_768)
-    tagger = Expander(upstream_field=tok2vec.receptive_field).block(data["components"]["tagger"]["model"])
+    tagger = Expander(upstreams={"tok2vec": ("tok2vec", tok2vec)}).block(data["components"]["tagger"]["model"])
     assert str(tagger.layer.count) == "97·n_labels"
     assert tagger.layer.count.given({"n_labels": 6}) == Count(582)
     assert receptive_field_tokens(tagger) == 9  # depth 4, window 1: 2 * 1 * 4 + 1
@@ -119,7 +119,6 @@ def test_receptive_fields_by_family() -> None:
     assert field({"@architectures": "spacy.Tok2Vec.v2", "embed": multi, "encode": mish}) == 13  # 2 * 3 * 2 + 1
     assert field({"@architectures": "spacy.Tok2Vec.v2", "embed": embed, "encode": bilstm}) == "the whole document"
     tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
-    assert field(tagger, upstream_field=6) == 13
     upstream = Expander().block(cnn)
     assert field(tagger, upstreams={"tok2vec": ("tok2vec", upstream)}) == 13
     parser = {"@architectures": "spacy.TransitionBasedParser.v2", "tok2vec": cnn, "state_type": "ner",
@@ -161,13 +160,12 @@ def test_receptive_fields_by_family() -> None:
         assert [field(block) for block in blocks] == [expected] * len(blocks)
 
 
-def test_every_spec_architecture_that_makes_a_model_has_an_expansion() -> None:
-    from archwright.compiler.layers import EXPANSIONS
+def test_every_spec_architecture_that_makes_a_model_has_an_expression() -> None:
     from archwright.compiler.registry import default_registry
 
     cards = [card for card in default_registry().cards() if card.in_spec and card.registry == "architectures"]
     assert len(cards) > 20
-    assert [card.name for card in cards if card.name not in EXPANSIONS] == []
+    assert [card.name for card in cards if card.expression is None] == []
 
 
 def test_a_bilstm_counts_four_gates_per_layer_and_direction() -> None:

@@ -11,7 +11,8 @@ import spacy
 from spacy.util import registry
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.layers import Count, Expander
+from archwright.compiler.dims import Count
+from archwright.compiler.expand import Expander
 from archwright.compiler.registry import default_registry
 
 ALONE = ("spacy.Tok2Vec.v2", "spacy.HashEmbedCNN.v2", "spacy.CharacterEmbed.v2", "spacy.MultiHashEmbed.v2",

@@ -8,7 +8,8 @@ import pytest
 
 from archwright.compiler.thinc import build_architecture
 from archwright.compiler.doc import Doc
-from archwright.compiler.layers import Expander, Window
+from archwright.compiler.expand import Expander
+from archwright.compiler.static import Window
 
 EMBED = {"@architectures": "spacy.MultiHashEmbed.v2", "width": 16, "attrs": ["NORM", "PREFIX", "SUFFIX", "SHAPE"],
          "rows": [500, 200, 200, 200], "include_static_vectors": False}

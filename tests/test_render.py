@@ -32,8 +32,8 @@ def test_dot_at_each_level() -> None:
     layers = to_dot(graph, "layers", "tagger")
     assert "subgraph cluster_tagger" in layers
     assert 'label="softmax\\nnO=6, nI=96\\n582 parameters"' in layers
-    assert 'label="tok2vec_listener\\nnO=96\\n0 parameters\\nsees 9 tokens"' in layers
-    assert '"tagger/0" -> "tagger/1" [label=96]' in layers
+    assert 'label="tok2vec-listener\\nnO=96\\n0 parameters\\nsees 9 tokens"' in layers
+    assert '"tagger/0" -> "tagger/1/0" [label=96]' in layers
 
 
 def test_json_is_node_link_and_round_trips() -> None:

@@ -79,7 +79,7 @@ def test_the_explorer_opens_on_the_four_component_pipeline(at: AppTest) -> None:
         f"{row['params']:,}" if isinstance(row["params"], int) else row["params"] for row in expected.values()]
     assert list(components["receptive field"]) == ["9 tokens"] * 4
     # the layer DAG of the first component: its hash tables, edges labelled with widths
-    assert '"tok2vec/0/0" [label="hashembed' in layers and "[label=96]" in layers
+    assert '"tok2vec/0/2/0/0/1" [label="hashembed' in layers and "[label=96]" in layers
     shapes = _table(at, "path")
     assert [row.strip("\u2003") for row in shapes["layer"]] == [layer["name"] for layer in expected["tok2vec"]["layers"]]
     assert shapes["output shape"][0] == "(tokens, 96)"
@@ -314,7 +314,7 @@ def test_every_architecture_has_a_page(at: AppTest, card) -> None:
     else:
         assert metrics["Parameters"] == str(model.params)
         assert metrics["Receptive field"] == views.field_text(
-            archwright.compiler.layers.receptive_field_tokens(model.expansion))
+            archwright.compiler.static.receptive_field_tokens(model.expansion))
         assert len(dots) == 2 and "parameters" in dots[1]
         assert _table(at, "path")["layer"][0] == model.expansion.layer.name
 
@@ -374,7 +374,7 @@ def test_a_token_sees_its_window_clipped_to_the_sentence(n: int, index: int, dep
 
 
 def test_a_token_under_a_transformer_sees_the_windows_that_hold_it() -> None:
-    from archwright.compiler.layers import Window
+    from archwright.compiler.static import Window
 
     # windows of 4 tokens, one every 2: [0, 4) [2, 6) [4, 8) [6, 9)
     assert views.seen(9, 3, Window(4, 2)) == [True] * 6 + [False] * 3

@@ -14,7 +14,9 @@ from typing import Any, NamedTuple
 import networkx as nx
 
 from .check import Blueprint
-from .layers import Count, Expander, Expansion, Layer, dim_value, field_tokens, filled, receptive_field_tokens
+from .dims import Count, count, dim_value
+from .expand import Expander, blocks_of, filled
+from .static import Expansion, Layer, field_tokens, output_shape, receptive_field_tokens
 from .registry import factories, registry_keys
 from .resolve import ResolvedConfig
 
@@ -45,12 +47,12 @@ class LayerGraph(NamedTuple):
 
     def total_params(self) -> Count | None:
         """All components' parameters, a shared upstream tok2vec counted once (listeners hold none)."""
-        total = Count(0)
+        total: Any = 0
         for name, model in self.components.items():
             if model.params is None:
                 return None
             total = total + model.params.qualified(name)
-        return total
+        return count(total)
 
 
 def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
@@ -78,8 +80,7 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -
             upstreams[name] = (factory, expansion)
         keys = registry_keys(model)
         architecture = str(model[keys[0]]) if keys else ""
-        models[name] = ComponentModel(name, factory, architecture, expansion,
-                                      dict(_block_expansions(model, (), expander.expanded)))
+        models[name] = ComponentModel(name, factory, architecture, expansion, _blocks(expansion))
     return models
 
 
@@ -92,22 +93,15 @@ def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dic
         if keys and keys[0] in ("@architectures", "@layers"):  # models, not readers or callbacks
             expander = Expander(labels.get(name, {}))
             expansion = expander.block(block)
-            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion,
-                                          dict(_block_expansions(block, (), expander.expanded)), (name,))
+            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion, _blocks(expansion), (name,))
     return models
 
 
-def _block_expansions(block: Any, path: tuple[str, ...], expanded: dict[int, Expansion], seen: set | None = None):
-    """(path, expansion) of `block` and each block inside it that was expanded. Each dict is
-    visited once: shared sections can make a small config exponentially large as a tree."""
-    seen = set() if seen is None else seen
-    if not isinstance(block, dict) or id(block) in seen:
-        return
-    seen.add(id(block))
-    if id(block) in expanded:
-        yield path, expanded[id(block)]
-    for key, value in block.items():
-        yield from _block_expansions(value, path + (key,), expanded, seen)
+def _blocks(expansion: Expansion | None) -> dict[tuple[str, ...], Expansion]:
+    """The expansion of each block inside a model, by its path below the model."""
+    if expansion is None:
+        return {}
+    return {path: Expansion(layer, layer.width, layer.field) for path, layer in blocks_of(expansion)}
 
 
 def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
@@ -167,37 +161,128 @@ def _blocks_graph(blueprint: Blueprint, resolved: ResolvedConfig, models: dict[s
     return graph
 
 
-def _layers_graph(models: dict[str, ComponentModel]) -> nx.DiGraph:
-    """A node per layer (name, dims, its own parameters, output shape and receptive field where
-    known, and the config path of the block it comes from); edges from a layer to the layers it
-    contains, carrying the width each produces."""
+# a clone of more copies than this is drawn once, marked "×n", unless the graph is expanded
+COLLAPSE_ABOVE = 2
+JOINS = {"parallel": "concatenate", "add": "add", "residual": "add"}
+
+
+def _layers_graph(models: dict[str, ComponentModel], expand: bool = False) -> nx.DiGraph:
+    """The dataflow of each component's model: a node per layer, an edge (`kind="data"`) per
+    tensor that flows, from the component's input to its output; a node per combinator, with
+    `kind="contains"` edges to its children (drawn as clusters). Concatenation, addition and
+    residual sums are `join` nodes, so parallel branches fan out and back in. A listener gets a
+    data edge from its upstream component's output."""
     graph = nx.DiGraph()
-
-    def add(layer: Layer, node_id: str, component: str, block: str, roots: dict[int, str], token_level: bool) -> None:
-        block = roots.get(id(layer), block)
-        graph.add_node(node_id, name=layer.name, component=component, block=block, dims=dict(layer.dims),
-                       params=str(layer.own_count), output=_output(layer, token_level),
-                       receptive_field=field_tokens(layer.field) if layer.field is not None else None)
-        inside = _token_level(layer, token_level)
-        for i, child in enumerate(layer.children):
-            child_id = f"{node_id}/{i}"
-            add(child, child_id, component, block, roots, inside)
-            graph.add_edge(node_id, child_id, kind="contains", width=dim_value(child.dims["nO"]) if "nO" in child.dims
-                           else None)
-
+    outputs: dict[str, str] = {}
     for name, model in models.items():
-        if model.expansion is not None:
-            roots = {id(e.layer): ".".join(model.model_path + path) for path, e in model.blocks.items()}
-            add(model.expansion.layer, name, name, ".".join(model.model_path), roots, False)
+        if model.expansion is None:
+            continue
+        root = model.expansion.layer
+        source = f"{name}/input"
+        graph.add_node(source, kind="input", name="input", component=name, block=".".join(model.model_path),
+                       dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
+        flow = _Flow(graph, name, model.model_path, expand)
+        exits = flow.add(root, name, [source], ".".join(model.model_path))
+        sink = f"{name}/output"
+        graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model.model_path),
+                       dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
+                       label=f"{name}: {output_shape(root) or 'output'}")
+        flow.connect(exits, sink, root)
+        outputs[name] = sink
+        for node, wanted, kind in flow.listeners:
+            upstream = next((n for n in outputs if n == wanted or wanted == "*" and models[n].factory == kind), None)
+            if upstream is not None:
+                graph.add_edge(outputs[upstream], node, kind="data", listener=True,
+                               width=dim_value(graph.nodes[node]["dims"].get("nO")))
     return graph
 
 
+class _Flow:
+    """Adds one component's layers to the graph, following the data."""
+
+    def __init__(self, graph: nx.DiGraph, component: str, model_path: tuple[str, ...], expand: bool) -> None:
+        self.graph, self.component, self.model_path, self.expand = graph, component, model_path, expand
+        self.listeners: list[tuple[str, str, str]] = []  # (listener node, upstream wanted, its factory)
+        self.producers: dict[str, Layer] = {}
+
+    def connect(self, sources: list[str], target: str, layer: Layer | None = None) -> None:
+        for source in sources:
+            made = self.producers.get(source)
+            self.graph.add_edge(source, target, kind="data",
+                                width=dim_value(made.width) if made is not None else None,
+                                shape=output_shape(made) if made is not None else None)
+
+    def add(self, layer: Layer, node: str, inputs: list[str], block: str) -> list[str]:
+        """Adds `layer` as `node`, fed by `inputs`; returns the nodes its output comes from."""
+        if layer.block is not None:
+            block = ".".join(self.model_path + layer.block)
+        kind = "layer" if layer.flow in ("leaf", "listen") or (layer.flow == "wrap" and _inner(layer)) else "combinator"
+        children = layer.children
+        collapsed = layer.repeat > COLLAPSE_ABOVE and not self.expand
+        if collapsed:
+            children = children[:1]
+        label = layer.name + (f" ×{layer.repeat}" if layer.repeat else "")
+        attrs = {"kind": kind, "name": layer.name, "label": label, "component": self.component, "block": block,
+                 "dims": {k: dim_value(v) for k, v in layer.dims.items() if v is not None},
+                 "params": _number(layer.own_count), "output": output_shape(layer),
+                 "receptive_field": field_tokens(layer.field)}
+        if layer.repeat:
+            attrs["repeat"] = layer.repeat
+            attrs["collapsed"] = collapsed
+        if layer.architecture:
+            attrs["architecture"] = layer.architecture
+        self.graph.add_node(node, **attrs)
+        self.producers[node] = layer
+        ids = [f"{node}/{i}" for i in range(len(children))]
+        for child_id in ids:
+            self.graph.add_edge(node, child_id, kind="contains")
+        if kind == "layer":
+            for child, child_id in zip(children, ids):  # an attention's keys, a per-token pooling
+                self.connect(self.add(child, child_id, inputs, block), node)
+            if layer.flow == "listen" and isinstance(layer.settings.get("upstream"), str):
+                self._listens(node, layer)
+            self.connect(inputs, node)
+            return [node]
+        if layer.flow == "sequence":
+            current = inputs
+            for child, child_id in zip(children, ids):
+                current = self.add(child, child_id, current, block)
+            return current
+        if layer.flow in JOINS:
+            exits = [e for child, child_id in zip(children, ids) for e in self.add(child, child_id, inputs, block)]
+            join = f"{node}/join"
+            self.graph.add_node(join, kind="join", name=JOINS[layer.flow], label=JOINS[layer.flow],
+                                component=self.component, block=block, dims={}, params=0,
+                                output=output_shape(layer), receptive_field=field_tokens(layer.field))
+            self.graph.add_edge(node, join, kind="contains")
+            self.producers[join] = layer
+            self.connect(exits, join)
+            if layer.flow == "residual":  # the skip connection
+                self.connect(inputs, join)
+            return [join]
+        current = inputs  # a wrapper: its child does the work
+        for child, child_id in zip(children, ids):
+            current = self.add(child, child_id, current, block)
+        return current
+
+    def _listens(self, node: str, layer: Layer) -> None:
+        kind = "transformer" if layer.op == "transformer-listener" else "tok2vec"
+        self.listeners.append((node, layer.settings["upstream"], kind))
+
+
+def _inner(layer: Layer) -> bool:
+    from .expr import OPS
+
+    return OPS[layer.op].inner if layer.op in OPS else False
+
+
 def lower(blueprint: Blueprint, resolved: ResolvedConfig,
-          labels: dict[str, dict[str, int]] | None = None) -> LayerGraph:
-    """IR-3 -> IR-4. `labels` gives a component's data-dependent sizes, e.g. {"tagger": {"n_labels": 17}}."""
+          labels: dict[str, dict[str, int]] | None = None, expand: bool = False) -> LayerGraph:
+    """IR-3 -> IR-4. `labels` gives a component's data-dependent sizes, e.g. {"tagger": {"n_labels": 17}};
+    `expand` draws every copy of a repeated block (by default more than two are drawn once)."""
     models = _component_models(blueprint.data, labels or {})
     return LayerGraph(_pipeline_graph(blueprint.data, blueprint, models), _blocks_graph(blueprint, resolved, models),
-                      _layers_graph(models), models)
+                      _layers_graph(models, expand), models)
 
 
 def summary(graph: LayerGraph) -> dict[str, Any]:
@@ -210,35 +295,26 @@ def summary(graph: LayerGraph) -> dict[str, Any]:
             "params": _number(model.params),
             "output_width": dim_value(expansion.width) if expansion else None,
             "receptive_field": receptive_field_tokens(expansion) if expansion else None,
-            "layers": [{"name": layer.name, "path": path, "dims": {k: dim_value(v) for k, v in layer.dims.items()},
-                        "params": _number(layer.count), "output": _output(layer, token_level),
-                        "receptive_field": field_tokens(layer.field) if layer.field is not None else None}
-                       for path, layer, token_level in _walk(expansion.layer, name)] if expansion else [],
+            "layers": [{"name": layer.name, "path": path,
+                        "dims": {k: dim_value(v) for k, v in layer.dims.items() if v is not None},
+                        "params": _number(layer.count), "output": output_shape(layer),
+                        "receptive_field": field_tokens(layer.field)}
+                       for path, layer in _walk(expansion.layer, name)] if expansion else [],
         }
     return {"components": components, "total_params": _number(graph.total_params())}
 
 
-def _output(layer: Layer, token_level: bool) -> str | None:
-    """The shape of a layer's output, `(rows, width)`: known where the expansion records what a
-    row is, or inside a layer whose rows are tokens."""
-    if "nO" not in layer.dims or (layer.field is None and not token_level):
+def _walk(root: Layer, path: str):
+    """(path, layer) of every layer, depth first; paths as the layer graph's node ids."""
+    stack = [(path, root)]
+    while stack:
+        path, layer = stack.pop()
+        yield path, layer
+        stack.extend(reversed([(f"{path}/{i}", child) for i, child in enumerate(layer.children)]))
+
+
+def _number(total: Count | int | None) -> int | str | None:
+    if total is None:
         return None
-    return f"({layer.rows}, {dim_value(layer.dims['nO'])})"
-
-
-def _token_level(layer: Layer, token_level: bool) -> bool:
-    """Whether the layers inside `layer` produce a row per token."""
-    return layer.rows == "tokens" and (layer.field is not None or token_level)
-
-
-def _walk(layer: Layer, path: str, token_level: bool = False):
-    yield path, layer, token_level
-    for i, child in enumerate(layer.children):
-        yield from _walk(child, f"{path}/{i}", _token_level(layer, token_level))
-
-
-def _number(count: Count | None) -> int | str | None:
-    if count is None:
-        return None
-    return count.constant if count.exact else str(count)
-
+    total = count(total)
+    return total.constant if total.exact else str(total)

@@ -81,6 +81,9 @@ class Card:
     rules: tuple[Rule, ...] = ()
     source: str = ""  # where a card not from spaCy comes from: "spacy-llm 0.7.4", "functions.py:12"
     open_keywords: bool = False  # the function takes **kwargs: any further argument is accepted
+    # the layer expression (expr.py): a function of the block's arguments (expand.Args) returning
+    # the tree of Thinc layers the function builds; None where archwright does not model it
+    expression: Callable[[Any], Any] | None = field(default=None, compare=False)
     # filled by later phases (shapes and layers, build): kept on the card, one place per architecture
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 

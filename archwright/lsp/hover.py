@@ -179,7 +179,8 @@ def model_facts(document: Document, path: tuple[str, ...]) -> str | None:
     graph = document.compilation.graph
     if graph is None:
         return None
-    from ..compiler.layers import dim_value, receptive_field_tokens
+    from ..compiler.dims import dim_value
+    from ..compiler.static import receptive_field_tokens
 
     for model in graph.components.values():
         root = model.model_path

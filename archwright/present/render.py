@@ -91,30 +91,60 @@ def to_dot(graph: LayerGraph, level: str = "layers", component: str | None = Non
     return dot.source
 
 
-def _layers(dot: graphviz.Digraph, graph: nx.DiGraph) -> None:
-    """A cluster per layer that holds others; leaves in order, edges labelled with widths."""
-    roots = [n for n in graph if graph.in_degree(n) == 0]
+EDGE_STYLES = {"data": {}, "listener": {"style": "dashed", "color": "#1f6feb"}}
 
-    def add(container: graphviz.Digraph, node: str) -> list[str]:
+
+def _layers(dot: graphviz.Digraph, graph: nx.DiGraph) -> None:
+    """The dataflow, top to bottom: a box per layer, a small node where branches join, a cluster
+    per combinator (labelled, "×n" for a collapsed repeat) and per component; data edges carry
+    the width that flows."""
+    contains = nx.DiGraph((a, b) for a, b, d in graph.edges(data=True) if d["kind"] == "contains")
+    contains.add_nodes_from(graph)
+    roots = [n for n in contains if contains.in_degree(n) == 0]
+
+    def add(container: graphviz.Digraph, node: str) -> None:
         data = graph.nodes[node]
-        children = list(graph.successors(node))
-        if not children:
-            seen = [f"sees {_field(data['receptive_field'])}"] if data["receptive_field"] is not None else []
-            container.node(node, _label(data["name"], _dims(data["dims"]), f"{data['params']} parameters", *seen))
-            return [node]
-        leaves: list[str] = []
+        if data["kind"] != "combinator":
+            container.node(node, _layer_label(data), **_shape(data))
+            for child in contains.successors(node):  # an attention's keys, a per-token pooling
+                add(container, child)
+            return
         with container.subgraph(name=f"cluster_{node}") as cluster:
-            seen = f", sees {_field(data['receptive_field'])}" if data["receptive_field"] is not None else ""
-            cluster.attr(label=f"{data['name']} ({_dims(data['dims'])}{seen})", style="rounded")
-            for child in children:
-                leaves += add(cluster, child)
-        return leaves
+            title = data["label"] + (f"  [{data['block']}]" if data.get("architecture") else "")
+            cluster.attr(label=title, style="rounded,dashed" if data.get("collapsed") else "rounded",
+                         fontsize="10", labeljust="l")
+            for child in contains.successors(node):
+                add(cluster, child)
 
     for root in roots:
-        leaves = add(dot, root)
-        for a, b in zip(leaves, leaves[1:]):
-            width = graph.nodes[a]["dims"].get("nO")
-            dot.edge(a, b, label=str(width) if width is not None else "")
+        add(dot, root)
+    for a, b, data in graph.edges(data=True):
+        if data["kind"] == "data":
+            width = data.get("width")
+            style = EDGE_STYLES["listener" if data.get("listener") else "data"]
+            dot.edge(a, b, label=str(width) if width is not None else "", **style)
+
+
+def _layer_label(data: dict) -> str:
+    if data["kind"] in ("input", "output", "join"):
+        return _label(data["label"])
+    lines = [data["label"]]
+    if data["dims"]:
+        lines.append(_dims(data["dims"]))
+    params = data["params"]
+    lines.append(f"{params:,} parameters" if isinstance(params, int) else f"{params} parameters")
+    if data.get("receptive_field") is not None and data["name"] in ("expand_window", "tok2vec-listener",
+                                                                   "transformer-listener", "transformer"):
+        lines.append(f"sees {_field(data['receptive_field'])}")
+    return _label(*lines)
+
+
+def _shape(data: dict) -> dict[str, str]:
+    if data["kind"] == "join":
+        return {"shape": "circle", "width": "0.3", "fontsize": "9"}
+    if data["kind"] in ("input", "output"):
+        return {"shape": "box", "style": "rounded,filled", "fillcolor": "#eeeeee"}
+    return {}
 
 
 def to_json(graph: LayerGraph, level: str = "layers", component: str | None = None) -> str:

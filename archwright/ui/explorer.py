@@ -159,7 +159,7 @@ def _parameters(graph, component: str) -> None:
 
 
 def _receptive_field(graph, component: str) -> None:
-    from ..compiler.layers import Window, receptive_field_tokens
+    from ..compiler.static import Window, receptive_field_tokens
 
     expansion = graph.components[component].expansion
     field = receptive_field_tokens(expansion)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compiler.compilation import Compilation, decode_config
-from ..compiler.layers import Window, dim_value, receptive_field_tokens
+from ..compiler.dims import dim_value
+from ..compiler.static import Window, receptive_field_tokens
 from ..compiler.registry import Card
 from ..diagnostics import Diagnostic, has_errors, sort_key
 
@@ -175,9 +176,8 @@ def label_symbols(graph) -> dict[str, list[str]]:
             symbols.update(dict.fromkeys(monomial))
         for layer in model.expansion.layer.walk():
             for value in layer.dims.values():  # a width can be symbolic without weights behind it
-                symbol = value if isinstance(value, str) else getattr(value, "symbol", None)
-                if symbol and _SYMBOL.fullmatch(symbol):
-                    symbols[symbol] = None
+                for monomial, _ in getattr(value, "terms", ()):
+                    symbols.update(dict.fromkeys(s for s in monomial if _SYMBOL.fullmatch(s)))
         if symbols:
             out[name] = list(symbols)
     return out

@@ -3,15 +3,28 @@ architectures")."""
 
 from __future__ import annotations
 
-from ._card import POSITIVE, hash_embed_cnn, spec_card
+from .. import expr as x
+from ..expand import Args
+from ._card import POSITIVE, hash_embed_cnn, spec_card, variant
 
 FAMILY = "entity_linker"
 KB_LOADER = "Callable[[Vocab], KnowledgeBase]"
 
+def entity_linker(a: Args) -> x.Node:
+    """Each entity: its token vectors averaged, a residual maxout, projected to the knowledge
+    base's entity vector width (`entity_vector_length`)."""
+    inner = a.sub("tok2vec")
+    width = a.width_of(inner)
+    output = x.Linear(a.size("entity_vector_length"), width)
+    model = x.pipe(x.tuplify(x.pipe(inner, x.list2ragged()), x.span_maker()), x.extract_spans(rows="entities"),
+                   x.reduce("mean"), x.residual(x.Maxout(width, width, 2, dropout=0.0)), output)
+    return x.with_attrs(x.with_refs(model, output_layer=output, tok2vec=inner), archwright_input="entities")
+
+
 CARDS = [
     spec_card(
         # spaCy 3.8 registers it as spacy-legacy.EntityLinker.v1 (spacy.EntityLinker.v2 is the newer one)
-        "spacy.EntityLinker.v1", family=FAMILY, returns="Model[List[Doc], Floats2d]",
+        "spacy.EntityLinker.v1", expression=entity_linker, family=FAMILY, returns="Model[List[Doc], Floats2d]",
         doc="The model of an entity linker: a tok2vec followed by a linear output layer giving "
             "one vector per mention, compared with the entity vectors of the knowledge base.",
         args={"tok2vec": {"doc": "Gives each token a vector."},
@@ -62,3 +75,4 @@ kb_path = "assets/kb"
 @misc = "spacy.CandidateGenerator.v1"
 """),
 ]
+CARDS.insert(1, variant(CARDS[0], "spacy.EntityLinker.v2", entity_linker))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import expr as x
+from ..expand import Args
 from ._card import POSITIVE, hash_embed_cnn, spec_card
 
 FAMILY = "parser"
@@ -23,9 +25,28 @@ def _args(use_upper_doc: str) -> dict:
     }
 
 
+# state tokens the transition system extracts features from: (plain, with extra_state_tokens)
+STATE_TOKENS = {"parser": (8, 13), "ner": (3, 6)}
+
+
+def transition_based_parser(a: Args) -> x.Node:
+    """tok2vec >> list2array >> linear to `hidden_width`; the lower layer, a precomputable affine
+    over the state tokens' vectors; with `use_upper`, a linear upper layer scoring the actions.
+    A row of scores per parse state."""
+    inner = a.sub("tok2vec")
+    hidden = a["hidden_width"]
+    n_features = STATE_TOKENS[a["state_type"]][bool(a.get("extra_state_tokens", False))]
+    n_actions = a.size("n_actions")
+    use_upper = a.get("use_upper", True)
+    projected = x.with_dims(x.chain(inner, x.list2array(), x.Linear(hidden, a.width_of(inner))), nO=hidden)
+    lower = x.precomputable_affine(hidden if use_upper else n_actions, hidden, n_features, a["maxout_pieces"])
+    upper = x.Linear(n_actions, init_W="zero") if use_upper else None
+    return x.parser_model(projected, lower, upper)
+
+
 CARDS = [
     spec_card(
-        "spacy.TransitionBasedParser.v2", family=FAMILY, returns=PARSER,
+        "spacy.TransitionBasedParser.v2", expression=transition_based_parser, family=FAMILY, returns=PARSER,
         doc="A transition-based model for dependency parsing or NER: a tok2vec, a lower layer "
             "precomputing one vector per (token, feature) pair, and an optional upper feed-forward "
             "layer scoring the actions.",
@@ -41,7 +62,7 @@ use_upper = true
 
 """ + hash_embed_cnn("model.tok2vec")),
     spec_card(
-        "spacy.TransitionBasedParser.v1", family=FAMILY, returns=PARSER, legacy=True,
+        "spacy.TransitionBasedParser.v1", expression=transition_based_parser, family=FAMILY, returns=PARSER, legacy=True,
         doc="Earlier version of TransitionBasedParser.v2 with the same arguments, except that "
             "`use_upper` defaults to true.",
         args=_args("Add the upper hidden layer (default true)."),

@@ -103,7 +103,7 @@ def sum_params(model: Any) -> int:
 
 def _components(data: dict) -> list[tuple[str, str, dict]]:
     """(name, factory, default-filled model block) of each component with a model, in pipeline order."""
-    from ..layers import filled
+    from ..expand import filled
 
     components = data.get("components") if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
@@ -137,7 +137,7 @@ def _guard(graph: LayerGraph, compilation: Compilation, wanted: list[str], budge
     rows being a doc's tokens padded by the encoder's receptive field on each side, as
     with_array pads them). A component archwright cannot size statically is refused too."""
     from ..doc import as_docs
-    from ..layers import row_width
+    from ..static import row_width
 
     longest = max((len(doc) for doc in as_docs([t for t in texts if isinstance(t, str)] or [""])), default=0)
     longest = max([longest] + [len(t) for t in texts if not isinstance(t, str) and hasattr(t, "__len__")])

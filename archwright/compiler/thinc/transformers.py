@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 from thinc.api import Model, Ragged, chain, reduce_first, reduce_last, reduce_max, reduce_mean, reduce_sum
 
 from ...diagnostics import Diagnostic
-from ..layers import Window
+from ..static import Window
 from . import _layers
 from ._context import Context, Unbuildable, files_not_read
 from .tok2vec import require

@@ -1,0 +1,357 @@
+"""The layer-expression language: Thinc's layers and combinators as data.
+
+A card's `expression` is a function of its block's arguments that returns a tree of `Node`s,
+the same tree Thinc builds (`Maxout(..., normalize=True, dropout=0.0)` is Thinc's
+`chain(chain(maxout, layernorm), dropout)`, so it is written that way here). Three
+interpreters read the tree: `static` (dims, widths, parameters, receptive fields), `graph` (the
+dataflow DAG) and `thinc/` (the real model). Nothing here imports Thinc.
+
+A dim is a number, a `Count` of data-dependent sizes (`n_labels`), or `INFER`: the width that
+flows into the layer, worked out by the static interpreter (and by Thinc at initialize).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, NamedTuple
+
+from .dims import Dim
+
+INFER: Any = type("Infer", (), {"__repr__": lambda self: "INFER"})()
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    op: str  # a word of the vocabulary (OPS)
+    dims: dict[str, Any] = field(default_factory=dict)  # Thinc's dims: Dim, INFER, or None (set by Thinc later)
+    children: tuple["Node", ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)  # what the constructor takes besides dims
+    block: tuple[str, ...] | None = None  # on the root node of a config block: its path below the model
+    architecture: str = ""  # ... and the registered name it comes from
+
+
+class Op(NamedTuple):
+    """What the interpreters know about a word of the vocabulary.
+
+    flow: how data moves through the children. "leaf" (no children), "sequence" (each child's
+    output feeds the next), "parallel" (every child reads the same input; outputs joined, widths
+    added), "add" (the same, outputs summed), "residual" (the child's output plus its input),
+    "wrap" (one child does the work: a change of container, a device, a cache), "listen" (the
+    input comes from another component).
+    """
+
+    name: str  # the Thinc node's name
+    flow: str = "leaf"
+    inner: bool = False  # its children work inside it (attention keys, per-token pooling): data passes by
+    params: Callable[[dict[str, Any]], dict[str, tuple]] | None = None  # parameter shapes from dims
+    width: str = "nO"  # the output width: a dim's name, "in" (as it comes), or a rule below
+    rows: str | None = None  # what an output row is from here on ("docs", "spans", "states"), if it changes
+
+
+def _dense(d: dict) -> dict[str, tuple]:
+    return {"W": (d["nO"], d["nI"]), "b": (d["nO"],)}
+
+
+OPS: dict[str, Op] = {
+    # combinators
+    "chain": Op("chain", "sequence", width="last"),
+    "concatenate": Op("concatenate", "parallel", width="sum"),
+    "add": Op("add", "add", width="first"),
+    "residual": Op("residual", "residual", width="first"),
+    "clone": Op("clone", "sequence", width="last"),  # Thinc's clone: a chain of copies
+    "tuplify": Op("tuplify", "parallel", width="first"),
+    "with_array": Op("with_array", "wrap", width="first"),
+    "with_padded": Op("with_padded", "wrap", width="first"),
+    "with_list": Op("with_list", "wrap", width="first"),
+    "with_getitem": Op("with_getitem", "wrap", width="first"),
+    "with_cpu": Op("with_cpu", "wrap", width="first"),
+    "resizable": Op("resizable", "wrap", width="first"),
+    "uniqued": Op("uniqued", "wrap", width="first"),
+    "para-attn": Op("para-attn", "wrap", params=lambda d: {"Q": (d["nO"],)}, inner=True, width="in"),  # v2: keys through its child
+    "masked-language-model": Op("masked-language-model", "wrap", width="first"),
+    "parser_model": Op("parser_model", "sequence", width="last", rows="states"),
+    # Thinc's layers
+    "maxout": Op("maxout", params=lambda d: {"W": (d["nO"], d["nP"], d["nI"]), "b": (d["nO"], d["nP"])}),
+    "layernorm": Op("layernorm", params=lambda d: {"G": (d["nI"],), "b": (d["nI"],)}),
+    "dropout": Op("dropout", width="in"),
+    "hashembed": Op("hashembed", params=lambda d: {"E": (d["nV"], d["nO"])}),
+    "ints-getitem": Op("ints-getitem", width="one"),
+    "mish": Op("mish", params=_dense),
+    "gelu": Op("gelu", params=_dense),
+    "linear": Op("linear", params=_dense),
+    "softmax": Op("softmax", params=_dense),
+    "multisoftmax": Op("multisoftmax", params=_dense),
+    "sparse_linear": Op("sparse_linear", params=lambda d: {"W": (d["nO"] * d["length"],), "b": (d["nO"],)}),
+    "sparse_linear_v2": Op("sparse_linear", params=lambda d: {"W": (d["nO"] * d["length"],), "b": (d["nO"],)}),
+    "logistic": Op("logistic", width="in"),
+    "softmax_activation": Op("softmax_activation", width="in"),
+    "expand_window": Op("expand_window", width="window"),
+    "list2ragged": Op("list2ragged", width="in"),
+    "ragged2list": Op("ragged2list", width="in"),
+    "list2array": Op("list2array", width="in"),
+    "noop": Op("noop", width="in"),
+    "reduce_mean": Op("reduce_mean", width="in", rows="docs"),
+    "reduce_sum": Op("reduce_sum", width="in", rows="docs"),
+    "reduce_max": Op("reduce_max", width="in", rows="docs"),
+    "reduce_first": Op("reduce_first", width="in", rows="docs"),
+    "reduce_last": Op("reduce_last", width="in", rows="docs"),
+    "pytorch_lstm": Op("pytorch", params=lambda d: {"weights": (d["params"],)}),
+    # the layers spaCy defines itself
+    "extract_features": Op("extract_features", width="columns"),
+    "extract_ngrams": Op("extract_ngrams", width="one", rows="docs"),  # a bag of the whole doc
+    "static_vectors": Op("static_vectors", params=lambda d: {"W": (d["nO"], d["nM"])}),
+    "charembed": Op("charembed", params=lambda d: {"E": (d["nC"], d["nV"], d["nM"])}),
+    "precomputable_affine": Op("precomputable_affine", params=lambda d: {
+        "W": (d["nF"], d["nO"], d["nP"], d["nI"]), "b": (d["nO"], d["nP"]), "pad": (1, d["nF"], d["nO"], d["nP"])}),
+    "extract_spans": Op("extract_spans", width="in", rows="spans"),
+    "span_maker": Op("span_maker", width="in"),
+    "Flattener": Op("Flattener", width="in"),
+    "tok2vec-listener": Op("tok2vec-listener", "listen"),
+    "transformer": Op("transformer", params=lambda d: {"weights": (d["params"],)}),
+    "transformer-listener": Op("transformer-listener", "listen"),
+    "trfs2arrays": Op("trfs2arrays", "wrap", inner=True, width="in"),  # its child pools each token's wordpieces
+    "split-trf-batch": Op("split-trf-batch", width="in"),
+    "slot": Op("slot"),  # the model a pretraining objective is given: its tok2vec
+}
+
+
+def node(op: str, *children: Node, dims: dict[str, Any] | None = None, **settings: Any) -> Node:
+    if op not in OPS:
+        raise KeyError(f"{op!r} is not a word of the layer-expression language")
+    return Node(op, dict(dims or {}), tuple(children), settings)
+
+
+# -- combinators ----------------------------------------------------------------------------------
+
+def chain(*layers: Node) -> Node:
+    return node("chain", *layers)
+
+
+def pipe(*layers: Node) -> Node:
+    """`a >> b >> c` as spaCy writes it with Thinc's operator: chains nested pairwise."""
+    model = layers[0]
+    for layer in layers[1:]:
+        model = chain(model, layer)
+    return model
+
+
+def concatenate(*layers: Node) -> Node:
+    return node("concatenate", *layers)
+
+
+def add(*layers: Node) -> Node:
+    return node("add", *layers)
+
+
+def residual(layer: Node) -> Node:
+    return node("residual", layer)
+
+
+def clone(layer: Node, times: int) -> Node:
+    """`times` copies of `layer` in a chain (Thinc: one copy is the layer itself, none a noop)."""
+    if times == 0:
+        return noop()
+    return layer if times == 1 else node("clone", layer, times=times)
+
+
+def with_array(layer: Node, pad: int = 0) -> Node:
+    return node("with_array", layer, pad=pad)
+
+
+def with_padded(layer: Node) -> Node:
+    return node("with_padded", layer)
+
+
+def with_getitem(index: int, layer: Node) -> Node:
+    return node("with_getitem", layer, index=index)
+
+
+def with_cpu(layer: Node) -> Node:
+    return node("with_cpu", layer)
+
+
+def resizable(layer: Node, fill: dict[str, float]) -> Node:
+    return node("resizable", layer, fill=fill)
+
+
+def uniqued(layer: Node, column: int) -> Node:
+    return node("uniqued", layer, column=column)
+
+
+def tuplify(*layers: Node) -> Node:
+    return node("tuplify", *layers)
+
+
+# -- Thinc's layers, composed as Thinc composes them ------------------------------------------------
+
+def _finished(model: Node, n_out: Any, normalize: bool, dropout: float | None) -> Node:
+    if normalize:
+        model = chain(model, layer_norm(n_out))
+    if dropout is not None:
+        model = chain(model, Dropout(dropout))
+    return model
+
+
+def Maxout(nO: Any = INFER, nI: Any = INFER, nP: int = 3, *, normalize: bool = False,
+           dropout: float | None = None) -> Node:
+    return _finished(node("maxout", dims={"nO": nO, "nI": nI, "nP": nP}), nO, normalize, dropout)
+
+
+def Mish(nO: Any = INFER, nI: Any = INFER, *, normalize: bool = False, dropout: float | None = None) -> Node:
+    return _finished(node("mish", dims={"nO": nO, "nI": nI}), nO, normalize, dropout)
+
+
+def Gelu(nO: Any = INFER, nI: Any = INFER) -> Node:
+    return node("gelu", dims={"nO": nO, "nI": nI})
+
+
+def layer_norm(nI: Any = INFER) -> Node:
+    return node("layernorm", dims={"nI": nI, "nO": nI})
+
+
+def Dropout(rate: float = 0.0) -> Node:
+    return node("dropout", rate=rate)
+
+
+def HashEmbed(nO: Any, nV: int, *, seed: int, column: int | None = None, dropout: float | None = None) -> Node:
+    table = node("hashembed", dims={"nO": nO, "nV": nV}, seed=seed, dropout=dropout)
+    return table if column is None else chain(node("ints-getitem", column=column), table)
+
+
+def Linear(nO: Any = INFER, nI: Any = INFER, *, init_W: str = "glorot_uniform") -> Node:
+    return node("linear", dims={"nO": nO, "nI": nI}, init_W=init_W)
+
+
+def Softmax(nO: Any = INFER, nI: Any = INFER, *, init_W: str = "zero", v2: bool = False,
+            normalize_outputs: bool = True) -> Node:
+    return node("softmax", dims={"nO": nO, "nI": nI}, init_W=init_W, v2=v2, normalize_outputs=normalize_outputs)
+
+
+def MultiSoftmax(sizes: list[int], nI: Any = INFER) -> Node:
+    return node("multisoftmax", dims={"nO": sum(sizes), "nI": nI}, sizes=list(sizes))
+
+
+def SparseLinear(nO: Any, length: int, v2: bool = False) -> Node:
+    return node("sparse_linear_v2" if v2 else "sparse_linear", dims={"nO": nO, "length": length})
+
+
+def Logistic() -> Node:
+    return node("logistic")
+
+
+def softmax_activation() -> Node:
+    return node("softmax_activation")
+
+
+def ParametricAttention(nO: Any = INFER, key_transform: Node | None = None) -> Node:
+    children = (key_transform,) if key_transform is not None else ()
+    return node("para-attn", *children, dims={"nO": nO}, v2=key_transform is not None)
+
+
+def expand_window(window_size: int) -> Node:
+    return node("expand_window", window_size=window_size)
+
+
+def list2ragged() -> Node:
+    return node("list2ragged")
+
+
+def ragged2list() -> Node:
+    return node("ragged2list")
+
+
+def list2array() -> Node:
+    return node("list2array")
+
+
+def noop() -> Node:
+    return node("noop")
+
+
+def reduce(kind: str) -> Node:
+    return node(f"reduce_{kind}")
+
+
+def PyTorchLSTM(nO: int, nI: int, *, depth: int, dropout: float, params: Dim) -> Node:
+    """Thinc's bidirectional LSTM: PyTorch's, inside with_padded; its weights live in PyTorch."""
+    return with_padded(node("pytorch_lstm", dims={"nO": nO, "nI": nI, "params": params}, depth=depth,
+                            dropout=dropout))
+
+
+# -- spaCy's own layers ------------------------------------------------------------------------------
+
+def extract_features(columns: list[str]) -> Node:
+    return node("extract_features", columns=list(columns))
+
+
+def extract_ngrams(ngram_size: int, attr: str = "ORTH") -> Node:
+    return node("extract_ngrams", ngram_size=ngram_size, attr=attr)
+
+
+def static_vectors(nO: Any, nM: Any, dropout: float | None = None) -> Node:
+    return node("static_vectors", dims={"nO": nO, "nM": nM}, dropout=dropout)
+
+
+def charembed(nM: int, nC: int) -> Node:
+    return node("charembed", dims={"nM": nM, "nC": nC, "nO": nM * nC, "nV": 256})
+
+
+def precomputable_affine(nO: Any, nI: Any, nF: int, nP: int) -> Node:
+    return node("precomputable_affine", dims={"nO": nO, "nI": nI, "nF": nF, "nP": nP})
+
+
+def parser_model(tok2vec: Node, lower: Node, upper: Node | None) -> Node:
+    layers = (tok2vec, lower) + ((upper,) if upper is not None else ())
+    return node("parser_model", *layers)
+
+
+def extract_spans(rows: str = "spans") -> Node:
+    return node("extract_spans", rows=rows)
+
+
+def span_maker() -> Node:
+    return node("span_maker")
+
+
+def flattener() -> Node:
+    return node("Flattener")
+
+
+def listener(op: str, width: Any, upstream: str, sees: Any) -> Node:
+    """A proxy for another component's output (`sees`: what that component's vectors see)."""
+    return node(op, dims={"nO": width}, upstream=upstream, sees=sees)
+
+
+def slot(width: Any, sees: Any) -> Node:
+    """The model an objective is applied to (pretraining's tok2vec), filled in when it is built."""
+    return node("slot", dims={"nO": width}, sees=sees)
+
+
+class Refused(ValueError):
+    """Arguments the architecture cannot be built with, though the checker lets them through."""
+
+    def __init__(self, message: str, key: str, hint: str) -> None:
+        super().__init__(message)
+        self.key, self.hint = key, hint
+
+
+def masked_language_model(wrapped: Node) -> Node:
+    return node("masked-language-model", wrapped)
+
+
+# -- what spaCy sets on a model after composing it --------------------------------------------------
+
+def with_dims(model: Node, **dims: Any) -> Node:
+    """`model` with dims set on it (spaCy sets a chain's `nO` by hand)."""
+    return Node(model.op, {**model.dims, **dims}, model.children, model.settings, model.block, model.architecture)
+
+
+def with_refs(model: Node, **refs: Node) -> Node:
+    """`model` with named references to nodes inside it (spaCy's `model.get_ref("tok2vec")`)."""
+    settings = {**model.settings, "refs": {**model.settings.get("refs", {}), **refs}}
+    return Node(model.op, model.dims, model.children, settings, model.block, model.architecture)
+
+
+def with_attrs(model: Node, **attrs: Any) -> Node:
+    settings = {**model.settings, "attrs": {**model.settings.get("attrs", {}), **attrs}}
+    return Node(model.op, model.dims, model.children, settings, model.block, model.architecture)
