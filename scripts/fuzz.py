@@ -402,14 +402,12 @@ def _expecting(call: Callable[[], Any], expected: tuple) -> Callable[[], Any]:
 # and graphviz imported once). A worker runs one input after another, each under its own limits:
 # an address space of what the worker uses when the input starts plus --memory (RLIMIT_AS), and
 # --time-limit CPU-seconds (RLIMIT_CPU, set to the worker's CPU time so far plus the limit); the
-# parent kills a worker whose input runs five times as long on the wall clock. A worker that
-# fails an input in any way is replaced, so no input runs after a breach in a damaged process,
+# parent kills a worker whose input waits five times as long without computing (asleep or
+# blocked: /proc says it is not runnable), or runs fifty times as long on the wall clock. A
+# worker that fails an input in any way is replaced, so no input runs after a breach in a damaged process,
 # and every worker is replaced after --recycle inputs, so what inputs leave behind (caches,
 # fragmented memory) stays small. Forking a child per input cost about as much as the input
 # itself (copying the page tables of a process with torch loaded, then the copy-on-write faults).
-
-_REPORT = "report"
-
 
 def warm() -> None:
     """Import everything a command may need, once, in the parent."""
@@ -565,6 +563,8 @@ class _Worker:
         self.number: int | None = None  # the input it runs
         self.started = 0.0
         self.cpu = 0.0  # its CPU time when the input started
+        self.sampled = 0.0  # when its state was last looked at
+        self.waited = 0.0  # seconds of the input it spent neither running nor runnable
         self.served = 0
         self.buffer = b""
 
@@ -623,7 +623,10 @@ class Pool:
         import select
 
         exhausted = False
+        # waiting (asleep, blocked) for five times the CPU limit is a hang; waiting for the CPU
+        # is not (a niced worker on a busy machine gets 2 % of a core), up to a backstop
         wall = 5 * max(1, self.seconds)
+        backstop = 50 * max(1, self.seconds)
         while True:
             while not exhausted and len(self.workers) < self.size:
                 self._spawn()
@@ -637,12 +640,14 @@ class Pool:
                         os.write(worker.orders, f"{number}\n".encode())
                     except BrokenPipeError:  # it died between two inputs: the EOF below tells
                         pass
-                    worker.number, worker.started, worker.cpu = number, time.monotonic(), _cpu_seconds(worker.pid)
+                    worker.number, worker.cpu = number, _cpu_seconds(worker.pid)
+                    worker.started = worker.sampled = time.monotonic()
+                    worker.waited = 0.0
             busy = [w for w in self.workers if w.number is not None]
             if exhausted and not busy:
                 break
             now = time.monotonic()
-            timeout = max(0.0, min((w.started + wall - now for w in busy), default=1.0))
+            timeout = 0.5 if busy else 1.0  # each busy worker's state is looked at twice a second
             ready, _, _ = select.select([w.answers for w in self.workers], [], [], timeout)
             for worker in [w for w in self.workers if w.answers in ready]:
                 chunk = os.read(worker.answers, 1 << 16)
@@ -660,14 +665,28 @@ class Pool:
                     if number is not None:
                         on_result(number, *_death(status, detail), None)
             now = time.monotonic()
-            for worker in [w for w in self.workers if w.number is not None and now - w.started > wall]:
-                number, cpu = worker.number, _cpu_seconds(worker.pid) - worker.cpu
-                self._retire(worker, kill=True)
-                on_result(number, "timeout", f"more than {wall:.0f} s on the wall clock ({cpu:.1f} s of CPU)", None)
+            for worker in [w for w in self.workers if w.number is not None]:
+                if _state(worker.pid) not in ("R", "Z"):  # neither computing nor waiting for the CPU
+                    worker.waited += now - worker.sampled
+                worker.sampled = now
+                if worker.waited > wall or now - worker.started > backstop:
+                    number, cpu = worker.number, _cpu_seconds(worker.pid) - worker.cpu
+                    self._retire(worker, kill=True)
+                    on_result(number, "timeout", f"{worker.waited:.0f} s waiting without computing, "
+                              f"{now - worker.started:.0f} s on the wall clock, {cpu:.1f} s of CPU", None)
 
     def close(self) -> None:
         for worker in list(self.workers):
             self._retire(worker, kill=True)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (R running or runnable, S asleep, D in I/O ...)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "?"
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -789,8 +808,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: chosen and printed)")
     parser.add_argument("--inputs", type=int, default=None, help="stop after this many inputs")
     parser.add_argument("--hours", type=float, default=None, help="stop after this long")
-    parser.add_argument("--time-limit", type=float, default=20, help="CPU seconds per input (default 20; the "
-                                                                     "wall clock gets five times as long)")
+    parser.add_argument("--time-limit", type=float, default=20, help="CPU seconds per input (default 20; five "
+                                                                     "times as long waiting without computing)")
     parser.add_argument("--memory", type=int, default=1536, help="MiB of address space per input beyond the "
                                                                  "warmed parent's (default 1536)")
     parser.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"), help="where failing inputs go")
