@@ -69,3 +69,9 @@ def _json_depth(text: str) -> int:
         elif char in "]}":
             depth -= 1
     return deepest
+
+
+# arguments that repeat a layer, and how many repeats the layer graph holds: a depth of millions
+# would make millions of nodes (spaCy itself would take hours to build such a model)
+STACKING = ("depth", "conv_depth")
+MAX_STACKED = 10_000

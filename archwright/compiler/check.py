@@ -15,7 +15,8 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
                        factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
-from .types import accepts, literal_values, model_io, plugs_into, quoted_number
+from ..limits import MAX_STACKED
+from .types import literal_values, model_io, plugs_into
 from .values import UNKNOWN, descend, is_number
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
@@ -150,49 +151,84 @@ class _Checker:
 
     def check_arguments(self, node: dict, path: tuple[str, ...], card: Card,
                         children: dict[str, Card | None]) -> None:
-        declared = card.by_name
+        """The block's values validated by the card's pydantic model (schema.py), its errors
+        reported with archwright's codes at their keys; then what pydantic cannot say: the
+        I/O type of each sub-model, and values outside the recommended range (warnings)."""
+        from .schema import validation_errors
+
         at_key = (registry_keys(node) or ["@" + card.registry])[0]  # absent when the default's function is merged in
+        values = {str(k): v for k, v in node.items() if k != at_key}
+        if "*" in values and card.positional is None:
+            self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
+                        path + ("*",), hint="remove the `*` sections")
+            del values["*"]
+        filled = self.factory_default(path, card)
+        for arg in card.args:  # what spaCy's auto-fill puts in is there when spaCy validates
+            if arg.required and arg.kind == "keyword" and arg.name not in values and arg.name in filled:
+                values[arg.name] = filled[arg.name]
+        errors: dict[str, dict] = {}
+        missing, rules = [], []
+        for error in validation_errors(card, values):
+            key = str(error["loc"][0]) if error["loc"] else ""
+            if error["type"] == "missing":
+                missing.append(key)
+            elif error["type"] == "argument_rule":
+                rules.append(error["ctx"])
+            else:
+                errors.setdefault(key, error)
+        declared = card.by_name
         for key, value in node.items():
-            if key == at_key:
-                continue
-            where = path + (str(key),)
-            if key == "*":
-                if card.positional is None:
-                    self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
-                                where, hint="remove the `*` sections")
-                continue
-            arg = declared.get(key)
-            if arg is None and card.open_keywords:  # the function takes **kwargs
-                continue
-            if arg is None:
-                near = nearest(str(key), declared)
-                self.report("AW306", f"{card.name} has no argument `{key}`", where,
-                            self.spans.keys.get(where) or self.span(where),
-                            hint=f"did you mean `{near}`?" if near else
-                            f"its arguments are: {', '.join(declared) or 'none'}")
-                continue
-            if isinstance(value, dict) and registry_keys(value):
+            key = str(key)
+            where = path + (key,)
+            if key in errors:
+                self.argument_error(card, declared.get(key), key, value, where, errors[key])
+            elif key in declared and isinstance(value, dict) and registry_keys(value):
                 child = children.get(key)
                 if child is not None:
-                    self.check_plug(card, arg, child, where)
-                continue
-            if _join(where) not in self.incomplete:  # an implied section is reported already
-                self.check_value(card, arg, value, where)
-        filled = self.factory_default(path, card)
-        for arg in card.args if _join(path) not in self.incomplete else ():
-            if arg.required and arg.kind == "keyword" and arg.name not in node and arg.name not in filled:
-                self.report("AW308", f"{card.name} needs the argument `{arg.name}` ({arg.annotation})",
+                    self.check_plug(card, declared[key], child, where)
+            elif key in declared and is_number(value) and _join(where) not in self.incomplete:
+                self.check_recommended(card, declared[key], value, where)
+        if _join(path) not in self.incomplete:
+            for name in missing:
+                arg = declared[name]
+                self.report("AW308", f"{card.name} needs the argument `{name}` ({arg.annotation})",
                             path, self.block_span(path, at_key),
-                            hint=f"add `{arg.name} = ...` to [{_join(path)}]" + (f": {arg.doc}" if arg.doc else ""))
-        values = {k: v for k, v in node.items() if not (isinstance(v, dict) and registry_keys(v))}
-        for rule in card.rules:
-            problem = rule.check(values)
-            if problem:
-                first = path + (rule.args[0],)
-                related = tuple(Related(f"`{a}` is set here", self.span(path + (a,)), _join(path + (a,)))
-                                for a in rule.args[1:] if self.span(path + (a,)) is not None)
-                self.report("AW309", problem, first, related=related,
-                            hint="make the arguments agree")
+                            hint=f"add `{name} = ...` to [{_join(path)}]" + (f": {arg.doc}" if arg.doc else ""))
+        for rule in rules:
+            names = rule["args"]
+            related = tuple(Related(f"`{a}` is set here", self.span(path + (a,)), _join(path + (a,)))
+                            for a in names[1:] if self.span(path + (a,)) is not None)
+            self.report("AW309", rule["problem"], path + (names[0],), related=related, hint="make the arguments agree")
+
+    def argument_error(self, card: Card, arg: Arg | None, key: str, value: Any, where: tuple[str, ...],
+                       error: dict) -> None:
+        """One pydantic error of a block's argument, as archwright reports it."""
+        kind = error["type"]
+        if kind == "extra_forbidden" or arg is None:
+            declared = card.by_name
+            near = nearest(key, declared)
+            self.report("AW306", f"{card.name} has no argument `{key}`", where,
+                        self.spans.keys.get(where) or self.span(where),
+                        hint=f"did you mean `{near}`?" if near else f"its arguments are: {', '.join(declared) or 'none'}")
+        elif _join(where) in self.incomplete:  # an implied section is reported already
+            return
+        elif kind == "quoted_number":
+            self.report("AW311", quoted_number_message(f"`{arg.name}` of {card.name}", value), where,
+                        hint=f"write {value} without quotes")
+        elif kind == "config_type":
+            self.report("AW305", type_message(card, arg, value), where, hint=type_hint(arg, value))
+        elif kind == "too_many_layers":
+            self.report("AW310", f"`{arg.name}` = {value:,} would stack {value:,} layers in {card.name}; "
+                        f"archwright lays out at most {MAX_STACKED:,}", where, hint="use a depth of a few layers")
+        else:  # a bound (greater_than, less_than_equal, ...)
+            self.report("AW307", f"`{arg.name}` of {card.name} {bound_problem(arg, value)}, not {value!r}", where,
+                        hint=arg.doc or "change the value")
+
+    def check_recommended(self, card: Card, arg: Arg, value: Any, where: tuple[str, ...]) -> None:
+        if arg.recommended and not (arg.recommended[0] <= value <= arg.recommended[1]):
+            low, high = arg.recommended
+            self.report("AW350", f"`{arg.name}` = {value!r} is outside the range the spec recommends "
+                        f"for {card.name} ({low:g} to {high:g})", where, hint=arg.doc)
 
     def default_node(self, path: tuple[str, ...]) -> Any:
         """What spaCy's defaults hold at `path`: the component factory's default config under
@@ -218,42 +254,6 @@ class _Checker:
             return node
         return {}
 
-    def check_value(self, card: Card, arg: Arg, value: Any, where: tuple[str, ...]) -> None:
-        t = arg.type
-        number = quoted_number(t, value)
-        if number is not None:
-            self.report("AW311", quoted_number_message(f"`{arg.name}` of {card.name}", value), where,
-                        hint=f"write {value} without quotes")
-            return
-        if not accepts(t, value):
-            allowed = literal_values(t)
-            if allowed:
-                message = f"`{arg.name}` of {card.name} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-            elif model_io(t) is not None or t.name in ("Callable", "Optional") and value is not None \
-                    and not isinstance(value, (int, float, str, bool, list)):
-                message = f"`{arg.name}` of {card.name} must be a block (`@...`) giving {arg.annotation}, not {value!r}"
-            else:
-                message = f"`{arg.name}` of {card.name} must be {arg.annotation}, not {_shown(value)}"
-            hint = ("null is not allowed here" if value is None else
-                    "write a whole number" if t.name == "int" else "write a number" if t.name == "float" else
-                    "write true or false" if t.name == "bool" else f"give a value of type {arg.annotation}")
-            self.report("AW305", message, where, hint=hint)
-            return
-        if not is_number(value):
-            return
-        bound = bound_problem(arg, value)
-        if arg.name in STACKING and value > MAX_STACKED:
-            self.report("AW310", f"`{arg.name}` = {value:,} would stack {value:,} layers in {card.name}; "
-                        f"archwright lays out at most {MAX_STACKED:,}", where,
-                        hint="use a depth of a few layers")
-        elif bound:
-            self.report("AW307", f"`{arg.name}` of {card.name} {bound}, not {value!r}", where,
-                        hint=arg.doc or "change the value")
-        elif arg.recommended and not (arg.recommended[0] <= value <= arg.recommended[1]):
-            low, high = arg.recommended
-            self.report("AW350", f"`{arg.name}` = {value!r} is outside the range the spec recommends "
-                        f"for {card.name} ({low:g} to {high:g})", where, hint=arg.doc)
-
     def check_plug(self, card: Card, arg: Arg, child: Card, where: tuple[str, ...]) -> None:
         if plugs_into(arg.type, child.returns_type):
             return
@@ -264,10 +264,22 @@ class _Checker:
                     hint=f"use an architecture that gives {arg.annotation} here")
 
 
-# arguments that repeat a layer, and how many repeats the layer graph holds: a depth of millions
-# would make millions of nodes (spaCy itself would take hours to build such a model)
-STACKING = ("depth", "conv_depth")
-MAX_STACKED = 10_000
+def type_message(card: Card, arg: Arg, value: Any) -> str:
+    t = arg.type
+    allowed = literal_values(t)
+    if allowed:
+        return f"`{arg.name}` of {card.name} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+    if model_io(t) is not None or t.name in ("Callable", "Optional") and value is not None \
+            and not isinstance(value, (int, float, str, bool, list)):
+        return f"`{arg.name}` of {card.name} must be a block (`@...`) giving {arg.annotation}, not {value!r}"
+    return f"`{arg.name}` of {card.name} must be {arg.annotation}, not {_shown(value)}"
+
+
+def type_hint(arg: Arg, value: Any) -> str:
+    name = arg.type.name
+    return ("null is not allowed here" if value is None else
+            "write a whole number" if name == "int" else "write a number" if name == "float" else
+            "write true or false" if name == "bool" else f"give a value of type {arg.annotation}")
 
 
 def quoted_number_message(what: str, value: str) -> str:

@@ -136,7 +136,8 @@ def pipe(*layers: Node) -> Node:
 
 
 def concatenate(*layers: Node) -> Node:
-    return node("concatenate", *layers)
+    """Thinc's concatenate: of one layer, that layer itself."""
+    return layers[0] if len(layers) == 1 else node("concatenate", *layers)
 
 
 def add(*layers: Node) -> Node:
@@ -301,8 +302,8 @@ def precomputable_affine(nO: Any, nI: Any, nF: int, nP: int) -> Node:
 
 
 def parser_model(tok2vec: Node, lower: Node, upper: Node | None) -> Node:
-    layers = (tok2vec, lower) + ((upper,) if upper is not None else ())
-    return node("parser_model", *layers)
+    """spaCy's TransitionModel: without an upper layer, a noop stands in its place."""
+    return node("parser_model", tok2vec, lower, upper if upper is not None else noop(), has_upper=upper is not None)
 
 
 def extract_spans(rows: str = "spans") -> Node:

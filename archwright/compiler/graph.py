@@ -177,24 +177,35 @@ def _layers_graph(models: dict[str, ComponentModel], expand: bool = False) -> nx
     for name, model in models.items():
         if model.expansion is None:
             continue
-        root = model.expansion.layer
-        source = f"{name}/input"
-        graph.add_node(source, kind="input", name="input", component=name, block=".".join(model.model_path),
-                       dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
-        flow = _Flow(graph, name, model.model_path, expand)
-        exits = flow.add(root, name, [source], ".".join(model.model_path))
-        sink = f"{name}/output"
-        graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model.model_path),
-                       dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
-                       label=f"{name}: {output_shape(root) or 'output'}")
-        flow.connect(exits, sink, root)
-        outputs[name] = sink
+        flow = _component_flow(graph, name, model.expansion.layer, model.model_path, expand)
+        outputs[name] = f"{name}/output"
         for node, wanted, kind in flow.listeners:
             upstream = next((n for n in outputs if n == wanted or wanted == "*" and models[n].factory == kind), None)
             if upstream is not None:
                 graph.add_edge(outputs[upstream], node, kind="data", listener=True,
                                width=dim_value(graph.nodes[node]["dims"].get("nO")))
     return graph
+
+
+def dataflow(layer: Layer, name: str = "model", expand: bool = True) -> nx.DiGraph:
+    """The dataflow DAG of one model's interpreted expression (every repeat drawn, by default)."""
+    graph = nx.DiGraph()
+    _component_flow(graph, name, layer, (name,), expand)
+    return graph
+
+
+def _component_flow(graph: nx.DiGraph, name: str, root: Layer, model_path: tuple[str, ...],
+                    expand: bool) -> "_Flow":
+    source, sink = f"{name}/input", f"{name}/output"
+    graph.add_node(source, kind="input", name="input", component=name, block=".".join(model_path),
+                   dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
+    flow = _Flow(graph, name, model_path, expand)
+    exits = flow.add(root, name, [source], ".".join(model_path))
+    graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model_path),
+                   dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
+                   label=f"{name}: {output_shape(root) or 'output'}")
+    flow.connect(exits, sink)
+    return flow
 
 
 class _Flow:
