@@ -21,7 +21,8 @@ from conftest import REAL, needs_shared, oracle_rows
 
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.dims import known
-from archwright.compiler.expand import Expander, filled
+from archwright.compiler.expand import Expander
+from archwright.compiler.topology import filled
 from archwright.compiler.graph import dataflow
 from archwright.compiler.registry import default_registry, factories
 from archwright.compiler.static import Layer

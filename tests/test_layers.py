@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.dims import Count, known
-from archwright.compiler.expand import Expander, filled
+from archwright.compiler.dims import Count, dim_value, known
+from archwright.compiler.expand import Expander
+from archwright.compiler.topology import filled
 from archwright.compiler.static import receptive_field_tokens
 from archwright.compiler.registry import factories
 from conftest import REAL, needs_shared, oracle_rows
@@ -186,7 +187,7 @@ def test_a_transformers_width_and_weights_stay_symbols_until_given() -> None:
                 "pooling": {"@layers": "reduce_mean.v1"}, "upstream": "*"}
     tagger = {"@architectures": "spacy.Tagger.v2", "tok2vec": listener, "nO": None}
     upstream = Expander().block(transformer)
-    assert str(upstream.layer.count) == "transformer_params" and upstream.width == "hidden_width"
+    assert str(upstream.layer.count) == "transformer_params" and dim_value(upstream.width) == "hidden_width"
     # the listener's width is the transformer's: its symbol keeps its owner's name in every total
     count = Expander(upstreams={"transformer": ("transformer", upstream)}).block(tagger).layer.count
     assert str(count) == "hidden_width(transformer)·n_labels + n_labels"

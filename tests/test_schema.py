@@ -7,6 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from archwright.compiler.registry import default_registry
+from archwright.compiler.schema import model as schema_of
 
 CARDS = sorted({(c.registry, c.name): c for c in default_registry().cards()}.values(),
                key=lambda c: (c.registry, c.name))
@@ -16,7 +17,7 @@ BOUNDED = [(card, arg) for card in CARDS if card.in_spec for arg in card.args
 
 @pytest.mark.parametrize("card", CARDS, ids=lambda c: f"{c.registry}:{c.name}")
 def test_schema_fields_are_the_arguments(card) -> None:
-    schema = card.schema
+    schema = schema_of(card)
     assert list(schema.model_fields) == [a.name for a in card.args]
     required = {name for name, field in schema.model_fields.items() if field.is_required()}
     assert required == {a.name for a in card.args if a.required and a.kind == "keyword"}
@@ -27,7 +28,7 @@ def test_schema_fields_are_the_arguments(card) -> None:
 def test_schema_bounds_agree_with_the_checker(card, arg) -> None:
     """Each bound the checker enforces (AW307) is in the schema too: a violating value fails."""
     violating = {"gt": lambda v: v, "ge": lambda v: v - 1, "lt": lambda v: v, "le": lambda v: v + 1}
-    model = card.schema
+    model = schema_of(card)
     for bound, make in violating.items():
         limit = getattr(arg, bound)
         if limit is None:

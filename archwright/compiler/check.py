@@ -317,11 +317,9 @@ def bound_problem(arg: Arg, value: float) -> str:
 
 def check(resolved: ResolvedConfig, registry: Registry | None = None,
           incomplete: frozenset[str] = frozenset()) -> tuple[Blueprint, list[Diagnostic]]:
-    """IR-2 -> IR-3: bind promises to cards and check their arguments. `incomplete` names the
-    sections the parse could not read whole, where no key is reported missing."""
-    from .pipeline import check_pipeline
-
+    """IR-2 -> IR-3: bind promises to cards and check their arguments (pipeline.py checks the
+    whole pipeline on the result). `incomplete` names the sections the parse could not read
+    whole, where no key is reported missing."""
     checker = _Checker(resolved, registry or default_registry(), incomplete)
     checker.walk(resolved.data, (), frozenset())
-    blueprint = Blueprint(checker.blocks, resolved.data, incomplete)
-    return blueprint, checker.diagnostics + check_pipeline(blueprint, resolved.spans)
+    return Blueprint(checker.blocks, resolved.data, incomplete), checker.diagnostics

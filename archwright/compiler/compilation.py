@@ -12,7 +12,7 @@ from ..grammar.parser import parse
 from ..reading import read_limited
 from ..grammar.syntax import ConfigFile
 from .check import Blueprint, check
-from .pipeline import is_training_config, references_set_aside
+from .pipeline import check_pipeline, is_training_config, references_set_aside
 from .resolve import ResolvedConfig, resolve
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -201,7 +201,7 @@ class Compilation:
         if resolved is None:
             return None, []
         blueprint, diagnostics = check(resolved, incomplete=incomplete_sections(self.syntax))
-        return blueprint, diagnostics + references_set_aside(self.syntax)
+        return blueprint, diagnostics + check_pipeline(blueprint, resolved.spans) + references_set_aside(self.syntax)
 
     @property
     def checked(self) -> Blueprint | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
-from .dims import Dim
+from .dims import Count, Dim
 
 INFER: Any = type("Infer", (), {"__repr__": lambda self: "INFER"})()
 
@@ -113,6 +113,57 @@ OPS: dict[str, Op] = {
     "split-trf-batch": Op("split-trf-batch", width="in"),
     "slot": Op("slot"),  # the model a pretraining objective is given: its tok2vec
 }
+
+
+class Unexpandable(Exception):
+    """A block (or a sub-block) without an expression: its layers are unknown."""
+
+
+class Args:
+    """What a card's expression reads: the block's values (`args["width"]`), its sub-blocks as
+    expressions (`args.sub("tok2vec")`), sizes known only from data (`args.size("n_labels")`),
+    and the component a listener listens to."""
+
+    def __init__(self, block: dict[str, Any], expander: Any, path: tuple[str, ...]) -> None:
+        self.block, self.expander, self.path = block, expander, path
+
+    def __getitem__(self, key: str) -> Any:
+        return self.block[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.block.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.block
+
+    def sub(self, key: str) -> Node:
+        return self.expander.expression(self.block[key], self.path + (key,))
+
+    def subs(self) -> list[Node]:
+        """The `*` blocks of a chain or concatenate, in order."""
+        parts = self.block.get("*")
+        if not isinstance(parts, dict) or not parts:
+            raise Unexpandable("no `*` blocks")
+        return [self.expander.expression(part, self.path + ("*", str(key))) for key, part in parts.items()]
+
+    def symbol(self, name: str) -> Dim:
+        value = self.expander.labels.get(name)
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else Count.symbol(name)
+
+    def size(self, name: str, key: str = "nO") -> Dim:
+        """An output size: the block's own `key` when it is a number, else the size `name`."""
+        value = self.block.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        return self.symbol(name)
+
+    def upstream(self, kind: str) -> Any:
+        """The component this listener listens to, and its expansion."""
+        return self.expander.upstream(self.path, self.block.get("upstream", "*"), kind)
+
+    def width_of(self, sub: Node) -> Any:
+        """The output width of a sub-block's expression (where the card must pass it on)."""
+        return self.expander.width_of(sub)
 
 
 def node(op: str, *children: Node, dims: dict[str, Any] | None = None, **settings: Any) -> Node:

@@ -15,9 +15,11 @@ import networkx as nx
 
 from .check import Blueprint
 from .dims import Count, count, dim_value
-from .expand import Expander, blocks_of, filled
+from .expand import Expander, blocks_of
 from .static import Expansion, Layer, field_tokens, output_shape, receptive_field_tokens
-from .registry import factories, registry_keys
+from .registry import registry_keys
+from .topology import Topology, topology
+from .values import descend
 from .resolve import ResolvedConfig
 
 
@@ -44,6 +46,7 @@ class LayerGraph(NamedTuple):
     blocks: nx.DiGraph
     layers: nx.DiGraph
     components: dict[str, ComponentModel]
+    topology: Topology | None = None
 
     def total_params(self) -> Count | None:
         """All components' parameters, a shared upstream tok2vec counted once (listeners hold none)."""
@@ -55,32 +58,24 @@ class LayerGraph(NamedTuple):
         return count(total)
 
 
-def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
+def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]],
+                      pipeline: Topology) -> dict[str, ComponentModel]:
     if not isinstance(data.get("components"), dict) and not isinstance(data.get("nlp"), dict):
         return _bare_blocks(data, labels)
-    components = data.get("components", {}) if isinstance(data.get("components"), dict) else {}
-    nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
-    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
     upstreams: dict[str, tuple[str, Expansion]] = {}  # tok2vec and transformer components, for listeners
     models = {}
-    for name in order:
-        settings = components[name]
-        if not isinstance(settings, dict):  # `tagger = [1]` in [components]: nothing to lower
+    for name, component in pipeline.components.items():
+        if component.model is None:
             continue
-        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
-        default = factories().get(factory, {}).get("model")
-        model = settings.get("model", default)
-        if not isinstance(model, dict):
-            continue
-        model = filled(model, default)
-        expander = Expander(labels.get(name, {}), upstreams=upstreams)
-        expansion = expander.block(model)
-        if factory in ("tok2vec", "transformer") and expansion is not None:
-            upstreams[name] = (factory, expansion)
-        keys = registry_keys(model)
-        architecture = str(model[keys[0]]) if keys else ""
-        models[name] = ComponentModel(name, factory, architecture, expansion, _blocks(expansion))
+        root = ("components", name, "model")
+        listeners = {listener.path[len(root):]: listener.upstream for listener in pipeline.listeners
+                     if listener.component == name}
+        expansion = Expander(labels.get(name, {}), upstreams, listeners).block(component.model)
+        if component.factory in ("tok2vec", "transformer") and expansion is not None:
+            upstreams[name] = (component.factory, expansion)
+        keys = registry_keys(component.model)
+        architecture = str(component.model[keys[0]]) if keys else ""
+        models[name] = ComponentModel(name, component.factory, architecture, expansion, _blocks(expansion))
     return models
 
 
@@ -104,28 +99,23 @@ def _blocks(expansion: Expansion | None) -> dict[tuple[str, ...], Expansion]:
     return {path: Expansion(layer, layer.width, layer.field) for path, layer in blocks_of(expansion)}
 
 
-def _pipeline_graph(data: dict[str, Any], blueprint: Blueprint, models: dict[str, ComponentModel]) -> nx.DiGraph:
+def _pipeline_graph(pipeline: Topology, models: dict[str, ComponentModel]) -> nx.DiGraph:
     graph = nx.DiGraph()
-    training = data.get("training") if isinstance(data.get("training"), dict) else {}
-    frozen, annotating = (training.get(key) if isinstance(training.get(key), list) else []
-                          for key in ("frozen_components", "annotating_components"))
     for name, model in models.items():
         graph.add_node(name, factory=model.factory, architecture=model.architecture,
                        params=str(model.params) if model.params is not None else None,
-                       frozen=name in frozen, annotating=name in annotating)
+                       frozen=name in pipeline.frozen, annotating=name in pipeline.annotating)
     names = list(models)
     for before, after in zip(names, names[1:]):
         graph.add_edge(before, after, kind="pipeline")
-    for path, block in blueprint.blocks.items():
-        if len(path) > 1 and path[0] == "components" and block.card.name in (
-                "spacy.Tok2VecListener.v1", "spacy-transformers.TransformerListener.v1"):
-            wanted = block.args.get("upstream", "*")
-            kind = "tok2vec" if "Tok2Vec" in block.card.name else "transformer"
-            upstreams = [n for n, m in models.items() if m.factory == kind and wanted in ("*", n)]
-            if upstreams and path[1] in graph:
-                expansion = models[upstreams[0]].expansion
-                width = block.args.get("width") or (dim_value(expansion.width) if expansion else None)
-                graph.add_edge(upstreams[0], path[1], kind="listener", width=width)
+    for listener in pipeline.listeners:
+        upstream = models.get(listener.upstream) if listener.upstream is not None else None
+        if upstream is not None and listener.component in graph:
+            block = descend(pipeline.components[listener.component].settings, listener.path[2:])
+            width = block.get("width") if isinstance(block, dict) else None
+            expansion = upstream.expansion
+            graph.add_edge(listener.upstream, listener.component, kind="listener",
+                           width=width or (dim_value(expansion.width) if expansion else None))
     return graph
 
 
@@ -166,7 +156,7 @@ COLLAPSE_ABOVE = 2
 JOINS = {"parallel": "concatenate", "add": "add", "residual": "add"}
 
 
-def _layers_graph(models: dict[str, ComponentModel], expand: bool = False) -> nx.DiGraph:
+def _layers_graph(models: dict[str, ComponentModel], pipeline: Topology, expand: bool = False) -> nx.DiGraph:
     """The dataflow of each component's model: a node per layer, an edge (`kind="data"`) per
     tensor that flows, from the component's input to its output; a node per combinator, with
     `kind="contains"` edges to its children (drawn as clusters). Concatenation, addition and
@@ -179,10 +169,10 @@ def _layers_graph(models: dict[str, ComponentModel], expand: bool = False) -> nx
             continue
         flow = _component_flow(graph, name, model.expansion.layer, model.model_path, expand)
         outputs[name] = f"{name}/output"
-        for node, wanted, kind in flow.listeners:
-            upstream = next((n for n in outputs if n == wanted or wanted == "*" and models[n].factory == kind), None)
-            if upstream is not None:
-                graph.add_edge(outputs[upstream], node, kind="data", listener=True,
+        for node, path in flow.listeners:
+            listener = pipeline.listener_at(path)
+            if listener is not None and listener.upstream in outputs:
+                graph.add_edge(outputs[listener.upstream], node, kind="data", listener=True,
                                width=dim_value(graph.nodes[node]["dims"].get("nO")))
     return graph
 
@@ -213,7 +203,7 @@ class _Flow:
 
     def __init__(self, graph: nx.DiGraph, component: str, model_path: tuple[str, ...], expand: bool) -> None:
         self.graph, self.component, self.model_path, self.expand = graph, component, model_path, expand
-        self.listeners: list[tuple[str, str, str]] = []  # (listener node, upstream wanted, its factory)
+        self.listeners: list[tuple[str, tuple[str, ...]]] = []  # (listener node, its block's config path)
         self.producers: dict[str, Layer] = {}
 
     def connect(self, sources: list[str], target: str, layer: Layer | None = None) -> None:
@@ -250,8 +240,8 @@ class _Flow:
         if kind == "layer":
             for child, child_id in zip(children, ids):  # an attention's keys, a per-token pooling
                 self.connect(self.add(child, child_id, inputs, block), node)
-            if layer.flow == "listen" and isinstance(layer.settings.get("upstream"), str):
-                self._listens(node, layer)
+            if layer.flow == "listen":
+                self.listeners.append((node, tuple(block.split("."))))
             self.connect(inputs, node)
             return [node]
         if layer.flow == "sequence":
@@ -276,10 +266,6 @@ class _Flow:
             current = self.add(child, child_id, current, block)
         return current
 
-    def _listens(self, node: str, layer: Layer) -> None:
-        kind = "transformer" if layer.op == "transformer-listener" else "tok2vec"
-        self.listeners.append((node, layer.settings["upstream"], kind))
-
 
 def _inner(layer: Layer) -> bool:
     from .expr import OPS
@@ -291,9 +277,10 @@ def lower(blueprint: Blueprint, resolved: ResolvedConfig,
           labels: dict[str, dict[str, int]] | None = None, expand: bool = False) -> LayerGraph:
     """IR-3 -> IR-4. `labels` gives a component's data-dependent sizes, e.g. {"tagger": {"n_labels": 17}};
     `expand` draws every copy of a repeated block (by default more than two are drawn once)."""
-    models = _component_models(blueprint.data, labels or {})
-    return LayerGraph(_pipeline_graph(blueprint.data, blueprint, models), _blocks_graph(blueprint, resolved, models),
-                      _layers_graph(models, expand), models)
+    pipeline = topology(blueprint.data)
+    models = _component_models(blueprint.data, labels or {}, pipeline)
+    return LayerGraph(_pipeline_graph(pipeline, models), _blocks_graph(blueprint, resolved, models),
+                      _layers_graph(models, pipeline, expand), models, pipeline)
 
 
 def summary(graph: LayerGraph) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
 from .check import Block, Blueprint, bound_problem, quoted_number_message
+from .topology import topology
 from .registry import (Arg, factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
                        who_registers)
 from .types import accepts, parse_type, quoted_number
@@ -30,11 +31,6 @@ def is_training_config(top_sections: Iterable[str]) -> bool:
 # default training config; spaCy silently drops unknown keys there, which hides typos
 SCHEMA_SECTIONS = ("nlp", "training", "initialize", "pretraining")
 COMPONENT_KEYS = {"factory", "source", "component", "replace_listeners"}
-TOK2VEC_LISTENERS = {"spacy.Tok2VecListener.v1"}
-TRANSFORMER_LISTENERS = {"spacy-transformers.TransformerListener.v1", "spacy-curated-transformers.LastTransformerLayerListener.v1",
-                         "spacy-curated-transformers.ScalarWeightingListener.v1"}
-UPSTREAM_FACTORIES = {"tok2vec": TOK2VEC_LISTENERS, "transformer": TRANSFORMER_LISTENERS,
-                      "curated_transformer": TRANSFORMER_LISTENERS}
 
 
 # What kind of model an architecture line (a name without its version) builds. A factory drives
@@ -274,45 +270,22 @@ class _PipelineChecker:
     # -- listeners ---------------------------------------------------------------------------
 
     def check_listeners(self) -> None:
-        pipeline = self.data.get("nlp", {}).get("pipeline", []) if isinstance(self.data.get("nlp"), dict) else []
-        pipeline = pipeline if isinstance(pipeline, list) else []  # `pipeline = 5` is [nlp]'s typing's to report
-        for path, block in self.blocks.items():
-            if path[:1] != ("components",) or len(path) < 2:
+        for listener in topology(self.data).listeners:
+            path, block = listener.path, self.blocks.get(listener.path)
+            if block is None or not isinstance(listener.wanted, str):
                 continue
-            name = block.card.name
-            kind = ("tok2vec" if name in TOK2VEC_LISTENERS else "transformer" if name in TRANSFORMER_LISTENERS
-                    else None)
-            if kind is None:
-                continue
-            upstreams = self.upstreams(kind, pipeline)
-            wanted = block.args.get("upstream", "*")
-            if not isinstance(wanted, str):
-                continue
-            if wanted == "*":
-                if not upstreams:
-                    self.report("AW409", f"{name} at {'.'.join(path)} listens to a {kind} component, but the "
-                                f"pipeline has none", path, hint=f"add a {kind} component before [components.{path[1]}]")
-                    continue
-                upstream = upstreams[0]
-            elif wanted not in upstreams:
-                near = nearest(wanted, upstreams) or (upstreams[0] if upstreams else "")
-                self.report("AW409", f"`upstream = \"{wanted}\"` names no {kind} component of the pipeline",
-                            path + ("upstream",), hint=f'did you mean "{near}"?' if near else
-                            f"add a {kind} component, or set upstream = \"*\"")
-                continue
-            else:
-                upstream = wanted
-            if kind == "tok2vec":
-                self.check_listener_width(path, block, upstream)
-
-    def upstreams(self, kind: str, pipeline: list) -> list[str]:
-        """The components a listener of `kind` may listen to; a sourced component counts (its
-        factory is in the trained pipeline it comes from, which archwright never loads)."""
-        names = [n for n in pipeline if isinstance(n, str)] or list(self.components)
-        return [n for n in names if isinstance(self.components.get(n), dict)
-                and (self.components[n].get("factory") == kind
-                     or (kind == "transformer" and self.components[n].get("factory") == "curated_transformer")
-                     or (self.components[n].get("factory") is None and isinstance(self.components[n].get("source"), str)))]
+            if listener.upstream is None and listener.wanted == "*":
+                self.report("AW409", f"{block.card.name} at {'.'.join(path)} listens to a {listener.kind} component, "
+                            f"but the pipeline has none", path,
+                            hint=f"add a {listener.kind} component before [components.{path[1]}]")
+            elif listener.upstream is None:
+                found = list(listener.candidates)
+                near = nearest(listener.wanted, found) or (found[0] if found else "")
+                self.report("AW409", f"`upstream = \"{listener.wanted}\"` names no {listener.kind} component of the "
+                            "pipeline", path + ("upstream",), hint=f'did you mean "{near}"?' if near else
+                            f"add a {listener.kind} component, or set upstream = \"*\"")
+            elif listener.kind == "tok2vec":
+                self.check_listener_width(path, block, listener.upstream)
 
     def check_listener_width(self, path: tuple[str, ...], block: Block, upstream: str) -> None:
         width = block.args.get("width")

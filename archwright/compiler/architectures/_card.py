@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..registry import LEGACY_PREFIX, REQUIRED, Arg, Card, Rule, _data
+from ..cards import LEGACY_PREFIX, REQUIRED, Arg, Card, Rule, _data
 
 POSITIVE = {"gt": 0}
 

@@ -4,7 +4,7 @@ architectures")."""
 from __future__ import annotations
 
 from .. import expr as x
-from ..expand import Args
+from ..expr import Args
 from ._card import POSITIVE, hash_embed_cnn, spec_card, variant
 
 FAMILY = "entity_linker"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import expr as x
-from ..expand import Args
+from ..expr import Args
 from ._card import spec_card, variant
 
 FAMILY = "layers"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..registry import Card
+from ..cards import Card
 
 FAMILY = "plugins"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import expr as x
-from ..expand import Args
+from ..expr import Args
 from ._card import POSITIVE, spec_card
 
 FAMILY = "pretrain"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import expr as x
-from ..expand import Args
+from ..expr import Args
 from ._card import POSITIVE, hash_embed_cnn, spec_card, variant
 
 FAMILY = "textcat"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import expr as x
 from ..dims import Count
 from ..static import WHOLE_DOC, Window
-from ..expand import Args
+from ..expr import Args
 from ._card import POSITIVE, spec_card, variant
 
 FAMILY = "transformers"

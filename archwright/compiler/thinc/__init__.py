@@ -103,7 +103,7 @@ def sum_params(model: Any) -> int:
 
 def _components(data: dict) -> list[tuple[str, str, dict]]:
     """(name, factory, default-filled model block) of each component with a model, in pipeline order."""
-    from ..expand import filled
+    from ..topology import filled
 
     components = data.get("components") if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
