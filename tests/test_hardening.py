@@ -861,3 +861,26 @@ def test_a_hover_on_a_reference_to_an_exponential_value_is_cut_before_it_is_writ
     assert result.returncode == 0, result.stderr[-2000:]
     size, shown = result.stdout.split("\n", 1)
     assert int(size) < 1000 and "[a1]" in shown and "\"x\": {" in shown and "…\n```" in shown
+
+
+def test_a_resolved_path_through_references_is_located_without_joining_all_its_prefixes() -> None:
+    """Found by the final long run (seed 1962518020, input 14735: api.diff of a 400-link chain
+    and a mutation of it, killed at 20 s of CPU): each change's line was found by joining every
+    prefix of its resolved path (`c399.prev.prev...`, 400 parts), cubic in all. Only prefixes as
+    deep as the deepest section name can be written; the spans found are the full index's."""
+    from archwright.compiler.resolve import resolve
+    from archwright.grammar.parser import parse
+
+    for text in (_chain(120), _nested(60), PIPELINE.read_text(encoding="utf-8")):
+        resolved, _ = resolve(parse(text)[0])
+        spans = resolved.spans
+        paths, stack = [], [((), resolved.data)]
+        while stack and len(paths) < 20_000:
+            where, node = stack.pop()
+            paths.append(where)
+            if isinstance(node, dict):
+                stack.extend((where + (str(k),), v) for k, v in node.items())
+        paths += [("nope",), ("c3", "prev", "nope", "x"), ()]
+        assert len(paths) > 100
+        for path in paths:
+            assert spans.find(path) == spans._find_in_index(path), path

@@ -59,8 +59,9 @@ class SpanIndex:
         """The span of `path`'s value, or of the nearest enclosing value or section."""
         if any(not isinstance(part, str) or "." in part for part in path):
             return self._find_in_index(path)
-        # looked up in the sections and entries themselves, without building the whole index
-        for end in range(len(path), 0, -1):
+        # looked up in the sections and entries themselves, without building the whole index;
+        # no prefix longer than the deepest section name (plus a key) can be written anywhere
+        for end in range(min(len(path), self._most_parts + 1), 0, -1):
             entry = self._entries.get(".".join(path[:end - 1]), {}).get(path[end - 1]) if end > 1 else None
             span = entry.value.span if entry is not None else None
             if span is None:
@@ -69,6 +70,13 @@ class SpanIndex:
             if span is not None:
                 return span
         return None
+
+    @cached_property
+    def _most_parts(self) -> int:
+        """The parts of the deepest section name: a resolved path through references (`prev.prev
+        ...` 400 times) is longer, and joining each of its prefixes made a diff cubic."""
+        names = list(self._sections) + list(self._entries)
+        return max((name.count(".") + 1 for name in names), default=0)
 
     def _find_in_index(self, path: tuple[str, ...]) -> Span | None:
         for end in range(len(path), 0, -1):
