@@ -1,12 +1,14 @@
 """A fuzzer for every archwright command and the public API (issue 13).
 
-Each input runs in a child forked from one warmed parent (a fork server: archwright, Thinc,
-networkx and graphviz are imported once), under an address-space limit (RLIMIT_AS), a CPU-time
-limit and a wall-clock alarm. The inputs: mutated real configs (the shared corpus and the
-bundled examples), generated INI text, extreme sizes (deep, chained, shared, wide, long) and
-random overrides, fed to validate, resolve, list, explain, summary, graph, build, fmt, diff and
-fill, and to parse, resolve, validate, compile, Compilation, fmt, diff, fill, build,
-build_architecture and to_str.
+Each input runs in one of a pool of worker processes forked from one warmed parent (archwright,
+Thinc, networkx and graphviz are imported once), under its own address-space limit (RLIMIT_AS),
+CPU-time limit and wall-clock limit; a worker is replaced after any failure. The inputs: mutated
+real configs (the shared corpus and the bundled examples), generated INI text, extreme sizes
+(deep, chained, shared, wide, long) and random overrides, fed to the commands validate,
+resolve, list, explain, summary, graph, build, fmt, diff and fill; to the two servers, ui (the
+explorer's views and model run) and lsp (the language server's handlers, at random positions);
+and to the API functions parse, resolve, validate, compile (with the summary), fmt, diff, fill,
+build, build_architecture and to_str.
 
 An outcome is counted per command: ok (exit 0 or 1, or a result/ConfigError/BuildError from the
 API), traceback (an internal error: exit 2, AW114, or another exception), time-out, or limit
@@ -15,6 +17,7 @@ breach (MemoryError, or killed by the address-space limit). Failing inputs are s
 
     python scripts/fuzz.py --inputs 100000            # a seed is chosen and printed
     python scripts/fuzz.py --seed 7 --hours 2 --json figures.json
+    python scripts/fuzz.py --seed 7 --replay 1234       # input 1234 of seed 7, in this process
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 EXAMPLES = ROOT / "examples"
 
 COMMANDS = ("validate", "resolve", "list", "explain", "summary", "graph", "build", "fmt", "diff", "fill")
+# the two servers, driven through the functions their requests call (the explorer's views and
+# model run, the language server's handlers)
+SERVERS = ("ui", "lsp")
 API = ("api.parse", "api.resolve", "api.validate", "api.compile", "api.fmt", "api.diff", "api.fill", "api.build",
        "api.build_architecture", "api.to_str")
 OUTCOMES = ("ok", "traceback", "timeout", "limit")
-EXIT_OK, EXIT_TRACEBACK, EXIT_LIMIT = 0, 70, 71
 
 # -- inputs ---------------------------------------------------------------------------------------
 
@@ -241,6 +246,90 @@ def make_case(rng: random.Random, texts: list[str], command: str) -> Case:
     return Case(command, argv + ["--debug"], files, describe=kind)
 
 
+def make_server_case(rng: random.Random, texts: list[str], command: str) -> Case:
+    """What the explorer does with a pasted config, or an editor with an open one."""
+    kind, text = some_config(rng, texts)
+    if command == "ui":
+        labels = {"tagger": {"n_labels": rng.choice(NUMBERS)}} if rng.random() < 0.2 else None
+        sentence = rng.choice(["A short sentence .", "", "x " * 300, "\u00e9\U0001F600"])
+        run_models = rng.random() < 0.3
+
+        def call():
+            from archwright.ui import run, views
+
+            explored = views.explore(text, None, labels, "config.cfg")
+            views.diagnostic_rows(explored.compilation.diagnostics)
+            views.override_fields(text)
+            views.formatted(text)
+            graph = explored.graph
+            if graph is not None:
+                views.component_rows(graph)
+                views.label_symbols(graph)
+                for component in list(graph.components)[:3]:
+                    views.shapes_rows(graph, component)
+                    views.params_rows(graph, component)
+                    views.layer_count(graph, component)
+                if run_models:
+                    run.run_models(explored, sentence)
+        return Case(command, None, {}, call=call, describe=kind)
+
+    encoding = rng.choice(["utf-16", "utf-8", "utf-32"])
+    lines = text.split("\n")
+    spots = [(line, rng.randint(0, len(lines[line]) + 1)) for line in
+             (rng.randrange(len(lines)) for _ in range(3))]
+    if rng.random() < 0.1:  # a stale position: past the end of the document or of its line
+        spots.append((len(lines) + rng.randint(0, 3), rng.randint(0, 200)))
+    new_name = rng.choice(["renamed", "x.y", "", "a b", "tok2vec"])
+
+    def call():
+        from lsprotocol import types
+        from pygls.exceptions import JsonRpcException, JsonRpcInternalError
+
+        from archwright.lsp import actions, complete, hover, navigate, outline
+        from archwright.lsp.document import Document
+        from archwright.lsp.server import VERIFIED_FIXES_UP_TO, guarded, lsp_diagnostic
+
+        editor = _Editor()
+
+        def request(handler: Callable[[], Any]) -> Any:  # as the server answers one: `guarded`
+            try:
+                return guarded(lambda ls, params: handler())(editor, None)
+            except JsonRpcInternalError:  # the server survives, but this is archwright's bug
+                raise AssertionError(editor.messages[-1]) from None
+            except JsonRpcException:  # an answer the protocol has: a refused rename
+                return None
+
+        document = Document("file:///config.cfg", text, encoding=encoding)
+        converted = request(lambda: [lsp_diagnostic(d, document.lines, document.uri) for d in document.diagnostics])
+        request(lambda: outline.symbols(document))
+        request(lambda: outline.folding(document))
+        request(lambda: outline.semantic_tokens(document))
+        request(lambda: actions.formatting(document))
+        request(lambda: actions.fill_defaults(document))
+        whole = types.Range(types.Position(0, 0), document.lines.end())
+        request(lambda: actions.code_actions(document, whole, types.CodeActionContext(diagnostics=converted),
+                                             verify=len(document.text) <= VERIFIED_FIXES_UP_TO))
+        for line, character in spots:
+            position = types.Position(line, character)
+            request(lambda: hover.hover(document, position))
+            request(lambda: complete.complete(document, position))
+            request(lambda: navigate.definition(document, position))
+            request(lambda: navigate.references(document, position, True))
+            if request(lambda: navigate.prepare_rename(document, position)) is not None:
+                request(lambda: navigate.rename(document, position, new_name))
+    return Case(command, None, {}, call=call, describe=kind)
+
+
+class _Editor:
+    """What `guarded` needs of the server: somewhere to log."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def log(self, message: str, kind: Any = None) -> None:
+        self.messages.append(message)
+
+
 def make_api_case(rng: random.Random, texts: list[str], command: str) -> Case:
     import archwright
 
@@ -307,8 +396,18 @@ def _expecting(call: Callable[[], Any], expected: tuple) -> Callable[[], Any]:
     return run
 
 
-# -- the fork server ----------------------------------------------------------------------------------
-
+# -- the workers --------------------------------------------------------------------------------------
+#
+# A pool of long-lived workers, forked from one warmed parent (archwright, Thinc, torch, networkx
+# and graphviz imported once). A worker runs one input after another, each under its own limits:
+# an address space of what the worker uses when the input starts plus --memory (RLIMIT_AS), and
+# --time-limit CPU-seconds (RLIMIT_CPU, set to the worker's CPU time so far plus the limit); the
+# parent kills a worker whose input waits five times as long without computing (asleep or
+# blocked: /proc says it is not runnable), or runs fifty times as long on the wall clock. A
+# worker that fails an input in any way is replaced, so no input runs after a breach in a damaged process,
+# and every worker is replaced after --recycle inputs, so what inputs leave behind (caches,
+# fragmented memory) stays small. Forking a child per input cost about as much as the input
+# itself (copying the page tables of a process with torch loaded, then the copy-on-write faults).
 
 def warm() -> None:
     """Import everything a command may need, once, in the parent."""
@@ -319,11 +418,14 @@ def warm() -> None:
     import archwright.authoring.fill  # noqa: F401
     import archwright.authoring.fmt  # noqa: F401
     import archwright.present.render  # noqa: F401  (graphviz, networkx)
+    import archwright.ui.run  # noqa: F401
+    import archwright.ui.views  # noqa: F401
+    import archwright.lsp.server  # noqa: F401  (pygls)
     from archwright.compiler.registry import default_registry
 
     registry = default_registry()
-    NAMES.extend(sorted({c.name for c in registry.cards()}))
-    ARCHITECTURES.extend(sorted({c.name for c in registry.cards() if c.registry in ("architectures", "layers")}))
+    NAMES[:] = sorted({c.name for c in registry.cards()})
+    ARCHITECTURES[:] = sorted({c.name for c in registry.cards() if c.registry in ("architectures", "layers")})
     archwright.validate((EXAMPLES / "pipeline_cnn.cfg").read_text(encoding="utf-8"))
 
 
@@ -332,84 +434,281 @@ def _address_space() -> int:
         return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def run_in_child(case: Case, seconds: float, memory: int, directory: Path) -> tuple[str, str]:
-    """(outcome, detail) of one case, run in a forked child in `directory`."""
+def case_of(seed: int, number: int, commands: tuple[str, ...], texts: list[str]) -> Case:
+    """Input `number` of `seed`: the same case in every process (the workers, --replay)."""
+    command = commands[number % len(commands)]
+    rng = random.Random(f"{seed}-{number}")
+    if command.startswith("probe."):
+        return _probe(command)
+    if command in SERVERS:
+        return make_server_case(rng, texts, command)
+    return make_api_case(rng, texts, command) if command.startswith("api.") else make_case(rng, texts, command)
+
+
+def _probe(command: str) -> Case:
+    """Inputs that break each limit on purpose, to test the fuzzer itself (never in a default run)."""
+    def spin():
+        while True:
+            pass
+
+    def allocate():
+        return bytearray(64 * 1024 ** 3)
+
+    def fail():
+        raise KeyError("an internal error")
+
+    def hang():
+        import time as clock
+
+        clock.sleep(3600)
+
+    calls = {"probe.spin": spin, "probe.allocate": allocate, "probe.fail": fail, "probe.hang": hang,
+             "probe.ok": lambda: None}
+    return Case(command, None, {}, call=calls[command], describe="probe")
+
+
+def _run_case(case: Case, directory: Path, seconds: float, memory: int) -> tuple[str, str]:
+    """(outcome, detail) of one case, run in this worker in `directory`, under its limits."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
     for name, data in case.files.items():
         target = directory / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    report = directory / ".report"
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:  # the child: limits, then the case; never returns
-        code = EXIT_TRACEBACK
-        try:
-            os.chdir(directory)
-            limit = _address_space() + memory
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            # the time limit is CPU time (a niced run on a busy machine waits for the CPU); the
-            # wall clock gets five times as long, for what waits without computing
-            cpu = max(1, int(seconds))
-            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            signal.alarm(5 * cpu)
-            null = os.open(os.devnull, os.O_RDWR)
-            err = os.open(directory / ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            if case.argv and "-" in case.argv:
-                os.dup2(os.open(directory / "config.cfg", os.O_RDONLY), 0)
-            else:
-                os.dup2(null, 0)
-            os.dup2(null, 1)
-            os.dup2(err, 2)
-            sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
-            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
-            sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
-            if case.argv is not None:
-                from archwright.cli import main
+    os.chdir(directory)
+    null = os.open(os.devnull, os.O_RDWR)
+    err = os.open(directory / ".stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    source = os.open("config.cfg", os.O_RDONLY) if case.argv and "-" in case.argv else null
+    for fd, number in ((source, 0), (null, 1), (err, 2)):
+        os.dup2(fd, number)
+    for fd in {null, err, source}:
+        os.close(fd)
+    sys.stdin = open(0, "r", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+    recursion = sys.getrecursionlimit()
+    limit = _address_space() + memory
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = int(used.ru_utime + used.ru_stime) + 1 + max(1, int(seconds))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, resource.RLIM_INFINITY))  # SIGXCPU, then the parent knows
+    outcome, detail = "ok", ""
+    try:
+        if case.argv is not None:
+            from archwright.cli import main
 
-                status = main(case.argv)
-                code = EXIT_OK if status in (0, 1) else EXIT_TRACEBACK
-            else:
-                try:
-                    case.call()
-                except Expected:
-                    pass
-                code = EXIT_OK
-        except MemoryError:
-            code = EXIT_LIMIT
-        except SystemExit as e:  # argparse on a bad invocation
-            code = EXIT_OK if e.code in (0, 1, None) else EXIT_TRACEBACK
-        except BaseException:
+            status = main(case.argv)
+            if status not in (0, 1):
+                outcome = "traceback"
+        else:
             try:
-                report.write_text(traceback.format_exc()[-4000:], encoding="utf-8")
-            except BaseException:
+                case.call()
+            except Expected:
                 pass
-            code = EXIT_TRACEBACK
+    except MemoryError:
+        outcome = "limit"
+    except SystemExit as e:  # argparse on a bad invocation
+        outcome = "ok" if e.code in (0, 1, None) else "traceback"
+    except BaseException:
+        outcome, detail = "traceback", traceback.format_exc()[-4000:]
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+        sys.setrecursionlimit(recursion)
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         except BaseException:
             pass
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    detail = ""
-    for name in (".report", ".stderr"):
-        try:
-            detail = detail or (directory / name).read_text(encoding="utf-8", errors="replace")[-4000:]
-        except OSError:
-            pass
+    if outcome != "ok" and not detail:
+        detail = _stderr_of(directory)
+    if outcome == "traceback" and "MemoryError" in detail:
+        outcome = "limit"
+    return outcome, detail
+
+
+def _stderr_of(directory: Path) -> str:
+    try:
+        return (directory / ".stderr").read_text(encoding="utf-8", errors="replace")[-4000:]
+    except OSError:
+        return ""
+
+
+def _serve(orders: int, answers: int, seed: int, commands: tuple[str, ...], texts: list[str], directory: Path,
+           seconds: float, memory: int, recycle: int) -> None:
+    """A worker's life: read input numbers, run them, answer `number outcome detail` (JSON lines);
+    leave after a failure or `recycle` inputs. Never returns."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the run
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        with os.fdopen(orders, "r", encoding="utf-8") as reader, os.fdopen(answers, "w", encoding="utf-8") as writer:
+            for served, line in enumerate(reader, 1):
+                number = int(line)
+                case = case_of(seed, number, commands, texts)
+                outcome, detail = _run_case(case, directory, seconds, memory)
+                writer.write(json.dumps({"number": number, "outcome": outcome, "kind": case.describe,
+                                         "detail": detail}) + "\n")
+                writer.flush()
+                if outcome != "ok" or served >= recycle:
+                    break
+    except BaseException:
+        code = 1
+    os._exit(code)
+
+
+class _Worker:
+    def __init__(self, pid: int, orders: int, answers: int, directory: Path) -> None:
+        self.pid, self.orders, self.answers, self.directory = pid, orders, answers, directory
+        self.number: int | None = None  # the input it runs
+        self.started = 0.0
+        self.cpu = 0.0  # its CPU time when the input started
+        self.sampled = 0.0  # when its state was last looked at
+        self.waited = 0.0  # seconds of the input it spent neither running nor runnable
+        self.served = 0
+        self.buffer = b""
+
+
+class Pool:
+    """Workers forked from this (warmed) process, each given one input at a time."""
+
+    def __init__(self, size: int, seed: int, commands: tuple[str, ...], texts: list[str], scratch: Path,
+                 seconds: float, memory: int, recycle: int) -> None:
+        self.size, self.seed, self.commands, self.texts, self.scratch = size, seed, commands, texts, scratch
+        self.seconds, self.memory, self.recycle = seconds, memory, recycle
+        self.workers: list[_Worker] = []
+        self.started = 0  # workers forked, for their directories' names
+
+    def _spawn(self) -> _Worker:
+        orders_read, orders_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        directory = self.scratch / f"w{self.started}"
+        self.started += 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            for worker in self.workers:  # the other workers' pipes: theirs alone, or EOF never comes
+                for fd in (worker.orders, worker.answers):
+                    os.close(fd)
+            os.close(orders_write)
+            os.close(answers_read)
+            _serve(orders_read, answers_write, self.seed, self.commands, self.texts, directory, self.seconds,
+                   self.memory, self.recycle)
+        os.close(orders_read)
+        os.close(answers_write)
+        worker = _Worker(pid, orders_write, answers_read, directory)
+        self.workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, kill: bool) -> int:
+        """Close a worker's pipes and reap it; its wait status."""
+        if kill:
+            try:
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for fd in (worker.orders, worker.answers):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.workers.remove(worker)
+        _, status = os.waitpid(worker.pid, 0)
+        return status
+
+    def run(self, numbers, on_result: Callable[[int, str, str, str | None], None]) -> None:
+        """Give every number of `numbers` (an iterator, which may stop early) to a worker; call
+        on_result(number, outcome, detail, kind) as each ends (kind None: the worker died)."""
+        import select
+
+        exhausted = False
+        # waiting (asleep, blocked) for five times the CPU limit is a hang; waiting for the CPU
+        # is not (a niced worker on a busy machine gets 2 % of a core), up to a backstop
+        wall = 5 * max(1, self.seconds)
+        backstop = 50 * max(1, self.seconds)
+        while True:
+            while not exhausted and len(self.workers) < self.size:
+                self._spawn()
+            for worker in self.workers:
+                if worker.number is None and not exhausted:
+                    number = next(numbers, None)
+                    if number is None:
+                        exhausted = True
+                        break
+                    try:
+                        os.write(worker.orders, f"{number}\n".encode())
+                    except BrokenPipeError:  # it died between two inputs: the EOF below tells
+                        pass
+                    worker.number, worker.cpu = number, _cpu_seconds(worker.pid)
+                    worker.started = worker.sampled = time.monotonic()
+                    worker.waited = 0.0
+            busy = [w for w in self.workers if w.number is not None]
+            if exhausted and not busy:
+                break
+            now = time.monotonic()
+            timeout = 0.5 if busy else 1.0  # each busy worker's state is looked at twice a second
+            ready, _, _ = select.select([w.answers for w in self.workers], [], [], timeout)
+            for worker in [w for w in self.workers if w.answers in ready]:
+                chunk = os.read(worker.answers, 1 << 16)
+                worker.buffer += chunk
+                if b"\n" in worker.buffer:
+                    answer = json.loads(worker.buffer.split(b"\n", 1)[0])
+                    worker.number, worker.buffer = None, b""
+                    worker.served += 1
+                    on_result(answer["number"], answer["outcome"], answer["detail"], answer["kind"])
+                    if answer["outcome"] != "ok" or worker.served >= self.recycle:
+                        self._retire(worker, kill=False)  # it leaves (see _serve): no more inputs for it
+                elif not chunk:  # it died running its input: killed by a limit
+                    number, detail = worker.number, _stderr_of(worker.directory)
+                    status = self._retire(worker, kill=False)
+                    if number is not None:
+                        on_result(number, *_death(status, detail), None)
+            now = time.monotonic()
+            for worker in [w for w in self.workers if w.number is not None]:
+                if _state(worker.pid) not in ("R", "Z"):  # neither computing nor waiting for the CPU
+                    worker.waited += now - worker.sampled
+                worker.sampled = now
+                if worker.waited > wall or now - worker.started > backstop:
+                    number, cpu = worker.number, _cpu_seconds(worker.pid) - worker.cpu
+                    self._retire(worker, kill=True)
+                    on_result(number, "timeout", f"{worker.waited:.0f} s waiting without computing, "
+                              f"{now - worker.started:.0f} s on the wall clock, {cpu:.1f} s of CPU", None)
+
+    def close(self) -> None:
+        for worker in list(self.workers):
+            self._retire(worker, kill=True)
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc (R running or runnable, S asleep, D in I/O ...)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "?"
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user + system), from /proc; 0 if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _death(status: int, detail: str) -> tuple[str, str]:
+    """The outcome of an input whose worker died running it."""
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
-        if number in (signal.SIGALRM, signal.SIGXCPU):
-            return "timeout", f"killed by {signal.Signals(number).name}"
+        if number == signal.SIGXCPU:
+            return "timeout", "killed by SIGXCPU (the CPU-time limit)"
+        if number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):  # someone stopped it: no outcome
+            return "stopped", f"killed by {signal.Signals(number).name} from outside"
         return "limit", f"killed by {signal.Signals(number).name}\n{detail}"
-    code = os.WEXITSTATUS(status)
-    if code == EXIT_OK:
-        return "ok", ""
-    if code == EXIT_LIMIT or "MemoryError" in detail:
-        return "limit", detail
-    return "traceback", detail
+    return "traceback", f"the worker exited with status {os.WEXITSTATUS(status)}\n{detail}"
 
 
 class Figures:
@@ -429,9 +728,9 @@ class Figures:
     def failures(self) -> int:
         return sum(c[o] for c in self.counts.values() for o in OUTCOMES[1:])
 
-    def table(self) -> str:
+    def table(self, commands: tuple[str, ...] = COMMANDS + SERVERS + API) -> str:
         rows = [("command", "inputs", *OUTCOMES)]
-        for command in COMMANDS + API:
+        for command in commands:
             c = self.counts.get(command, Counter())
             rows.append((command, str(sum(c.values())), *(str(c[o]) for o in OUTCOMES)))
         rows.append(("all", str(self.total), *(str(sum(c[o] for c in self.counts.values())) for o in OUTCOMES)))
@@ -443,39 +742,52 @@ class Figures:
                      f"inputs by kind: {dict(self.kinds)}")
         return "\n".join(lines)
 
-    def to_json(self) -> dict:
-        return {"commands": {c: dict(self.counts.get(c, Counter())) for c in COMMANDS + API},
+    def to_json(self, commands: tuple[str, ...] = COMMANDS + SERVERS + API) -> dict:
+        return {"commands": {c: dict(self.counts.get(c, Counter())) for c in commands},
                 "total": self.total, "kinds": dict(self.kinds), "seconds": round(time.monotonic() - self.started, 1)}
 
 
 def fuzz(seed: int, inputs: int | None = None, seconds: float | None = None, time_limit: float = 20,
          memory: int = 1536 * 1024 ** 2, crashes: Path | None = None, progress: Callable[[Figures], None] | None = None,
-         commands: tuple[str, ...] = COMMANDS + API) -> Figures:
-    """Run `inputs` cases (or for `seconds`), cycling through `commands`, each in a forked child."""
+         commands: tuple[str, ...] = COMMANDS + SERVERS + API, workers: int = 2, recycle: int = 200) -> Figures:
+    """Run `inputs` cases (or for `seconds`), cycling through `commands`, in a pool of `workers`."""
     warm()
-    rng = random.Random(seed)
     texts = corpus_texts()
     figures = Figures()
     deadline = time.monotonic() + seconds if seconds else None
     scratch = Path(tempfile.mkdtemp(prefix="archwright-fuzz-"))
-    try:
+    stopped = []
+
+    def stop(signum, frame):  # Ctrl+C or SIGTERM: finish the inputs under way, then report
+        stopped.append(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+
+    def numbers():
         number = 0
-        while (inputs is None or number < inputs) and (deadline is None or time.monotonic() < deadline):
-            command = commands[number % len(commands)]
-            case_rng = random.Random(f"{seed}-{number}")  # each case reproducible on its own
-            case = make_api_case(case_rng, texts, command) if command.startswith("api.") \
-                else make_case(case_rng, texts, command)
-            directory = scratch / str(number % 4)
-            shutil.rmtree(directory, ignore_errors=True)
-            directory.mkdir()
-            outcome, detail = run_in_child(case, time_limit, memory, directory)
-            figures.add(command, outcome, case.describe)
-            if outcome != "ok" and crashes is not None:
-                _save(crashes, seed, number, case, outcome, detail)
+        while (inputs is None or number < inputs) and (deadline is None or time.monotonic() < deadline) \
+                and not stopped:
+            yield number
             number += 1
-            if progress is not None and number % 500 == 0:
-                progress(figures)
+
+    def on_result(number: int, outcome: str, detail: str, kind: str | None) -> None:
+        if outcome == "stopped":  # not counted: the input did not end
+            print(f"input {number}: its worker was {detail}; not counted", flush=True)
+            return
+        case = case_of(seed, number, commands, texts) if kind is None or outcome != "ok" else None
+        figures.add(commands[number % len(commands)], outcome, kind or case.describe)
+        if outcome != "ok" and crashes is not None:
+            _save(crashes, seed, number, case, outcome, detail)
+        if progress is not None and figures.total % 500 == 0:
+            progress(figures)
+
+    pool = Pool(workers, seed, commands, texts, scratch, time_limit, memory, recycle)
+    try:
+        pool.run(numbers(), on_result)
     finally:
+        pool.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
         shutil.rmtree(scratch, ignore_errors=True)
     return figures
 
@@ -496,29 +808,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: chosen and printed)")
     parser.add_argument("--inputs", type=int, default=None, help="stop after this many inputs")
     parser.add_argument("--hours", type=float, default=None, help="stop after this long")
-    parser.add_argument("--time-limit", type=float, default=20, help="CPU seconds per input (default 20; the "
-                                                                     "wall clock gets five times as long)")
+    parser.add_argument("--time-limit", type=float, default=20, help="CPU seconds per input (default 20; five "
+                                                                     "times as long waiting without computing)")
     parser.add_argument("--memory", type=int, default=1536, help="MiB of address space per input beyond the "
                                                                  "warmed parent's (default 1536)")
     parser.add_argument("--crashes", type=Path, default=Path("fuzz-crashes"), help="where failing inputs go")
     parser.add_argument("--json", type=Path, help="write the figures here (also every 500 inputs)")
     parser.add_argument("--only", action="append", default=[], help="only these commands (e.g. build, api.fmt)")
     parser.add_argument("--replay", type=int, metavar="N", help="run input N of --seed here, without a child")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="inputs run side by side (default: one per core)")
+    parser.add_argument("--recycle", type=int, default=200, help="inputs a worker runs before it is replaced "
+                                                                 "(default 200; 1: a fresh process per input)")
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2 ** 32)
-    commands = tuple(args.only) or COMMANDS + API
+    commands = tuple(args.only) or COMMANDS + SERVERS + API
     if args.replay is not None:
         warm()
-        command = commands[args.replay % len(commands)]
-        case_rng, texts = random.Random(f"{seed}-{args.replay}"), corpus_texts()
-        case = make_api_case(case_rng, texts, command) if command.startswith("api.") \
-            else make_case(case_rng, texts, command)
+        case = case_of(seed, args.replay, commands, corpus_texts())
         directory = Path(tempfile.mkdtemp(prefix="archwright-replay-"))
         for name, data in case.files.items():
             (directory / name).parent.mkdir(parents=True, exist_ok=True)
             (directory / name).write_bytes(data)
         os.chdir(directory)
-        print(f"{command} in {directory}: {' '.join(case.argv) if case.argv else 'API call'}", flush=True)
+        print(f"{case.command} in {directory}: {' '.join(case.argv) if case.argv else 'API call'}", flush=True)
         if case.argv:
             from archwright.cli import main as cli
 
@@ -533,12 +846,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"archwright fuzz: seed {seed}", flush=True)
 
     def progress(figures: Figures) -> None:
-        print(figures.table(), flush=True)
+        print(figures.table(commands), flush=True)
         if args.json:
-            args.json.write_text(json.dumps({"seed": seed, **figures.to_json()}, indent=2) + "\n", encoding="utf-8")
+            args.json.write_text(json.dumps({"seed": seed, "workers": args.workers, "recycle": args.recycle,
+                                             **figures.to_json(commands)}, indent=2) + "\n", encoding="utf-8")
 
     figures = fuzz(seed, args.inputs, args.hours * 3600 if args.hours else None, args.time_limit,
-                   args.memory * 1024 ** 2, args.crashes, progress, commands)
+                   args.memory * 1024 ** 2, args.crashes, progress, commands, args.workers, args.recycle)
     progress(figures)
     return 1 if figures.failures() else 0
 

@@ -271,3 +271,120 @@ def test_the_bundled_configs_are_in_the_canonical_layout(capsys) -> None:
     """What the archwright-fmt pre-commit hook checks, on this repository's own configs."""
     code, _, _ = run_cli(capsys, "fmt", "--check", str(ROOT / "examples"), str(ROOT / "docs"))
     assert code == 0
+
+
+# -- the diff -------------------------------------------------------------------------------------
+
+def _apply(diff: str, before: str) -> str:
+    """`patch`'s work, strictly: every context and removed line must be where the hunk says."""
+    old = before.splitlines(keepends=True)
+    lines = diff.splitlines(keepends=True)
+    assert lines[0].startswith("--- ") and lines[1].startswith("+++ ")
+    out: list[str] = []
+    at = 0  # lines of `old` consumed
+    k = 2
+    while k < len(lines):
+        header = lines[k].split()
+        assert header[0] == "@@" and header[3] == "@@", lines[k]
+        start, _, length = header[1][1:].partition(",")
+        start, length = int(start), int(length or 1)
+        begin = start - 1 if length else start
+        assert begin >= at, "hunks overlap or go backwards"
+        out += old[at:begin]
+        at = begin
+        k += 1
+        while k < len(lines) and not lines[k].startswith("@@"):
+            line = lines[k]
+            if k + 1 < len(lines) and lines[k + 1] == "\\ No newline at end of file\n":
+                line = line[:-1]
+                k += 1
+            if line[0] in " -":
+                assert old[at] == line[1:], (at, old[at], line)
+                at += 1
+            if line[0] in " +":
+                out.append(line[1:])
+            k += 1
+    return "".join(out + old[at:])
+
+
+def _fmt_diffs() -> list[tuple[str, str]]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").rglob("*.cfg"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(GOLDEN.glob("*.cfg"))]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(REAL.glob("*.cfg"))] if REAL.is_dir() else []
+    pairs = []
+    for text in texts:
+        # the same config written carelessly: spaces around `=`, indented keys, blank lines
+        for messy in (text, text.replace(" = ", "=").replace("\n\n", "\n\n\n"), text.replace("\n[", "\n  \n[")
+                      .replace("\n", "\n\n", 3), "\n\n" + text.replace("\n\n", "\n").rstrip("\n")):
+            result = format_text(messy)
+            if result.text is not None and result.text != messy:
+                pairs.append((messy, result.text))
+    return pairs
+
+
+def test_the_diff_turns_the_original_into_the_formatted_text() -> None:
+    import difflib
+
+    pairs = _fmt_diffs()
+    assert len(pairs) > 20
+    for before, after in pairs:
+        diff = fmt_module.unified_diff(before, after, "x.cfg")
+        assert _apply(diff, before) == after
+        # and it shows no more changed lines with text than difflib's longest-match diff does
+        # (blank lines can pair differently: fmt's diff keeps them next to the lines they were next to)
+        changed = _solid_changes(diff.splitlines(True))
+        reference = _solid_changes(list(difflib.unified_diff(before.splitlines(True), after.splitlines(True))))
+        assert changed <= reference, (changed, reference, diff)
+
+
+def _solid_changes(lines: list[str]) -> int:
+    return sum(1 for line in lines if line[:1] in "+-" and line[:3] not in ("---", "+++") and line[1:].strip())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", " ", "a", "b", "a ", "[s]", "x = 1", "x=1"]), max_size=30),
+       st.lists(st.sampled_from(["", " ", "a", "b", "[s]", "x = 1"]), max_size=30), st.booleans())
+def test_the_diff_is_correct_for_any_two_texts(a: list[str], b: list[str], newline: bool) -> None:
+    before, after = "\n".join(a) + "\n" * newline, "\n".join(b)
+    diff = fmt_module.unified_diff(before, after, "x.cfg")
+    if before.splitlines(keepends=True) == after.splitlines(keepends=True):
+        assert diff == ""
+    else:
+        assert _apply(diff, before) == after
+
+
+def test_the_diff_of_a_wide_config_is_one_pass(monkeypatch, tmp_path: Path, capsys) -> None:
+    """A generated config of thousands of sections with the same keys took 20 s of CPU with
+    difflib's matcher (quadratic on near-identical lines); the diff pairs lines in one pass."""
+    import difflib
+
+    def quadratic(*args, **kwargs):
+        raise AssertionError("fmt --diff used difflib's matcher")
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", quadratic)
+    text = "".join(f"[s{i}]\n" + "".join(f"k{j}={j}\n" for j in range(10)) for i in range(3000))
+    path = tmp_path / "wide.cfg"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run_cli(capsys, "fmt", "--check", "--diff", str(path))
+    assert code == 1 and out.count("\n-k0=0\n") == 3000 and out.count("\n+k0 = 0\n") == 3000
+    assert path.read_text(encoding="utf-8") == text
+    assert _apply(out, text) == format_text(text).text
+
+
+def test_the_language_servers_formatting_of_a_wide_config_is_one_pass(monkeypatch) -> None:
+    """The editor's "format document" made its line edits with difflib's matcher too."""
+    import difflib
+
+    from lsp_session import apply_edits
+
+    from archwright.lsp.actions import formatting
+    from archwright.lsp.document import Document
+
+    def quadratic(*args, **kwargs):
+        raise AssertionError("formatting used difflib's matcher")
+
+    monkeypatch.setattr(difflib, "SequenceMatcher", quadratic)
+    text = "".join(f"[s{i}]\n" + "".join(f"k{j}={j}\n" for j in range(10)) + "\n" * (i % 3) for i in range(2000))
+    edits = formatting(Document("file:///wide.cfg", text, encoding="utf-32"))
+    assert 2000 <= len(edits) <= 4000  # each section's keys, and the blank lines between sections
+    assert apply_edits(text, edits) == format_text(text).text

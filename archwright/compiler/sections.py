@@ -70,14 +70,17 @@ def _model(title: str, fields: tuple[tuple[str, str], ...]):
     return pydantic.create_model(title, __config__=pydantic.ConfigDict(arbitrary_types_allowed=True), **spec)
 
 
-def _known(value: Any) -> bool:
-    """No UNKNOWN inside (an earlier error): such a value is not checked again."""
+def _known(value: Any, seen: set[int] | None = None) -> bool:
+    """No UNKNOWN inside (an earlier error): such a value is not checked again. Safe on the
+    self-containing dicts a reference to an enclosing section makes (`pipeline = ${nlp}`)."""
     if isinstance(value, Unknown):
         return False
-    if isinstance(value, dict):
-        return all(_known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_known(v) for v in value)
+    if isinstance(value, (dict, list)):
+        seen = set() if seen is None else seen
+        if id(value) in seen:
+            return True
+        seen.add(id(value))
+        return all(_known(v, seen) for v in (value.values() if isinstance(value, dict) else value))
     return True
 
 

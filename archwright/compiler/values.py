@@ -38,7 +38,9 @@ UNKNOWN = Unknown()
 def descend(node: Any, parts) -> Any:
     """What nested dicts hold at a path of keys, or None where the path leaves them."""
     for part in parts:
-        node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):  # left them: stop (a walk asks this of every deep path)
+            return None
+        node = node.get(part)
     return node
 
 

@@ -199,16 +199,21 @@ def _move_section(document: Document, parent: str, child: str) -> tuple[str, lis
 
 # -- whole-document rewrites -------------------------------------------------------------------
 
-def line_edits(document: Document, new: str) -> list[types.TextEdit]:
+def line_edits(document: Document, new: str, layout_only: bool = False) -> list[types.TextEdit]:
     """The whole-line edits that turn the document's text into `new` (not one big replacement,
-    so that the editor keeps the cursor and folds where nothing changed)."""
+    so that the editor keeps the cursor and folds where nothing changed). `layout_only` (fmt's
+    changes) pairs the lines in one pass; difflib's matcher is quadratic on a long config."""
     old_lines, new_lines = document.text.split("\n"), new.split("\n")
     last = len(old_lines)
     edits = []
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+    if layout_only:
+        from ..authoring.line_diff import runs
+
+        changes = [(r.a_start, r.a_stop, r.b_start, r.b_stop) for r in runs(old_lines, new_lines) if not r.equal]
+    else:
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        changes = [(i1, i2, j1, j2) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    for i1, i2, j1, j2 in changes:
         if i2 < last:  # whole lines, each with its newline
             start, end = document.lines.position(i1 + 1, 1), document.lines.position(i2 + 1, 1)
             text = "".join(line + "\n" for line in new_lines[j1:j2])
@@ -231,7 +236,7 @@ def formatting(document: Document) -> list[types.TextEdit] | None:
     formatted = format_text(document.text)
     if formatted.text is None:
         return None  # syntax errors: the diagnostics say where
-    return line_edits(document, formatted.text)
+    return line_edits(document, formatted.text, layout_only=True)
 
 
 def fill_defaults(document: Document) -> list[types.TextEdit] | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 from functools import cached_property
 from typing import Any, Iterator, NamedTuple
@@ -76,19 +77,20 @@ class Document:
 
     # -- where things are --------------------------------------------------------------------
 
+    @cached_property
+    def _header_lines(self) -> list[int]:
+        return [s.header_span.line for s in self._ordered]
+
     def section_at(self, line: int) -> Section | None:
         """The section whose header is on `line` or above it, before the next header."""
-        found = None
-        for section in self._ordered:
-            if section.header_span.line > line:
-                break
-            found = section
-        return found
+        k = bisect.bisect_right(self._header_lines, line)
+        return self._ordered[k - 1] if k else None
 
     def section_end(self, section: Section) -> int:
-        """The last line of a section's text: the line before the next header (or the file's last)."""
-        later = [s.header_span.line for s in self._ordered if s.header_span.line > section.header_span.line]
-        return (min(later) - 1) if later else len(self.lines.lines)
+        """The last line of a section's text: the line before the next header (or the file's last).
+        A binary search: the outline asks it of every section (a scan each made it quadratic)."""
+        k = bisect.bisect_right(self._header_lines, section.header_span.line)
+        return self._header_lines[k] - 1 if k < len(self._header_lines) else len(self.lines.lines)
 
     def spot(self, line: int, column: int) -> Spot:
         section = self.section_at(line)

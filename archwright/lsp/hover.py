@@ -5,6 +5,7 @@ factory and listeners."""
 from __future__ import annotations
 
 import json
+import reprlib
 from typing import Any
 
 from lsprotocol import types
@@ -140,10 +141,19 @@ def _reference(document: Document, spot: Spot) -> str:
 
 
 def _json(value: Any) -> str:
+    """The value as JSON, cut at MAX_VALUE_CHARS. Written piece by piece and only as far as it is
+    shown: sections shared at every level make a value whose text is exponentially long."""
+    pieces: list[str] = []
+    size = 0
     try:
-        text = json.dumps(value, indent=2, ensure_ascii=False, default=repr)
+        for piece in json.JSONEncoder(indent=2, ensure_ascii=False, default=repr).iterencode(value):
+            pieces.append(piece)
+            size += len(piece)
+            if size > MAX_VALUE_CHARS:
+                break
+        text = "".join(pieces)
     except (ValueError, RecursionError):  # a section that contains itself
-        text = repr(value)
+        text = reprlib.repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + " …"
 
 

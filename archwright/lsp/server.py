@@ -17,11 +17,12 @@ import traceback
 from typing import Any, Callable
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInternalError
+from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
 from ..diagnostics import Diagnostic, docs_url
+from ..limits import recursion_room
 from . import actions, complete, hover, navigate, outline
 from .document import Document
 from .text import Lines
@@ -106,7 +107,10 @@ def guarded(handler: Callable) -> Callable:
     @functools.wraps(handler)
     def run(ls: ArchwrightServer, params: Any) -> Any:
         try:
-            return handler(ls, params)
+            with recursion_room():  # as `archwright lsp` has, for any caller of the handlers
+                return handler(ls, params)
+        except JsonRpcException:  # an answer the protocol has (a refused rename): not a bug
+            raise
         except Exception as e:  # archwright's own bug: this request fails, the server goes on
             ls.log(f"archwright: internal error in {handler.__name__}: {e}\n{traceback.format_exc()}",
                    types.MessageType.Error)
@@ -134,7 +138,8 @@ def publish(ls: ArchwrightServer, uri: str) -> None:
     started = time.perf_counter()
     document = ls.document(uri)
     try:
-        diagnostics = document.diagnostics
+        with recursion_room():
+            diagnostics = document.diagnostics
     except Exception as e:
         ls.log(f"archwright: internal error while checking {uri}: {e}\n{traceback.format_exc()}",
                types.MessageType.Error)

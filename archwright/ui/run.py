@@ -33,6 +33,8 @@ def run_models(explored: views.Explored, sentence: str) -> tuple[list[dict[str, 
     if explored.bare:
         return [], ["Running needs a training config ([nlp] and [components]); this is a bare model block."]
     compilation = explored.compilation
+    if compilation.resolved is None or not compilation.ok or explored.graph is None:
+        return [], ["The models run once the config has no errors: fix the problems listed above."]
     from ..compiler.thinc import BuildError, knowledge_base_files, shape_of  # thinc: only now
 
     skipped = [name for name in knowledge_base_files(compilation.resolved.data) if name in explored.graph.components]
