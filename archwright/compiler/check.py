@@ -16,6 +16,7 @@ from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Regi
                        factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
 from ..limits import MAX_STACKED
+from . import installed  # noqa: F401  (plugs in the reader of installed packages' cards)
 from .types import literal_values, model_io, plugs_into
 from .values import UNKNOWN, descend, is_number
 

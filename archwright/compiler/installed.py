@@ -12,13 +12,12 @@ This runs once, on the first name nobody else registers.
 
 from __future__ import annotations
 
-import importlib.metadata
 from pathlib import PurePosixPath
 
 from dataclasses import replace
 
 from .code_reader import CodeError, Factory, Note, Reading, read_source, register
-from .registry import Card, OpenSettings, Registry, plugin_packages
+from .registry import Card, OpenSettings, Registry, plugin_packages, read_installed_with
 
 SKIPPED = {"spacy", "thinc", "confection", "catalogue"}
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -37,6 +36,8 @@ def read_installed(registry: Registry) -> Reading:
     """Add to `registry` what every installed distribution's entry points register."""
     skipped = SKIPPED | {_normal(name) for name in plugin_packages()}
     total = Reading()
+    import importlib.metadata  # only when a config names what nobody else registers
+
     for distribution in importlib.metadata.distributions():
         name = distribution.metadata.get("Name") or ""
         if _normal(name) in skipped:
@@ -116,3 +117,6 @@ def _read(distribution, file) -> str | None:
 
 def _normal(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
+
+
+read_installed_with(read_installed)

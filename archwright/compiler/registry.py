@@ -29,6 +29,20 @@ from ..diagnostics import nearest
 # Card, Arg, Rule and registry_keys are read from here too (the registry's vocabulary)
 from .cards import LEGACY_PREFIX, REQUIRED, UNREAD, Arg, Card, Rule, _data, clean_name, registry_keys  # noqa: F401
 
+# what reads the cards that installed packages register: installed.py plugs itself in (the
+# registry sits below it), and the default registry calls it on the first name nobody registers
+_installed_readers: list[Callable[["Registry"], Any]] = []
+
+
+def read_installed_with(reader: Callable[["Registry"], Any]) -> None:
+    _installed_readers.append(reader)
+
+
+def _discover_installed(registry: "Registry") -> None:
+    for reader in _installed_readers:
+        reader(registry)
+
+
 class Registry:
     """Cards by (registry, name)."""
 
@@ -314,9 +328,7 @@ def default_registry() -> Registry:
     """spaCy's registered names, with the spec's cards in place of the generated ones."""
     from .architectures import SPEC_CARDS, plugins
 
-    from .installed import read_installed
-
-    registry = Registry(discover=read_installed)
+    registry = Registry(discover=_discover_installed)
     for card in _generated_cards() + plugins.CARDS:
         registry.add(_with_body_bounds(_bounded_like_siblings(card, SPEC_CARDS)))
     for card in SPEC_CARDS:

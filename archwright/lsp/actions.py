@@ -30,7 +30,7 @@ def code_actions(document: Document, selection: types.Range, context: types.Code
                  verify: bool = True) -> list[types.CodeAction]:
     """Quick fixes for the diagnostics in `selection`, each checked to leave fewer problems
     (`verify`; off for a document too large to check once per fix), and "fill defaults"."""
-    from .server import lsp_diagnostic
+    from .diagnostic import lsp_diagnostic
 
     found: list[types.CodeAction] = []
     wanted = context.only

@@ -21,13 +21,12 @@ from pygls.exceptions import JsonRpcException, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..diagnostics import Diagnostic, docs_url
+from ..diagnostics import Diagnostic
 from ..limits import recursion_room
 from . import actions, complete, hover, navigate, outline
+from .diagnostic import lsp_diagnostic
 from .document import Document
-from .text import Lines
 
-SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 LANGUAGES = ("spacy-config", "ini", "cfg")
 SLOW_CHECK = 0.05  # seconds: a document whose check takes longer is checked after a pause in typing
 MAX_DELAY = 0.25
@@ -120,15 +119,6 @@ def guarded(handler: Callable) -> Callable:
 
 
 # -- diagnostics -------------------------------------------------------------------------------
-
-def lsp_diagnostic(d: Diagnostic, lines: Lines, uri: str) -> types.Diagnostic:
-    related = [types.DiagnosticRelatedInformation(types.Location(uri, lines.range(r.span)), r.message)
-               for r in d.related]
-    data = {"hint": d.hint, "config_path": d.config_path} if d.hint or d.config_path else None
-    return types.Diagnostic(lines.range(d.span), d.message, severity=SEVERITY[d.severity.value], code=d.code,
-                            code_description=types.CodeDescription(docs_url(d.code)), source="archwright",
-                            related_information=related or None, data=data)
-
 
 def publish(ls: ArchwrightServer, uri: str) -> None:
     """Send a document's diagnostics; if compiling fails inside archwright, the syntax diagnostics
