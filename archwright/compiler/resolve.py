@@ -14,6 +14,7 @@ the result, and that size is bounded.
 from __future__ import annotations
 
 import dataclasses
+from functools import cached_property
 import re
 from collections.abc import Mapping
 from typing import Any, Iterator, NamedTuple
@@ -106,8 +107,11 @@ class SpanIndex:
     def find(self, path: tuple[str, ...]) -> Span | None:
         """The span of `path`'s value, or of the nearest enclosing value or section: what
         `values.get(prefix) or sections.get(prefix)` gives for the longest prefix that has one,
-        with each prefix's section name made once (paths into shared sections are long)."""
+        with each prefix's section name made once (paths into shared sections are long). No
+        prefix deeper than the deepest section name, plus a key, can be written anywhere: a
+        resolved path through 400 references (`c399.prev.prev...`) looks at two parts, not 400."""
         sections = self._sections
+        path = path[:self._most_parts + 1]
         names: list[str | None] = []  # the section name of each prefix (None: a part no name has)
         name: str | None = None
         for i, part in enumerate(path):
@@ -127,6 +131,10 @@ class SpanIndex:
             if section is not None:
                 return section.name_span
         return None
+
+    @cached_property
+    def _most_parts(self) -> int:
+        return max((name.count(".") + 1 for name in self._sections), default=0)
 
 
 # a value that is one reference and nothing else (the lexer's REF piece, whole)
