@@ -142,7 +142,7 @@ def sizes_of(config: Any) -> dict[str, int]:
 
 def model_sizes(directory: str | os.PathLike) -> dict[str, int]:
     """{"hidden_width", "transformer_params"} of the model in a local directory: the sizes
-    layers.py leaves symbolic for a transformer (give them as a component's labels)."""
+    the static interpreter leaves symbolic for a transformer (give them as a component's labels)."""
     return sizes_of(_hf_config(model_directory(str(directory)), {}, "name"))
 
 
