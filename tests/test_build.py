@@ -418,3 +418,15 @@ def test_the_span_finder_is_spacys() -> None:
     assert [m.name for m in ours.walk()] == [m.name for m in theirs.walk()]
     assert sum_params(ours) == sum_params(theirs)
     assert ours.predict([Doc.from_text("Alice moved to Berlin.")]).shape == (5, 2)
+
+
+def test_an_entity_in_no_sentence_takes_the_whole_doc() -> None:
+    """Found by the fuzzer (seed 1337414424, input 44560, the explorer's run on an empty
+    sentence): an empty span of an empty doc is in no sentence, and span_maker raised StopIteration."""
+    from archwright.compiler.doc import Span, as_docs
+    from archwright.compiler.thinc._layers import span_maker
+
+    doc = as_docs([""])[0]
+    doc.ents = [Span(0, 0)]
+    spans = span_maker().predict([doc])
+    assert spans.lengths.tolist() == [1] and spans.dataXd.tolist() == [[0, 0]]

@@ -69,7 +69,7 @@ def model_input(model: Any, inputs: Any) -> Any:
     if kind == "entities":
         for doc in docs:
             if hasattr(doc, "words") and not doc.ents:
-                doc.ents = [Span(i, i + 1) for i, w in enumerate(doc.words) if w[:1].isupper()] or [Span(0, len(doc))]
+                doc.ents = [Span(i, i + 1) for i, w in enumerate(doc.words) if w[:1].isupper()] or [Span(0, len(doc))][:len(doc)]
     if kind == "spans":
         from thinc.api import Ragged
 

@@ -237,7 +237,10 @@ def _span_maker_forward(model: Model, docs: list, is_train: bool):
         sentences = _sentences(doc)
         rows = []
         for ent in doc.ents:
-            index = next(i for i, (s, e) in enumerate(sentences) if s <= ent.start < e)
+            index = next((i for i, (s, e) in enumerate(sentences) if s <= ent.start < e), None)
+            if index is None:  # in no sentence (an empty doc's empty span): the whole doc
+                rows.append((0, len(doc)))
+                continue
             first = max(0, index - model.attrs["n_sents"])
             last = min(len(sentences) - 1, index + model.attrs["n_sents"])
             rows.append((sentences[first][0], sentences[last][1]))
