@@ -19,6 +19,7 @@ from conftest import REAL, needs_shared, oracle_rows
 
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.registry import default_registry
+from archwright.compiler.topology import topology
 from archwright.compiler.thinc import _components, build, build_architecture, model_input, sum_params
 from archwright.compiler.thinc._layers import VectorsTable
 
@@ -239,7 +240,7 @@ def test_oracle_components_are_spacys_node_for_node(row: dict) -> None:
     from spacy.util import registry
 
     pipeline, components = _oracle_build(row)
-    blocks = {name: block for name, _, block in _components(Compilation(REAL / row["file"]).resolved.data)}
+    blocks = {name: block for name, _, block in _components(topology(Compilation(REAL / row["file"]).resolved.data))}
     for component in components:
         model = pipeline[component["name"]]
         ours = [(node.name, _dims(node)) for node in model.walk()]
@@ -304,7 +305,7 @@ def _runnable_sample() -> list[tuple[str, str, str]]:
     seen, sample = set(), []
     for row in CASES:
         blocks = {name: (factory, block) for name, factory, block
-                  in _components(Compilation(REAL / row["file"]).resolved.data)}
+                  in _components(topology(Compilation(REAL / row["file"]).resolved.data))}
         for c in row["initialize"]["components"]:
             layers = " ".join(layer["name"] for layer in c.get("layers") or [])
             if c.get("param_count") is None or any(s in layers for s in ("listener", "static_vectors")):
@@ -336,7 +337,7 @@ def test_oracle_components_give_spacys_outputs_with_spacys_weights(file: str, co
     row = next(r for r in CASES if r["file"] == file)
     pipeline, _ = _oracle_build(row)  # for the sizes the oracle gives
     sizes = pipeline.sizes[component]
-    block = _sized({name: b for name, _, b in _components(Compilation(REAL / file).resolved.data)}[component],
+    block = _sized({name: b for name, _, b in _components(topology(Compilation(REAL / file).resolved.data))}[component],
                    sizes[SIZE_OF.get(factory, "n_labels")])
     Y = _labels(block, sizes[SIZE_OF.get(factory, "n_labels")])
     theirs = registry.resolve({"model": block})["model"]

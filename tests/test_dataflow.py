@@ -18,13 +18,14 @@ from collections import Counter
 import networkx as nx
 import pytest
 from conftest import REAL, needs_shared, oracle_rows
+from test_build_parity import LIVE, _spacy_docs  # the spec's models spaCy builds alone, and docs to run them
 
 from archwright.compiler.compilation import Compilation
 from archwright.compiler.dims import known
 from archwright.compiler.expand import Expander
 from archwright.compiler.topology import filled
 from archwright.compiler.graph import dataflow
-from archwright.compiler.registry import default_registry, factories
+from archwright.compiler.registry import factories
 from archwright.compiler.static import Layer
 
 # Thinc's and spaCy's combinators, known by the module of their forward function
@@ -102,19 +103,9 @@ def assert_same_dataflow(ours: Layer, theirs: Layer, sizes: dict[str, int]) -> i
 # -- the spec's architectures, built and initialized by spaCy here -----------------------------------
 
 LABELS = 4
-ALONE = [c for c in default_registry().cards() if c.in_spec and c.returns.startswith("Model[List[Doc]")
-         and not any(s in c.name for s in ("transformers", "Listener", "StaticVectors", "EntityLinker",
-                                           "TextCatEnsemble.v2"))]
 
 
-def _spacy_docs():
-    import spacy
-
-    nlp = spacy.blank("en")
-    return [nlp("Alice met the quick fox in Berlin."), nlp("Hello!")]
-
-
-@pytest.mark.parametrize("card", sorted(set(ALONE), key=lambda c: c.name), ids=lambda c: c.name)
+@pytest.mark.parametrize("card", sorted(set(LIVE), key=lambda c: c.name), ids=lambda c: c.name)
 def test_spec_architectures_have_spacys_dataflow(card) -> None:
     from spacy.util import registry
 

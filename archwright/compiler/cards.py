@@ -98,3 +98,9 @@ def clean_name(name: str) -> str:
 def _data() -> dict:
     text = resources.files("archwright.compiler.data").joinpath("spacy_registry.json").read_text("utf-8")
     return json.loads(text)
+
+
+def violated_bound(arg: Arg, value: float) -> str | None:
+    """The first of the argument's bounds ("gt", "ge", "lt", "le") that `value` breaks, or None."""
+    holds = {"gt": lambda v, b: v > b, "ge": lambda v, b: v >= b, "lt": lambda v, b: v < b, "le": lambda v, b: v <= b}
+    return next((b for b, ok in holds.items() if getattr(arg, b) is not None and not ok(value, getattr(arg, b))), None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
+from .cards import violated_bound
 from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
                        factories, training_defaults, who_registers)
 from .resolve import ResolvedConfig
@@ -305,15 +306,14 @@ def _shown(value: Any) -> str:
 
 
 def bound_problem(arg: Arg, value: float) -> str:
-    if arg.gt is not None and not value > arg.gt:
-        return "must be positive" if arg.gt == 0 else f"must be greater than {arg.gt:g}"
-    if arg.ge is not None and not value >= arg.ge:
-        return f"must be at least {arg.ge:g}"
-    if arg.lt is not None and not value < arg.lt:
-        return f"must be less than {arg.lt:g}"
-    if arg.le is not None and not value <= arg.le:
-        return f"must be at most {arg.le:g}"
-    return ""
+    bound = violated_bound(arg, value)
+    if bound is None:
+        return ""
+    limit = getattr(arg, bound)
+    if bound == "gt":
+        return "must be positive" if limit == 0 else f"must be greater than {limit:g}"
+    return {"ge": f"must be at least {limit:g}", "lt": f"must be less than {limit:g}",
+            "le": f"must be at most {limit:g}"}[bound]
 
 
 def check(resolved: ResolvedConfig, registry: Registry | None = None,

@@ -12,10 +12,9 @@ from typing import Any, Iterator
 from .dims import Count
 from .expr import Args, Node, Unexpandable
 from .registry import default_registry, registry_keys
-from .static import Expansion, Field, Unsized, interpret
+from .static import Expansion, Field, interpret
 from .topology import resolve_upstream
 
-MODEL_REGISTRIES = ("architectures", "layers")
 INPUT_WIDTH = Count.symbol("tok2vec_width")  # what a block that reads vectors is given, standing alone
 
 
@@ -48,13 +47,13 @@ class Expander:
 
             inner = concrete(block, default_registry()) if isinstance(block, dict) else None
             if inner is None:
-                raise Unexpandable(f"no layer expression for {_name(block)!r}")
+                raise Unexpandable(f"no layer expression for {_name(block)!r}", path, block)
             return self.expression(inner, path)
         try:
             root = card.expression(Args(block, self, path))
         except (KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError) as e:
             # an argument missing or of the wrong type: the checker reports it; the layers are unknown
-            raise Unexpandable(f"{card.name}: {e}") from None
+            raise Unexpandable(f"{card.name}: {e}", path, block, e) from None
         return Node(root.op, root.dims, root.children, root.settings, path, card.name)
 
     def block(self, block: Any, width: Any = INPUT_WIDTH, field: Field = 0) -> Expansion | None:
@@ -62,10 +61,8 @@ class Expander:
         What flows in is docs, or for a block that reads vectors, `tok2vec_width` of them."""
         try:
             layer = interpret(self.expression(block), width, field)
-        except (Unexpandable, Unsized):
-            return None
-        except (TypeError, ValueError):  # a value of the wrong type reached the arithmetic
-            return None
+        except (Unexpandable, TypeError, ValueError):  # Unsized is a ValueError; so is a value of the
+            return None                                # wrong type reaching the arithmetic
         return Expansion(layer, layer.width, layer.field)
 
 
@@ -81,12 +78,6 @@ def _card(block: Any):
 def _name(block: Any) -> str:
     keys = registry_keys(block) if isinstance(block, dict) else []
     return str(block[keys[0]]) if keys else "a value that is not a block"
-
-
-def has_expression(name: str) -> bool:
-    registry = default_registry()
-    return any((card := registry.get(r, name)) is not None and card.expression is not None
-               for r in MODEL_REGISTRIES)
 
 
 def blocks_of(expansion: Expansion) -> Iterator[tuple[tuple[str, ...], "Any"]]:

@@ -52,6 +52,11 @@ def _dense(d: dict) -> dict[str, tuple]:
     return {"W": (d["nO"], d["nI"]), "b": (d["nO"],)}
 
 
+def _sparse(d: dict) -> dict[str, tuple]:
+    """SparseLinear's weights: one flat table of `nO·length`."""
+    return {"W": (d["nO"] * d["length"],), "b": (d["nO"],)}
+
+
 OPS: dict[str, Op] = {
     # combinators
     "chain": Op("chain", "sequence", width="last"),
@@ -81,8 +86,8 @@ OPS: dict[str, Op] = {
     "linear": Op("linear", params=_dense),
     "softmax": Op("softmax", params=_dense),
     "multisoftmax": Op("multisoftmax", params=_dense),
-    "sparse_linear": Op("sparse_linear", params=lambda d: {"W": (d["nO"] * d["length"],), "b": (d["nO"],)}),
-    "sparse_linear_v2": Op("sparse_linear", params=lambda d: {"W": (d["nO"] * d["length"],), "b": (d["nO"],)}),
+    "sparse_linear": Op("sparse_linear", params=_sparse),
+    "sparse_linear_v2": Op("sparse_linear", params=_sparse),
     "logistic": Op("logistic", width="in"),
     "softmax_activation": Op("softmax_activation", width="in"),
     "expand_window": Op("expand_window", width="window"),
@@ -116,7 +121,14 @@ OPS: dict[str, Op] = {
 
 
 class Unexpandable(Exception):
-    """A block (or a sub-block) without an expression: its layers are unknown."""
+    """A block without an expression, or whose arguments its expression cannot take: its layers
+    are unknown. `path` (below the model) and `block` name the innermost such block, `cause` the
+    error its expression raised, if any."""
+
+    def __init__(self, message: str, path: tuple[str, ...] = (), block: Any = None,
+                 cause: Exception | None = None) -> None:
+        super().__init__(message)
+        self.path, self.block, self.cause = path, block, cause
 
 
 class Args:
@@ -143,7 +155,7 @@ class Args:
         """The `*` blocks of a chain or concatenate, in order."""
         parts = self.block.get("*")
         if not isinstance(parts, dict) or not parts:
-            raise Unexpandable("no `*` blocks")
+            raise Unexpandable("no `*` blocks", self.path, self.block)
         return [self.expander.expression(part, self.path + ("*", str(key))) for key, part in parts.items()]
 
     def symbol(self, name: str) -> Dim:

@@ -16,6 +16,7 @@ import networkx as nx
 from .check import Blueprint
 from .dims import Count, count, dim_value
 from .expand import Expander, blocks_of
+from .expr import OPS
 from .static import Expansion, Layer, field_tokens, output_shape, receptive_field_tokens
 from .registry import registry_keys
 from .topology import Topology, topology
@@ -206,7 +207,7 @@ class _Flow:
         self.listeners: list[tuple[str, tuple[str, ...]]] = []  # (listener node, its block's config path)
         self.producers: dict[str, Layer] = {}
 
-    def connect(self, sources: list[str], target: str, layer: Layer | None = None) -> None:
+    def connect(self, sources: list[str], target: str) -> None:
         for source in sources:
             made = self.producers.get(source)
             self.graph.add_edge(source, target, kind="data",
@@ -268,8 +269,6 @@ class _Flow:
 
 
 def _inner(layer: Layer) -> bool:
-    from .expr import OPS
-
     return OPS[layer.op].inner if layer.op in OPS else False
 
 

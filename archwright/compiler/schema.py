@@ -20,11 +20,11 @@ from typing import Annotated, Any
 from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator, ValidationError, core_schema
 
 from ..limits import MAX_STACKED, STACKING
-from .cards import UNREAD, Arg, Card, registry_keys
+from .cards import UNREAD, Arg, Card, registry_keys, violated_bound
 from .types import accepts, literal_values, quoted_number
 from .values import UNKNOWN, is_number
 
-BOUNDS = (("gt", "greater_than"), ("ge", "greater_than_equal"), ("lt", "less_than"), ("le", "less_than_equal"))
+BOUNDS = {"gt": "greater_than", "ge": "greater_than_equal", "lt": "less_than", "le": "less_than_equal"}  # pydantic's kinds
 _JSON_TYPES = {"int": "integer", "StrictInt": "integer", "float": "number", "StrictFloat": "number",
                "bool": "boolean", "StrictBool": "boolean", "str": "string", "StrictStr": "string", "Path": "string",
                "List": "array", "Sequence": "array", "list": "array", "Dict": "object", "dict": "object"}
@@ -42,11 +42,9 @@ def _check_value(arg: Arg, value: Any) -> Any:
     if is_number(value):
         if arg.name in STACKING and value > MAX_STACKED:
             raise PydanticCustomError("too_many_layers", "more than {limit} layers", {"limit": MAX_STACKED})
-        for bound, kind in BOUNDS:
-            limit = getattr(arg, bound)
-            if limit is not None and not {"gt": value > limit, "ge": value >= limit, "lt": value < limit,
-                                          "le": value <= limit}[bound]:
-                raise PydanticKnownError(kind, {bound: limit})
+        bound = violated_bound(arg, value)
+        if bound is not None:
+            raise PydanticKnownError(BOUNDS[bound], {bound: getattr(arg, bound)})
     return value
 
 
@@ -60,7 +58,7 @@ def _json_schema(arg: Arg) -> dict[str, Any]:
     elif t.name in _JSON_TYPES:
         schema["type"] = _JSON_TYPES[t.name]
     names = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
-    schema.update({names[b]: getattr(arg, b) for b, _ in BOUNDS if getattr(arg, b) is not None})
+    schema.update({names[b]: getattr(arg, b) for b in BOUNDS if getattr(arg, b) is not None})
     if arg.doc:
         schema["description"] = arg.doc
     return schema

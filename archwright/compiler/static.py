@@ -120,7 +120,7 @@ def _interpret(node: Node, width_in: Any, field_in: Field, rows_in: str) -> Laye
     dims = {name: width_in if value is INFER else value for name, value in node.dims.items()}
     children: list[Layer] = []
     field, rows = field_in, rows_in
-    if op.flow in ("sequence",):
+    if op.flow == "sequence":
         width = width_in
         copies = node.children * node.settings.get("times", 1)
         for child in copies:
@@ -147,8 +147,6 @@ def _interpret(node: Node, width_in: Any, field_in: Field, rows_in: str) -> Laye
     params = op.params(dims) if op.params else {}
     if any(d is None for shape in params.values() for d in shape):
         raise Unsized(f"{op.name} has a dim that is not known before the data is seen")
-    if op.width == "nO" and "nO" in dims and op.flow == "leaf":
-        out = dims["nO"]
     return Layer(op.name, dims, params, tuple(children), field, rows, node.op, op.flow, out, node.block,
                  node.architecture, node.settings.get("times", 0) if node.op == "clone" else 0, node.settings)
 

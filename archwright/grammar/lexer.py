@@ -235,6 +235,15 @@ _ROWS = re.compile(
     r"|[^\S\n]*\n"  # a blank line: every group empty
     r"|([^\n]*)\n?")  # OTHER: any other line (the last one may have no '\n')
 _new = tuple.__new__  # builds a named tuple without its Python-level __new__ (one call per node)
+
+
+def _open_run(out: list) -> tuple[list, list]:
+    """The entries and comments of the ENTRIES token at the end of `out`, opened if there is none."""
+    last = out[-1] if out else None
+    if type(last) is not EntriesToken:
+        last = EntriesToken()
+        out.append(last)
+    return last.entries, last.comments
 _CHUNK = 1 << 16  # characters read into rows at a time: the rows of a large config are not all held
 _BEFORE_HEADER = re.compile(r"\n(?=\[[^\n]+\])")  # where a chunk can end: before a header line
 
@@ -329,12 +338,7 @@ class ConfigLexer:
                     column += len(space)
                 entry = _new(LineEntry, (key, number, delimiter, value, column))
                 if run is None:
-                    last = out[-1] if out else None
-                    if type(last) is not EntriesToken:
-                        last = EntriesToken()
-                        out.append(last)
-                    run = last.entries
-                    notes = last.comments
+                    run, notes = _open_run(out)
                 run.append(entry)
                 pending = entry
                 continue
@@ -358,12 +362,7 @@ class ConfigLexer:
                     continue
                 # a comment between entries rides in their ENTRIES token
                 if run is None:
-                    last = out[-1] if out else None
-                    if type(last) is not EntriesToken:
-                        last = EntriesToken()
-                        out.append(last)
-                    run = last.entries
-                    notes = last.comments
+                    run, notes = _open_run(out)
                 notes.append(_new(Comment, (comment, _new(Span, (number, column, number, column + len(comment))))))
                 continue
             # the general line model, for any other line (and every line when not `fast`)

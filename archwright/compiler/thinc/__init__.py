@@ -17,7 +17,7 @@ from typing import Any
 from ...diagnostics import Diagnostic, render_human
 from ..compilation import Compilation
 from ..graph import LayerGraph, lower
-from ..registry import factories, registry_keys
+from ..topology import Topology, resolve_upstream, topology
 from . import _layers, interpret, optional, transformers
 from ._context import ASSUMED, Context, Unbuildable, files_not_read
 from .vectors import load_vectors
@@ -103,23 +103,9 @@ def sum_params(model: Any) -> int:
     return sum_pieces(model) + sum(p.numel() for shim in shims.values() for p in shim._model.parameters())
 
 
-def _components(data: dict) -> list[tuple[str, str, dict]]:
+def _components(pipeline: Topology) -> list[tuple[str, str, dict]]:
     """(name, factory, default-filled model block) of each component with a model, in pipeline order."""
-    from ..topology import filled
-
-    components = data.get("components") if isinstance(data.get("components"), dict) else {}
-    nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
-    pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
-    order = [n for n in pipeline if isinstance(n, str) and n in components] or list(components)
-    out = []
-    for name in order:
-        settings = components[name] if isinstance(components[name], dict) else {}
-        factory = settings.get("factory", "") if isinstance(settings.get("factory", ""), str) else ""
-        default = factories().get(factory, {}).get("model")
-        model = settings.get("model", default)
-        if isinstance(model, dict):
-            out.append((name, factory, filled(model, default)))
-    return out
+    return [(c.name, c.factory, c.model) for c in pipeline.components.values() if c.model is not None]
 
 
 def _sizes(name: str, factory: str, labels: dict[str, dict[str, int]], vectors: Any) -> dict[str, int]:
@@ -208,7 +194,8 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     table, problems = (load_vectors(vectors) if vectors is not None else (None, []))
     if problems:
         raise BuildError(compilation.path, text, problems)
-    components = _components(compilation.resolved.data)
+    shape = topology(compilation.resolved.data)
+    components = _components(shape)
     names = [name for name, _, _ in components]
     if not names:
         raise BuildError(compilation.path, text, [_located(Diagnostic(
@@ -233,7 +220,7 @@ def build(source: str | os.PathLike | Compilation, component: str | None = None,
     sizes = {name: _sizes(name, factory, labels, table) for name, factory, _ in components}
     for name, _, block in components if read_files else ():  # a transformer's sizes, from its directory
         sizes[name] = {**transformers.static_sizes(block), **sizes[name]}
-    wanted = _wanted(components, component)
+    wanted = _wanted(components, component, shape)
     # lowered again with the sizes, so that a listener's width is its upstream's number
     static = lower(compilation.checked, compilation.resolved, {n: {**ASSUMED, **s} for n, s in sizes.items()})
     docs = list(sample) if sample is not None else list(SAMPLE_TEXTS)
@@ -319,35 +306,19 @@ def _knowledge_bases(compilation: Compilation, wanted: list[str], read_files: bo
     return problems
 
 
-def _wanted(components: list[tuple[str, str, dict]], component: str | None) -> list[str]:
+def _wanted(components: list[tuple[str, str, dict]], component: str | None, pipeline: Topology) -> list[str]:
+    """The components to build: all, or `component` and the ones its listeners listen to."""
     names = [name for name, _, _ in components]
     if component is None:
         return names
-    # a listener needs its upstream: keep the tok2vec (transformer) components before it
-    keep = {component}
-    kind = _listens({n: b for n, _, b in components}[component])
-    if kind:
-        keep |= {n for n, f, _ in components if f == kind}
+    keep = {component} | pipeline.upstreams_of(component)
     return [n for n in names if n in keep]
 
 
-LISTENERS = {"spacy.Tok2VecListener.v1": "tok2vec", "spacy-transformers.TransformerListener.v1": "transformer"}
-
-
-def _listens(block: Any) -> str | None:
-    """The kind of upstream component a block listens to, if it does."""
-    if isinstance(block, dict):
-        keys = registry_keys(block)
-        if keys and block[keys[0]] in LISTENERS:
-            return LISTENERS[block[keys[0]]]
-        return next((kind for kind in map(_listens, block.values()) if kind), None)
-    return None
-
-
-def _upstream(wanted: str, upstreams: dict[str, Any]) -> Any:
-    if wanted == "*":
-        return next(iter(upstreams.values()), None)
-    return upstreams.get(wanted)
+def _upstream(wanted: Any, built: dict[str, Any]) -> Any:
+    """The built model a listener listens to, by the topology's rule (the first of its kind for "*")."""
+    name = resolve_upstream(wanted, tuple(built))
+    return built.get(name) if name is not None else None
 
 
 def _located(diagnostic: Diagnostic, compilation: Compilation) -> Diagnostic:

@@ -75,34 +75,16 @@ INITIALIZERS = {"zero": zero_init, "glorot_uniform": glorot_uniform_init}
 
 # -- blocks to expressions ---------------------------------------------------------------------------
 
-class _Failed(Exception):
-    """A block whose expression cannot be made: `path` below the model, `error` the expander's."""
-
-    def __init__(self, path: tuple[str, ...], block: Any, error: Unexpandable) -> None:
-        super().__init__(str(error))
-        self.path, self.block, self.error = path, block, error
-
-
-class _Expander(Expander):
-    """The expander, remembering which block failed: the innermost call sees it first."""
-
-    def expression(self, block: Any, path: tuple[str, ...] = ()) -> Node:
-        try:
-            return super().expression(block, path)
-        except Unexpandable as e:
-            raise _Failed(path, block, e) from None
-
-
 def expression(block: Any, sizes: dict[str, int], where: str = "") -> tuple[Node, dict[str, int]]:
     """The block's expression with `sizes` given, and the sizes it had to assume (a label count
     nobody gave). Raises Unbuildable."""
     try:
-        root = _Expander(dict(sizes)).expression(block)
+        root = Expander(dict(sizes)).expression(block)
         missing = sorted({s for node in _walk(root) for d in node.dims.values() for s in _symbols(d)} - set(sizes))
         assumed = {s: ASSUMED[s] for s in missing if s in ASSUMED}
         if assumed:
-            root = _Expander({**sizes, **assumed}).expression(block)
-    except _Failed as e:
+            root = Expander({**sizes, **assumed}).expression(block)
+    except Unexpandable as e:
         raise Unbuildable(_diagnostic(e, where)) from None
     return root, assumed
 
@@ -110,26 +92,25 @@ def expression(block: Any, sizes: dict[str, int], where: str = "") -> tuple[Node
 def expressible(block: Any) -> bool:
     """Whether every model block in `block` has an expression that its arguments build."""
     try:
-        _Expander().expression(block)
-    except _Failed:
+        Expander().expression(block)
+    except Unexpandable:
         return False
     return True
 
 
-def _diagnostic(failure: _Failed, where: str) -> Diagnostic:
+def _diagnostic(failure: Unexpandable, where: str) -> Diagnostic:
     path = _join(where, failure.path)
-    # expand.py raises Unexpandable `from None` over the card's own error: that is its __context__
-    cause, name = failure.error.__context__, _name(failure.block)
+    cause, name = failure.cause, _name(failure.block)
     if isinstance(cause, Refused):
         return Diagnostic("AW505", str(cause), config_path=_join(path, (cause.key,)), hint=cause.hint)
     if isinstance(cause, KeyError):
         return Diagnostic("AW308", f"{name} needs the argument {cause.args[0]!r}", config_path=path,
                           hint=f"give {cause.args[0]} (archwright explain {name} lists the arguments)")
-    if cause is None and str(failure.error).startswith("no layer expression"):
+    if cause is None and str(failure).startswith("no layer expression"):
         return Diagnostic("AW505", f"archwright has no builder for {name!r}", config_path=path,
                           hint="build the architectures of the spec; a function you registered yourself has a card "
                                "for checking but no Thinc builder")
-    return Diagnostic("AW505", f"{name} cannot be built with these arguments: {failure.error}", config_path=path,
+    return Diagnostic("AW505", f"{name} cannot be built with these arguments: {failure}", config_path=path,
                       hint="check the block's values against `archwright explain " + name + "`")
 
 
@@ -252,8 +233,8 @@ def objective(block: Any, ctx: Context) -> Callable[[Model], Model]:
 
 def is_objective(block: Any) -> bool:
     try:
-        root = _Expander().expression(block)
-    except _Failed:
+        root = Expander().expression(block)
+    except Unexpandable:
         return False
     return any(node.op == "slot" for node in _walk(root))
 
