@@ -337,7 +337,10 @@ def test_fmt_killed_while_writing_leaves_no_temporary_file(signal_name, tmp_path
     path.write_text(UNFORMATTED, encoding="utf-8")
     marker = tmp_path / "writing"
     script = textwrap.dedent(f"""
-        import os, sys, time
+        import os, signal, sys, time
+        # as in a terminal, where Ctrl+C reaches Python (a job started in the background of a
+        # non-interactive shell, as CI may be, inherits SIGINT ignored)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         real = os.fsync
         def slow(fd):  # the temporary file is written: stop here until killed
             open({str(marker)!r}, "w").close()
