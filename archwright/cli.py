@@ -611,12 +611,14 @@ def _summary_table(report: dict) -> str:
             dims = ", ".join(f"{k}={v}" for k, v in layer["dims"].items())
             field = layer["receptive_field"]
             out = layer["activations"]
+            held = {out["per"]: bytes_text(out["bytes"])} if out["bytes"] is not None else {}
             rows.append(("  " * depth + layer["name"], dims, layer["output"] or "", count_text(layer["params"]),
                          "" if field is None else field_text(field), per_rows_text(layer["flops"], short=True),
-                         "" if out["bytes"] is None else per_rows_text({out["per"]: bytes_text(out["bytes"])}, short=True)))
+                         per_rows_text(held, short=True)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-        lines += _cost_lines(component["cost"], "  ", [f"the {u} it listens to" for u in component["cost"]["listens_to"]])
+        listened = [f"the {upstream} it listens to" for upstream in component["cost"]["listens_to"]]
+        lines += _cost_lines(component["cost"], "  ", listened)
         lines.append("")
     lines.append(f"total: {count_text(report['total_params'])} parameters")
     if report.get("cost"):
@@ -624,7 +626,7 @@ def _summary_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cost_lines(cost: dict, indent: str, upstream: list[str] = ()) -> list[str]:
+def _cost_lines(cost: dict, indent: str, upstream: Sequence[str] = ()) -> list[str]:
     """What a component (or the pipeline) costs: compute per row, memory (docs/costs.md)."""
     unknown = [unknown_text(text) for text in cost["unknown"]]
     compute = per_rows_text(cost["flops"], "FLOPs") or ("unknown" if unknown else "no FLOPs")

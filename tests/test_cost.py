@@ -60,9 +60,11 @@ def _record(model) -> dict[int, list]:
 
 def _arrays(output) -> list:
     """The data arrays of an output: an array, a list of them, a Ragged's data, a Padded's."""
-    if hasattr(output, "dataXd"):
+    from thinc.api import Padded, Ragged
+
+    if isinstance(output, Ragged):
         return [output.dataXd]
-    if hasattr(output, "size_at_t"):  # Padded: (time, batch, width)
+    if isinstance(output, Padded):  # (time, batch, width)
         return [output.data.reshape((-1,) + output.data.shape[2:])]
     if isinstance(output, list):
         return [a for item in output for a in _arrays(item)]
@@ -70,7 +72,7 @@ def _arrays(output) -> list:
         parts = [_arrays(item) for item in output]
         first = parts[0][0] if parts and parts[0] else None
         return [a for part in parts for a in part if first is not None and len(a) == len(first)]
-    return [output] if hasattr(output, "shape") else []
+    return [output] if isinstance(output, numpy.ndarray) else []  # (a transformer's batch: not an array)
 
 
 def measured(outputs: list) -> set[tuple[int, int]]:
@@ -227,6 +229,24 @@ def test_window_encoders_of_any_size_are_measured(width, depth, window, pieces, 
     assert predicted.flops == {"tokens": embed + depth * (2 * width * pieces * (2 * window + 1) * width + 2 * width)}
 
 
+@settings(max_examples=8, deadline=None)
+@given(half=st.integers(1, 12), depth=st.integers(1, 3))
+def test_bilstms_of_any_size_are_measured(half, depth) -> None:
+    pytest.importorskip("torch")
+    width = 2 * half
+    block = {"width": width, "depth": depth, "dropout": 0.0}
+    model = build_architecture("spacy.TorchBiLSTMEncoder.v1", **block)
+    X = [numpy.random.default_rng(0).uniform(-1, 1, (n, width)).astype("f") for n in (5, 2)]
+    model.initialize(X=X)
+    layer = Expander().block({"@architectures": "spacy.TorchBiLSTMEncoder.v1", **block}).layer
+    recorded = _record(model)
+    model.predict(X)
+    predicted = cost.interpret(layer)
+    assert assert_costs_are_measured(predicted, model, recorded, {"tok2vec_width": width}) >= 2
+    # per token, each layer and direction: 4 gates of `half` from its input and its state
+    assert predicted.flops == {"tokens": sum(2 * 2 * 4 * half * (width + half) for _ in range(depth))}
+
+
 # -- sums, peaks and formulas ----------------------------------------------------------------------
 
 PIPELINE = ROOT / "examples" / "pipeline_cnn.cfg"
@@ -324,3 +344,26 @@ def test_the_python_api_returns_them() -> None:
     assert set(costs) == {"tok2vec", "tagger", "parser", "ner"}
     assert costs["tagger"].cost.flops == {"tokens": 2 * 96 * 17}
     assert archwright.compile("[x]\ny = ${z}\n").costs is None
+
+
+def test_the_layers_around_a_transformer_hold_what_is_predicted(tmp_path: Path) -> None:
+    """A tiny BERT made on the spot (tests/test_build_transformers.py): its own cost stays
+    unknown, the pooling, listeners and tagger after it are measured like any layer."""
+    pytest.importorskip("transformers")
+    from test_build_transformers import _pipeline_config, _save_tiny_bert
+
+    from archwright.compiler.thinc.transformers import model_sizes
+
+    tiny = _save_tiny_bert(tmp_path / "tiny-bert")
+    text = _pipeline_config(tiny)
+    pipeline = build(text, labels={"tagger": {"n_labels": 5}}, sample=TEXTS)
+    sizes = {"transformer": model_sizes(tiny), "tagger": {"n_labels": 5, **model_sizes(tiny)},
+             "tok2vec": model_sizes(tiny)}
+    costs = cost.components(Compilation(text, labels=sizes).graph)
+    compared = 0
+    for name, model in pipeline.items():
+        recorded = _record(model)
+        model.predict(model_input(model, TEXTS))
+        compared += assert_costs_are_measured(costs[name].cost, model, recorded, sizes[name])
+        assert costs[name].cost.opaque == (() if name == "tagger" else ("transformer: from the Hugging Face model",))
+    assert compared >= 5

@@ -39,7 +39,8 @@ class LayerCost(NamedTuple):
     rows: str  # what a row of its output is
     flops: dict[str, Dim]  # FLOPs per row, by what the row is: its own and its children's
     gathered: dict[str, Dim]  # floats read from tables per row, by what the row is
-    own_flops: dict[str, Dim]
+    own_flops: dict[str, Dim]  # its own, without its children's
+    own_gathered: dict[str, Dim]
     numbers: Dim | None  # numbers per output row (None: not a modelled array)
     bytes: Dim | None  # bytes per output row
     peak: tuple[Dim, ...]  # bytes per token live at the peak (including what is held outside it)
@@ -80,8 +81,8 @@ def _cost(layer: Layer, rows_in: str, x: Dim, held: Dim, item_in: int) -> LayerC
     """`x`: bytes per token of the input this layer may free once read; `held`: bytes per token
     live outside it (a skip connection's input, a concatenation's finished branches); `item_in`:
     bytes per number of its input."""
-    own = rule(layer)
-    flow = OPS[layer.op].flow if layer.op in OPS else "leaf"
+    own, op = rule(layer), OPS[layer.op]
+    flow = op.flow
     children: list[LayerCost] = []
     opaque = (f"{layer.name}: {own.opaque}",) if own.opaque else ()
     peaks: list[Any] = []
@@ -105,15 +106,18 @@ def _cost(layer: Layer, rows_in: str, x: Dim, held: Dim, item_in: int) -> LayerC
         rows_out = children[0].rows if children else rows_in
         numbers, size = _joined(layer, own, children)
         item = children[0].item if children else item_in
-        live = outs if own.alias else _tokens(size, rows_out)
+        if own.alias:  # an addition sums into its first branch's output, a tuple holds them all
+            live = children[0].live if flow == "add" and children else outs
+        else:
+            live = _tokens(size, rows_out)
         peaks.append(held + x + outs + (0 if own.alias else live))
-    elif flow == "residual" or (flow == "wrap" and OPS[layer.op].inner):
+    elif flow == "residual" or (flow == "wrap" and op.inner):
         for child in layer.children:  # the input is kept for the sum (or the attention's weighting)
             made = _cost(child, rows_in, 0, held + x, item_in)
             children.append(made)
             peaks.append(made.peak)
         inner = children[0].live if children else 0
-        rows_out = rows_in if OPS[layer.op].inner or not children else children[0].rows
+        rows_out = rows_in if op.inner or not children else children[0].rows
         item = FLOAT32
         numbers, size = _output(layer, own, item)
         live = _tokens(size, rows_out)
@@ -124,28 +128,26 @@ def _cost(layer: Layer, rows_in: str, x: Dim, held: Dim, item_in: int) -> LayerC
         peaks.append(made.peak)
         rows_out, numbers, size, live, item = made.rows, made.numbers, made.bytes, made.live, made.item
     else:  # a leaf or a listener (the upstream's vectors, live while this component runs)
-        rows_out = own.rows or (layer.rows if OPS.get(layer.op) and OPS[layer.op].rows else rows_in)
-        passed = OPS[layer.op].width == "in" and own.out is None if layer.op in OPS else False
+        rows_out = own.rows or (layer.rows if op.rows else rows_in)
+        passed = op.width == "in" and own.out is None
         item = ID if own.ints else item_in if passed else FLOAT32  # a change of container keeps the type
         numbers, size = _output(layer, own, item)
         live = x if own.alias else _tokens(size, rows_out)
         scratch = _tokens(FLOAT32 * own.scratch, rows_in)
         peaks.append(held + x + scratch + (0 if own.alias else live))
-    if OPS.get(layer.op) and OPS[layer.op].rows and flow != "leaf":
+    if op.rows and flow != "leaf":
         rows_out = layer.rows
     per = own.per or rows_in
     own_flops = {per: own.flops} if _nonzero(own.flops) else {}
-    gathered = {per: own.gathered} if _nonzero(own.gathered) else {}
-    if _nonzero(own.per_state):
-        gathered = _merged(gathered, {"states": own.per_state})
-    flops = own_flops
+    own_gathered = _merged({per: own.gathered}, {"states": own.per_state})
+    flops, gathered = own_flops, own_gathered
     for child in children:
         flops, gathered = _merged(flops, child.flops), _merged(gathered, child.gathered)
         opaque += child.opaque
-    new = 0 if own.alias or flow in ("sequence", "wrap") and not OPS[layer.op].inner else _tokens(size, rows_out)
+    new = 0 if own.alias or flow in ("sequence", "wrap") and not op.inner else _tokens(size, rows_out)
     retained = sum((c.retained for c in children), new)
-    return LayerCost(layer, rows_in, rows_out, flops, gathered, own_flops, numbers, size, _most(peaks), retained,
-                     live, item, opaque, tuple(children))
+    return LayerCost(layer, rows_in, rows_out, flops, gathered, own_flops, own_gathered, numbers, size,
+                     _most(peaks), retained, live, item, opaque, tuple(children))
 
 
 def _output(layer: Layer, own: Cost, item: int) -> tuple[Dim | None, Dim | None]:
@@ -243,11 +245,7 @@ def node_attributes(cost: LayerCost | None) -> dict[str, Any]:
     output's numbers and bytes per row."""
     if cost is None:
         return {}
-    own = rule(cost.layer)
-    gathered = {own.per or cost.rows_in: own.gathered} if _nonzero(own.gathered) else {}
-    if _nonzero(own.per_state):
-        gathered["states"] = own.per_state
-    return {"flops": by_rows(cost.own_flops), "gathered": by_rows(gathered),
+    return {"flops": by_rows(cost.own_flops), "gathered": by_rows(cost.own_gathered),
             "activations": {"per": cost.rows, "numbers": _number(cost.numbers), "bytes": _number(cost.bytes)}}
 
 
