@@ -59,12 +59,12 @@ def charts(graph: Any, component: str | None) -> None:
         st.subheader("What the pipeline costs")
         st.caption("FLOPs of a forward pass per row of each component's input (2 per multiply-add with "
                    "the weights; a listener's upstream is its own bar). " + _formulas(costs))
-        st.bar_chart(pd.DataFrame(compute), x="component", y="FLOPs", color="per", horizontal=True,
+        st.bar_chart(pd.DataFrame(compute), x="component", y="FLOPs", color="per", horizontal=True, sort=False,
                      height=80 + 30 * len(compute))
         st.caption("Memory of the weights at float32, and to train them with Adam (weights, gradients "
                    "and two moments)")
         st.bar_chart(pd.DataFrame(memory), x="component", y=["weights (MB)", "to train with Adam (MB)"],
-                     horizontal=True, stack=False, height=80 + 40 * len(memory))
+                     y_label="MB", horizontal=True, stack=False, sort=False, height=80 + 40 * len(memory))
     chosen = costs.get(component) if component else None
     if chosen is None or chosen.cost is None:
         return
@@ -79,10 +79,10 @@ def charts(graph: Any, component: str | None) -> None:
                + f". Peak of live activations: {bytes_text(peak) if isinstance(peak, int) else f'{peak} bytes'}"
                " per token.")
     if flops:
-        st.bar_chart(pd.DataFrame(flops), x="layer", y="FLOPs", color="per", horizontal=True)
+        st.bar_chart(pd.DataFrame(flops), x="layer", y="FLOPs", color="per", horizontal=True, sort=False)
     if activations:
         st.caption("Bytes each layer's output holds per row (float32; ids 8 bytes)")
-        st.bar_chart(pd.DataFrame(activations), x="layer", y="bytes", color="per", horizontal=True)
+        st.bar_chart(pd.DataFrame(activations), x="layer", y="bytes", color="per", horizontal=True, sort=False)
 
 
 def _formulas(costs: dict[str, cost.ComponentCost]) -> str:
