@@ -189,6 +189,8 @@ COSTS: dict[str, Callable[[dict[str, Any]], Cost]] = {
     "precomputable_affine": lambda d: Cost(flops=2 * d["nF"] * d["nO"] * d["nP"] * d["nI"],
                                            out=d["nF"] * d["nO"] * d["nP"], per_state=d["nF"] * d["nO"] * d["nP"]),
     "span_maker": lambda d: Cost(out=2, rows="entities", row_bytes=8),  # (start, end) as int32
+    # a row per token of each span (a token in several spans is copied into each)
+    "extract_spans": lambda d: Cost(rows=f"{d.get('rows', 'spans')[:-1].replace('entitie', 'entity')} tokens"),
     "transformer": lambda d: Cost(opaque="from the Hugging Face model"),
     "slot": lambda d: Cost(opaque="of the tok2vec it pretrains"),
 }

@@ -26,7 +26,7 @@ def dims_text(dims: dict[str, Any]) -> str:
 
 
 ROW_NAMES = {"tokens": "token", "docs": "doc", "spans": "span", "entities": "entity", "states": "parse state",
-             "n-grams": "n-gram"}
+             "n-grams": "n-gram", "span tokens": "token of a span", "entity tokens": "token of an entity"}
 
 
 def per_rows_text(values: dict[str, int | str], unit: str = "", short: bool = False) -> str:
