@@ -394,3 +394,14 @@ def test_thincs_forward_holds_what_the_estimates_say() -> None:
         retained = estimate.retained + sum(costs[u].cost.retained for u in costs[name].listens_to)
         assert max(estimate.peak) <= held, (name, estimate.peak, held)
         assert 0.8 <= retained / held <= 1.25, (name, retained, held)
+
+
+def test_a_layer_whose_dims_are_not_known_has_an_unknown_cost() -> None:
+    from archwright.compiler.static import Layer
+
+    tree = Layer("chain", {}, children=(Layer("maxout", {"nO": 4, "nP": None, "nI": 3}, op="maxout"),
+                                        Layer("extract_features", {}, op="extract_features")), op="chain",
+                 flow="sequence")
+    estimate = cost.interpret(tree)
+    assert estimate.flops == {} and estimate.opaque == ("maxout: its dims are not known",
+                                                        "extract_features: its dims are not known")

@@ -67,8 +67,15 @@ class LayerCost(NamedTuple):
 
 
 def rule(layer: Layer) -> Cost:
+    """The layer's cost rule applied to its dims and settings. A tree read off a built model
+    (tests/test_dataflow.py) may lack what a rule reads: its cost is then unknown, not guessed."""
     make = COSTS.get(layer.op)
-    return make({**layer.settings, **layer.dims}) if make is not None else Cost()
+    if make is None:
+        return Cost()
+    try:
+        return make({**layer.settings, **layer.dims})
+    except (KeyError, TypeError):  # a dim or setting missing (None)
+        return Cost(opaque="its dims are not known")
 
 
 def interpret(root: Layer, rows: str = "tokens", input_bytes: Dim = 0) -> LayerCost:
