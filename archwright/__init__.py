@@ -6,7 +6,7 @@ Public API (validating never imports thinc, numpy, networkx or streamlit):
     resolve(source, overrides=...)   -> dict, as confection's Config().from_str gives it
     validate(source, overrides=...)  -> [Diagnostic]
     compile(source, overrides=..., labels=...) -> Compilation; its .graph is the LayerGraph
-    Compilation(source, ...)         the phases, run lazily; .syntax, .resolved, .checked, .graph
+    Compilation(source, ...)         the phases, run lazily; .syntax, .resolved, .checked, .graph, .costs
     register(Card(name, registry, (Arg(...), ...), returns))
                                      add a card for your own registered function (what
                                      `archwright validate --code FILE.py` imports does)

@@ -18,7 +18,7 @@ from . import __version__
 from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
 from .code_files import load_code
 from .present.cards import aliases, card_text
-from .present.figures import count_text, field_text
+from .present.figures import bytes_text, count_text, field_text, per_rows_text, unknown_text
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
 from .compiler.registry import clean_name, Card, Registry, default_registry
@@ -593,7 +593,7 @@ def _summary(args: argparse.Namespace, overrides: dict[str, Any]) -> int:
                              f"{', '.join(report['components'])})\n")
             return EXIT_PROBLEMS
         report = {"components": {args.component: report["components"][args.component]},
-                  "total_params": report["components"][args.component]["params"]}
+                  "total_params": report["components"][args.component]["params"], "cost": None}
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -612,18 +612,41 @@ def _summary_table(report: dict) -> str:
             lines.append("  (the layers of this architecture are not modelled yet)")
             lines.append("")
             continue
-        rows = [("layer", "dims", "output", "parameters", "receptive field")]
+        rows = [("layer", "dims", "output", "parameters", "receptive field", "FLOPs", "activations")]
         for layer in component["layers"]:
             depth = layer["path"].count("/")
             dims = ", ".join(f"{k}={v}" for k, v in layer["dims"].items())
             field = layer["receptive_field"]
+            out = layer["activations"]
+            held = {out["per"]: bytes_text(out["bytes"])} if out["bytes"] is not None else {}
             rows.append(("  " * depth + layer["name"], dims, layer["output"] or "", count_text(layer["params"]),
-                         "" if field is None else field_text(field)))
+                         "" if field is None else field_text(field), per_rows_text(layer["flops"], short=True),
+                         per_rows_text(held, short=True)))
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         lines += ["  " + "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+        listened = [f"the {upstream} it listens to" for upstream in component["cost"]["listens_to"]]
+        lines += _cost_lines(component["cost"], "  ", listened)
         lines.append("")
     lines.append(f"total: {count_text(report['total_params'])} parameters")
+    if report.get("cost"):
+        lines += _cost_lines(report["cost"], "total ")
     return "\n".join(lines) + "\n"
+
+
+def _cost_lines(cost: dict, indent: str, upstream: Sequence[str] = ()) -> list[str]:
+    """What a component (or the pipeline) costs: compute per row, memory (docs/costs.md)."""
+    unknown = [unknown_text(text) for text in cost["unknown"]]
+    compute = per_rows_text(cost["flops"], "FLOPs") or ("unknown" if unknown else "no FLOPs")
+    extra = unknown + list(upstream)
+    if extra:
+        compute += f" (+ {'; '.join(extra)})"
+    if cost["gathered"]:
+        compute += f"; gathers {per_rows_text(cost['gathered'], 'floats')}"
+    peak = cost["peak_bytes_per_token"]
+    inside = "".join(f" (+ the {text.partition(': ')[0]}'s inside)" for text in cost["unknown"])
+    memory = (f"peak activations {bytes_text(peak) if isinstance(peak, int) else f'{peak} bytes'} per token{inside}; "
+              f"weights {bytes_text(cost['param_bytes'])}, {bytes_text(cost['training_bytes'])} to train with Adam")
+    return [f"{indent}compute: {compute}", f"{indent}memory: {memory}"]
 
 
 # -- --code: the user's own cards and registered functions ----------------------------------

@@ -37,7 +37,10 @@ def test_nodes_and_edges_carry_paths_types_widths_and_fields() -> None:
     table = layers.nodes["tok2vec/0/2/0/1/1"]  # embed's chain > with_array > concatenate > NORM's chain > table
     assert table == {"kind": "layer", "name": "hashembed", "label": "hashembed", "component": "tok2vec",
                      "block": "components.tok2vec.model.embed", "dims": {"nO": 96, "nV": 1000}, "params": 96_000,
-                     "output": "(tokens, 96)", "receptive_field": 1}
+                     "output": "(tokens, 96)", "receptive_field": 1,
+                     # a lookup of 4 hashed rows per token: memory traffic, no FLOPs (compiler/cost.py)
+                     "flops": {}, "gathered": {"tokens": 4 * 96},
+                     "activations": {"per": "tokens", "numbers": 96, "bytes": 4 * 96}}
     assert layers.nodes["tok2vec/1/0"]["block"] == "components.tok2vec.model.encode"
 
 
@@ -91,11 +94,15 @@ def test_summary_json_contract(capsys) -> None:
              "--labels", "ner=14"]
     assert main(words) == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report) == {"components", "total_params"}
+    assert set(report) == {"components", "total_params", "cost"}
+    assert set(report["cost"]) == {"flops", "gathered", "peak_bytes_per_token", "param_bytes", "training_bytes",
+                                   "unknown"}
     for component in report["components"].values():
-        assert set(component) == {"architecture", "params", "output_width", "receptive_field", "layers"}
-        assert all(set(layer) == {"name", "path", "dims", "params", "output", "receptive_field"}
-                   for layer in component["layers"])
+        assert set(component) == {"architecture", "params", "output_width", "receptive_field", "layers", "cost"}
+        assert set(component["cost"]) == {"flops", "gathered", "peak_bytes_per_token", "retained_bytes_per_token",
+                                          "param_bytes", "training_bytes", "listens_to", "unknown"}
+        assert all(set(layer) == {"name", "path", "dims", "params", "output", "receptive_field", "flops", "gathered",
+                                  "activations"} for layer in component["layers"])
     tok2vec = report["components"]["tok2vec"]
     # each residual window block widens the view by one token a side (window 1, depth 4)
     blocks = [(layer["output"], layer["receptive_field"]) for layer in tok2vec["layers"] if layer["name"] == "residual"]

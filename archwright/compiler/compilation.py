@@ -220,6 +220,16 @@ class Compilation:
         return lower(blueprint, resolved, self.labels)
 
     @cached_property
+    def costs(self):
+        """Each component's compute and memory estimates ({name: cost.ComponentCost}, in
+        pipeline order; compiler/cost.py), or None when `graph` is None."""
+        if self.graph is None:
+            return None
+        from .cost import components
+
+        return components(self.graph)
+
+    @cached_property
     def partial_graph(self):
         """IR-4 of every part that resolved and was checked, despite errors elsewhere (the
         explorer draws it with the errors marked); `graph` when there is no error; None when

@@ -120,6 +120,82 @@ OPS: dict[str, Op] = {
 }
 
 
+class Cost(NamedTuple):
+    """What one layer costs in a forward pass, from its dims and settings (read by compiler/cost.py).
+
+    FLOPs are those of the products with the layer's weights, 2 per multiply-add (a dense layer
+    of nO outputs from nI inputs: 2·nO·nI per row); elementwise work (activations, normalization
+    statistics, sums, the softmax's exponentials) is not counted. A lookup in an embedding table
+    is memory traffic, counted as the floats it gathers, not as FLOPs."""
+
+    flops: Any = 0  # per row of its input
+    gathered: Any = 0  # floats read from a table, per row of its input
+    out: Any = None  # numbers per output row, where not its width (the parser's precomputed features)
+    scratch: Any = 0  # numbers per row it holds while it runs (maxout's pieces before the max)
+    per: str | None = None  # what its input row is, where not what flows in ("n-grams")
+    rows: str | None = None  # what its output row is, where not the static interpreter's
+    ints: bool = False  # its output holds integer ids (8 bytes each) rather than float32
+    row_bytes: Any = None  # bytes per output row, where neither 4 nor 8 per number
+    alias: bool = False  # its output is its input or a view of it (no new memory at inference)
+    per_state: Any = 0  # floats gathered per parse state (the parser's lower layer)
+    child_rows: tuple = ()  # what each child's input row is, where it changes (the parser's upper)
+    opaque: str = ""  # its cost is not known from the config: where it comes from
+
+
+def _lstm_flops(d: dict) -> Any:
+    """A bidirectional LSTM: per layer and direction, 4 gates of h = nO/2 from the input and h."""
+    h, total, width = d["nO"] // 2, 0, d["nI"]
+    for _ in range(d["depth"]):
+        total = total + 2 * 2 * 4 * h * (width + h)
+        width = d["nO"]
+    return total
+
+
+def _dense_cost(d: dict) -> Cost:
+    return Cost(flops=2 * d["nO"] * d["nI"])
+
+
+# Each op's cost rule: a function of its dims and settings ({**settings, **dims}, INFER filled in).
+# An op without a rule costs nothing of its own (a combinator: what its children cost, how the
+# flow joins them is compiler/cost.py's).
+COSTS: dict[str, Callable[[dict[str, Any]], Cost]] = {
+    "add": lambda d: Cost(alias=True),  # sums into its first branch's output
+    "tuplify": lambda d: Cost(alias=True),
+    "para-attn": lambda d: Cost(flops=2 * d["nO"]),  # a dot product with Q per row, then weighting
+    "parser_model": lambda d: Cost(child_rows=(None, None, "states")),  # its upper layer scores states
+    "maxout": lambda d: Cost(flops=2 * d["nO"] * d["nP"] * d["nI"], scratch=d["nO"] * d["nP"]),
+    "layernorm": lambda d: Cost(flops=2 * d["nI"]),  # the gain and bias
+    "dropout": lambda d: Cost(alias=True),
+    "hashembed": lambda d: Cost(gathered=4 * d["nO"]),  # Thinc sums 4 hashed rows per id
+    "ints-getitem": lambda d: Cost(out=1, ints=True, alias=True),
+    "mish": _dense_cost,
+    "gelu": _dense_cost,
+    "linear": _dense_cost,
+    "softmax": _dense_cost,
+    "multisoftmax": _dense_cost,
+    # per n-gram of the doc: one hashed weight per class
+    "sparse_linear": lambda d: Cost(flops=2 * d["nO"], gathered=d["nO"], per="n-grams", rows="docs"),
+    "sparse_linear_v2": lambda d: Cost(flops=2 * d["nO"], gathered=d["nO"], per="n-grams", rows="docs"),
+    "ragged2list": lambda d: Cost(alias=True),
+    "noop": lambda d: Cost(alias=True),
+    "pytorch_lstm": lambda d: Cost(flops=_lstm_flops(d)),
+    "extract_features": lambda d: Cost(out=len(d["columns"]), ints=True),
+    # a doc's distinct n-grams: a uint64 key and a float32 count each
+    "extract_ngrams": lambda d: Cost(out=2, rows="n-grams", row_bytes=12),
+    "static_vectors": lambda d: Cost(flops=2 * d["nO"] * d["nM"], gathered=d["nM"], scratch=d["nM"]),
+    "charembed": lambda d: Cost(gathered=d["nC"] * d["nM"]),
+    # every token's contribution to each of the nF feature slots, computed once per token; a
+    # parse state then sums the nF rows of its features and takes the max of the nP pieces
+    "precomputable_affine": lambda d: Cost(flops=2 * d["nF"] * d["nO"] * d["nP"] * d["nI"],
+                                           out=d["nF"] * d["nO"] * d["nP"], per_state=d["nF"] * d["nO"] * d["nP"]),
+    "span_maker": lambda d: Cost(out=2, rows="entities", row_bytes=8),  # (start, end) as int32
+    # a row per token of each span (a token in several spans is copied into each)
+    "extract_spans": lambda d: Cost(rows=f"{d.get('rows', 'spans')[:-1].replace('entitie', 'entity')} tokens"),
+    "transformer": lambda d: Cost(opaque="from the Hugging Face model"),
+    "slot": lambda d: Cost(opaque="of the tok2vec it pretrains"),
+}
+
+
 class Unexpandable(Exception):
     """A block without an expression, or whose arguments its expression cannot take: its layers
     are unknown. `path` (below the model) and `block` name the innermost such block, `cause` the

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import networkx as nx
 
+from . import cost
 from .check import Blueprint
 from .dims import Count, count, dim_value
 from .expand import Expander, blocks_of
@@ -190,7 +191,7 @@ def _component_flow(graph: nx.DiGraph, name: str, root: Layer, model_path: tuple
     source, sink = f"{name}/input", f"{name}/output"
     graph.add_node(source, kind="input", name="input", component=name, block=".".join(model_path),
                    dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
-    flow = _Flow(graph, name, model_path, expand)
+    flow = _Flow(graph, name, model_path, expand, {id(c.layer): c for c in cost.interpret(root).walk()})
     exits = flow.add(root, name, [source], ".".join(model_path))
     graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model_path),
                    dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
@@ -202,8 +203,10 @@ def _component_flow(graph: nx.DiGraph, name: str, root: Layer, model_path: tuple
 class _Flow:
     """Adds one component's layers to the graph, following the data."""
 
-    def __init__(self, graph: nx.DiGraph, component: str, model_path: tuple[str, ...], expand: bool) -> None:
+    def __init__(self, graph: nx.DiGraph, component: str, model_path: tuple[str, ...], expand: bool,
+                 costs: dict[int, "cost.LayerCost"] | None = None) -> None:
         self.graph, self.component, self.model_path, self.expand = graph, component, model_path, expand
+        self.costs = costs or {}  # id(layer) -> its estimates (compiler/cost.py)
         self.listeners: list[tuple[str, tuple[str, ...]]] = []  # (listener node, its block's config path)
         self.producers: dict[str, Layer] = {}
 
@@ -233,6 +236,7 @@ class _Flow:
             attrs["collapsed"] = collapsed
         if layer.architecture:
             attrs["architecture"] = layer.architecture
+        attrs.update(cost.node_attributes(self.costs.get(id(layer))))
         self.graph.add_node(node, **attrs)
         self.producers[node] = layer
         ids = [f"{node}/{i}" for i in range(len(children))]
@@ -255,7 +259,8 @@ class _Flow:
             join = f"{node}/join"
             self.graph.add_node(join, kind="join", name=JOINS[layer.flow], label=JOINS[layer.flow],
                                 component=self.component, block=block, dims={}, params=0,
-                                output=output_shape(layer), receptive_field=field_tokens(layer.field))
+                                output=output_shape(layer), receptive_field=field_tokens(layer.field),
+                                **cost.node_attributes(self.costs.get(id(layer))))
             self.graph.add_edge(node, join, kind="contains")
             self.producers[join] = layer
             self.connect(exits, join)
@@ -285,8 +290,10 @@ def lower(blueprint: Blueprint, resolved: ResolvedConfig,
 def summary(graph: LayerGraph) -> dict[str, Any]:
     """The JSON contract of `archwright summary`: unknown values as their formula strings."""
     components = {}
+    costs = cost.components(graph)
     for name, model in graph.components.items():
         expansion = model.expansion
+        estimates = {id(c.layer): c for c in costs[name].cost.walk()} if costs[name].cost else {}
         components[name] = {
             "architecture": model.architecture,
             "params": _number(model.params),
@@ -295,10 +302,12 @@ def summary(graph: LayerGraph) -> dict[str, Any]:
             "layers": [{"name": layer.name, "path": path,
                         "dims": {k: dim_value(v) for k, v in layer.dims.items() if v is not None},
                         "params": _number(layer.count), "output": output_shape(layer),
-                        "receptive_field": field_tokens(layer.field)}
+                        "receptive_field": field_tokens(layer.field), **cost.layer_report(estimates[id(layer)])}
                        for path, layer in _walk(expansion.layer, name)] if expansion else [],
+            "cost": cost.component_report(costs[name]),
         }
-    return {"components": components, "total_params": _number(graph.total_params())}
+    return {"components": components, "total_params": _number(graph.total_params()),
+            "cost": cost.pipeline_report(costs)}
 
 
 def _walk(root: Layer, path: str):

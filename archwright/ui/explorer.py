@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..present.drawing import LEGEND, Marks, contract, layers_dot, pipeline_dot
 from ..present.render import to_dot, to_json
-from . import cached, editor, examples, graphview, run_panel, views, widgets
+from . import cached, costs, editor, examples, graphview, run_panel, views, widgets
 
 SOURCES = ("Bundled example", "Upload a file", "Paste text")
 STARTUP = "File from the command line"
@@ -68,6 +68,7 @@ def page() -> None:
         st.subheader(f"Shapes of {component}")
         widgets.table(rows, key="shapes")
         _parameters(graph, component)
+        costs.charts(graph, component)
         _receptive_field(graph, component)
     _downloads(explored, text)
     run_panel.panel(explored)
