@@ -196,6 +196,65 @@ def _assert_same_parser_outputs(ours, theirs, docs) -> None:
     if ours.attrs["has_upper"]:
         hidden = numpy.random.default_rng(1).uniform(-1, 1, (3, lower.get_dim("nO"))).astype("f")
         assert numpy.allclose(upper.predict(hidden), their_upper.predict(hidden), atol=1e-5)
+    _randomize_upper(ours, theirs)  # (spaCy initializes it with zeros: every score would be 0)
+    mine = numpy.concatenate(ours.predict(docs))
+    spacys = _spacy_state_scores(theirs, docs)
+    assert mine.shape == spacys.shape == (sum(len(d) for d in docs), theirs.get_ref("upper").get_dim("nO")
+                                          if ours.attrs["has_upper"] else lower.get_dim("nO"))
+    assert numpy.allclose(mine, spacys, atol=1e-5), numpy.abs(mine - spacys).max()
+
+
+def _randomize_upper(*models) -> None:
+    """The same random weights in each model's upper layer."""
+    rng = numpy.random.default_rng(2)
+    upper = models[0].get_ref("upper")
+    if models[0].attrs["has_upper"]:
+        values = {name: rng.uniform(-1, 1, upper.get_param(name).shape).astype("f") for name in ("W", "b")}
+        for model in models:
+            for name, value in values.items():
+                model.get_ref("upper").set_param(name, value.copy())
+
+
+def _state_ids(docs, nF: int) -> numpy.ndarray:
+    """The states archwright's parser forward scores, in spaCy's step model's terms (row of the
+    batch's token vectors, -1 for an empty slot): token i at the front of the buffer, token
+    i - 1 of the same doc on the stack."""
+    ids = numpy.full((sum(len(d) for d in docs), nF), -1, dtype="i")
+    row = 0
+    for doc in docs:
+        for i in range(len(doc)):
+            ids[row, 0] = row
+            if nF > 1 and i > 0:
+                ids[row, 1] = row - 1
+            row += 1
+    return ids
+
+
+def _spacy_state_scores(model, docs) -> numpy.ndarray:
+    """spaCy's own scores of those states: its forward's step model (the token vectors and the
+    precomputed lower layer), its state2vec (sum of the slots' rows, bias, maxout or relu) and
+    its upper layer, as its step_forward runs them."""
+    step = model.predict(docs)
+    vectors = step.state2vec.predict(_state_ids(docs, step.state2vec.nF))
+    return step.vec2scores.predict(vectors) if step.vec2scores is not None else vectors
+
+
+@pytest.mark.parametrize("args", [{}, {"use_upper": False}, {"maxout_pieces": 1}, {"state_type": "parser"},
+                                  {"extra_state_tokens": True}])
+def test_the_parser_scores_a_batch_as_it_scores_each_doc(args: dict) -> None:
+    """The forward scores every doc's states at once: the same scores as doc by doc, with
+    empty docs at the start, between and at the end of the batch."""
+    block = {**_block(default_registry().get("architectures", "spacy.TransitionBasedParser.v2")), **args}
+    ours = build_architecture(block.pop("@architectures"), **block)
+    docs = _docs()
+    docs = [docs[0][:0].as_doc()] + docs[:2] + [docs[0][:0].as_doc()] + docs[2:] + [docs[0][:0].as_doc()]
+    ours.initialize(X=docs)
+    _randomize_upper(ours)
+    batched = ours.predict(docs)
+    assert [len(s) for s in batched] == [len(d) for d in docs]
+    for doc, scores in zip(docs, batched):
+        if len(doc):  # (Thinc's window encoder cannot run on no tokens at all, in spaCy's model too)
+            assert numpy.allclose(ours.predict([doc])[0], scores, atol=1e-6)
 
 
 def test_the_interpreter_builds_every_word_of_the_vocabulary() -> None:

@@ -163,23 +163,33 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     """Action scores for one state per token: the token at the front of the buffer, the
     previous token on top of the stack, the other feature slots empty (padding)."""
     tok2vec, lower, upper = model.layers
-    vectors = tok2vec.predict(docs)
-    hidden = lower.predict(vectors)  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
-    xp = model.ops.xp
-    nF = hidden.shape[1]
+    hidden = lower.predict(tok2vec.predict(docs))  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     lengths = [len(doc) for doc in docs]
-    n = sum(lengths)
-    # for all docs at once: row i of `hidden` (after the padding row 0) is token i of the batch
-    ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
-    ids[:, 0] = xp.arange(n) + 1
-    if nF > 1:
-        ids[:, 1] = xp.arange(n)  # the previous token ...
-        starts = xp.cumsum([0] + lengths[:-1]) if lengths else xp.zeros(0, dtype="i")
-        ids[starts[starts < n], 1] = 0  # ... but none at the start of a doc
-    state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
-    state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
-    scores = upper.predict(state) if model.attrs["has_upper"] else state
-    return xp.split(scores, xp.cumsum(lengths)[:-1]), lambda d: []
+    state = _state_features(model.ops.xp, hidden, lengths) + lower.get_param("b")  # (n_tokens, nO, nP)
+    best = state[..., 0]
+    if state.shape[-1] == 1:  # one piece: spaCy's parser applies a relu instead of the maxout
+        best = model.ops.xp.maximum(best, 0)
+    for piece in range(1, state.shape[-1]):
+        best = model.ops.xp.maximum(best, state[..., piece])
+    scores = upper.predict(best) if model.attrs["has_upper"] else best
+    return model.ops.xp.split(scores, model.ops.xp.cumsum(lengths)[:-1]), lambda d: []
+
+
+def _state_features(xp, hidden, lengths: list[int]):
+    """The sum over feature slots of each state's precomputed rows, every doc at once (row i + 1
+    of `hidden` is token i of the batch). As slices, not a gather of (n_tokens, nF) rows: slot 0
+    of token i is row i + 1, slot 1 (the previous token) is row i, the padding row at each
+    doc's first token, and the empty slots add the same padding rows to every state."""
+    n, nF = hidden.shape[0] - 1, hidden.shape[1]
+    if nF == 1:
+        return hidden[1:, 0].copy()
+    state = hidden[1:, 0] + hidden[:-1, 1]
+    starts = xp.cumsum(xp.asarray(lengths[:-1], dtype="i"))
+    starts = starts[starts < n]  # the docs after empty ones at the end start nowhere
+    state[starts] = hidden[starts + 1, 0] + hidden[0, 1]
+    if nF > 2:
+        state += hidden[0, 2:].sum(axis=0)
+    return state
 
 
 # -- spans ---------------------------------------------------------------------------------------
