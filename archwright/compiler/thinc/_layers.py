@@ -37,7 +37,10 @@ class VectorsTable:
         self.data = numpy.asarray(data, dtype="float32")
         if self.data.ndim != 2 or len(keys) != self.data.shape[0]:
             raise ValueError(f"a vectors table needs one row per key: {len(keys)} keys, shape {self.data.shape}")
-        self.rows = {int(k): i for i, k in enumerate(keys)}
+        self.rows = {int(k): i for i, k in enumerate(keys)}  # (a key given twice: its last row)
+        # the keys sorted, and each one's row: a batch of keys is found by one binary search
+        self._keys = numpy.array(sorted(self.rows), dtype="uint64")
+        self._rows = numpy.array([self.rows[k] for k in self._keys.tolist()], dtype="int64")
 
     @classmethod
     def from_words(cls, table: dict[str, Any]) -> VectorsTable:
@@ -52,7 +55,12 @@ class VectorsTable:
     def lookup(self, keys) -> Any:
         import numpy
 
-        found = numpy.array([self.rows.get(int(k), -1) for k in keys], dtype="int64")
+        keys = numpy.asarray(keys, dtype="uint64").reshape(-1)
+        found = numpy.full(len(keys), -1, dtype="int64")
+        if len(self._keys):
+            at = numpy.minimum(numpy.searchsorted(self._keys, keys), len(self._keys) - 1)
+            hit = self._keys[at] == keys
+            found[hit] = self._rows[at[hit]]
         out = self.data[numpy.maximum(found, 0)] if len(self.data) else numpy.zeros((len(found), self.width), "f")
         out[found < 0] = 0
         return out
@@ -64,8 +72,11 @@ def static_vectors(nO: int, table: VectorsTable) -> Model:
 
 
 def _static_vectors_forward(model: Model, docs: list, is_train: bool):
+    import numpy
+
     W = model.get_param("W")
-    keys = [k for doc in docs for k in doc.to_array("ORTH")]
+    keys = numpy.concatenate([numpy.asarray(doc.to_array("ORTH"), dtype="uint64").reshape(-1) for doc in docs]
+                             or [numpy.zeros(0, dtype="uint64")])
     V = model.ops.asarray2f(model.attrs["vectors"].lookup(keys).reshape((len(keys), model.get_dim("nM"))))
     output = Ragged(model.ops.gemm(V, W, trans2=True), model.ops.asarray1i([len(doc) for doc in docs]))
 
