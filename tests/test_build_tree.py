@@ -416,3 +416,25 @@ def test_oracle_components_give_spacys_outputs_with_spacys_weights(file: str, co
     mine, spacys = _rows(ours.predict(X)), _rows(theirs.predict(X))
     assert mine.shape == spacys.shape and mine.size > 0
     assert numpy.allclose(mine, spacys, atol=1e-5), numpy.abs(mine - spacys).max()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_ngram_ids_are_spacys(size: int) -> None:
+    """The bag of n-grams (found for the batch at once) is spaCy's layer's, array for array:
+    each doc's sorted distinct ids, their counts and the number per doc. Empty docs (on which
+    spaCy's layer fails past unigrams) have none."""
+    from spacy.attrs import ORTH
+    from spacy.ml.extract_ngrams import extract_ngrams
+
+    from archwright.compiler.thinc._layers import extract_ngrams as ours
+
+    hello = _docs()[1][:1].as_doc()  # one id, ending one doc and starting the next
+    docs = _docs() + [_docs()[0], hello, hello]
+    mine, spacys = ours(size, "ORTH").predict(docs), extract_ngrams(size, ORTH).predict(docs)
+    assert len(mine) == len(spacys) == 3
+    for a, b in zip(mine, spacys):
+        assert a.dtype == b.dtype and numpy.array_equal(a, b)
+    empty = docs[0][:0].as_doc()
+    keys, counts, lengths = ours(size, "ORTH").predict([empty] + docs[:2] + [empty, empty] + docs[2:] + [empty])
+    assert lengths.tolist() == [0, *mine[2][:2].tolist(), 0, 0, *mine[2][2:].tolist(), 0]
+    assert numpy.array_equal(keys, mine[0]) and numpy.array_equal(counts, mine[1])

@@ -284,19 +284,25 @@ def extract_ngrams(ngram_size: int, attr: str = "ORTH") -> Model:
 
 
 def _extract_ngrams_forward(model: Model, docs: list, is_train: bool):
-    xp = model.ops.xp
-    keys, values = [], []
+    """Each doc's distinct n-gram ids, sorted, with their counts (numpy's `unique` per doc, as
+    spaCy's layer: the same arrays). Each doc's ids are sorted on their own; the runs of equal
+    ids are found for the whole batch at once."""
+    xp, size = model.ops.xp, model.attrs["ngram_size"]
+    grams = []
     for doc in docs:
         # one attribute name: a 1-d uint64 array, from spaCy's Doc and from archwright's
         unigrams = model.ops.asarray(doc.to_array(model.attrs["attr"]))
-        grams = [unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, model.attrs["ngram_size"] + 1)]
-        doc_keys, counts = xp.unique(xp.concatenate(grams), return_counts=True)
-        keys.append(doc_keys)
-        values.append(counts)
-    lengths = model.ops.asarray1i([len(k) for k in keys])
-    return (xp.concatenate(keys) if keys else xp.zeros(0, "uint64"),
-            model.ops.asarray(xp.concatenate(values) if values else xp.zeros(0), dtype="f"),
-            lengths), lambda d: []
+        if size > 1 and len(unigrams):  # (Thinc's ngrams fails on no ids: spaCy's layer on an empty doc)
+            unigrams = xp.concatenate([unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, size + 1)])
+        grams.append(xp.sort(unigrams))
+    keys = xp.concatenate(grams) if grams else xp.zeros(0, dtype="uint64")
+    owner = xp.repeat(xp.arange(len(docs)), [len(g) for g in grams])  # each id's doc
+    first = xp.ones(len(keys), dtype=bool)  # where a run of one doc's equal ids starts
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    starts = xp.flatnonzero(first)
+    counts = xp.diff(xp.append(starts, len(keys)))
+    lengths = model.ops.asarray1i(xp.bincount(owner[starts], minlength=len(docs)))
+    return (keys[starts], model.ops.asarray(counts, dtype="f"), lengths), lambda d: []
 
 
 # -- tok2vec-listener: the upstream tok2vec component's output, no weights of its own -------------
