@@ -15,6 +15,8 @@ import re
 
 import numpy
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from conftest import REAL, needs_shared, oracle_rows
 
 from archwright.compiler.compilation import Compilation
@@ -438,3 +440,23 @@ def test_ngram_ids_are_spacys(size: int) -> None:
     keys, counts, lengths = ours(size, "ORTH").predict([empty] + docs[:2] + [empty, empty] + docs[2:] + [empty])
     assert lengths.tolist() == [0, *mine[2][:2].tolist(), 0, 0, *mine[2][2:].tolist(), 0]
     assert numpy.array_equal(keys, mine[0]) and numpy.array_equal(counts, mine[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=5), st.data())
+def test_span_rows_are_spacys(doc_lengths: list[int], data) -> None:
+    """The rows of every span (found for all spans at once) are those spaCy's layer extracts:
+    spans of any length (empty ones too) in docs of any length (empty ones too)."""
+    from spacy.ml.extract_spans import extract_spans
+    from thinc.api import Ragged
+
+    from archwright.compiler.thinc._layers import extract_spans as ours
+
+    spans = [data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=4))
+             for n in doc_lengths]
+    assume(any(end > start for doc in spans for start, end in doc))  # (with no rows spaCy gives zeros of X's shape)
+    X = Ragged(numpy.arange(sum(doc_lengths) * 2, dtype="f").reshape((-1, 2)), numpy.array(doc_lengths, dtype="i"))
+    flat = numpy.array([span for doc in spans for span in doc], dtype="i").reshape((-1, 2))
+    inputs = (X, Ragged(flat, numpy.array([len(doc) for doc in spans], dtype="i")))
+    mine, spacys = ours().predict(inputs), extract_spans().predict(inputs)
+    assert numpy.array_equal(mine.dataXd, spacys.dataXd) and numpy.array_equal(mine.lengths, spacys.lengths)

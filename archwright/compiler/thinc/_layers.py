@@ -228,14 +228,15 @@ def _extract_spans_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train
     """Token vectors of each span (start, end) of each doc, as one ragged array."""
     X, spans = inputs
     xp = model.ops.xp
-    starts = xp.cumsum(xp.concatenate([xp.zeros(1, dtype="i"), X.lengths[:-1]])) if len(X.lengths) else []
-    indices, lengths = [], []
-    span_rows = spans.dataXd.reshape((-1, 2))
-    doc_of = xp.repeat(xp.arange(len(spans.lengths)), spans.lengths)
-    for (start, end), doc in zip(span_rows.tolist(), doc_of.tolist()):
-        indices.extend(range(int(starts[doc]) + start, int(starts[doc]) + end))
-        lengths.append(end - start)
-    indices = model.ops.asarray1i(indices)
+    doc_starts = xp.cumsum(xp.asarray(X.lengths, dtype="i")) - xp.asarray(X.lengths, dtype="i")
+    rows = xp.asarray(spans.dataXd, dtype="i").reshape((-1, 2))
+    lengths = rows[:, 1] - rows[:, 0]
+    sizes = xp.maximum(lengths, 0)  # (a span that ends before it starts has no rows)
+    # the rows of span k are begin_k, begin_k + 1, ...: the place in the output minus the
+    # output's offset of span k, plus begin_k, for all spans at once
+    begins = doc_starts[xp.repeat(xp.arange(len(spans.lengths)), spans.lengths)] + rows[:, 0]
+    offsets = xp.cumsum(sizes) - sizes
+    indices = model.ops.asarray1i(xp.arange(int(sizes.sum())) + xp.repeat(begins - offsets, sizes))
     Y = Ragged(X.dataXd[indices], model.ops.asarray1i(lengths))
     shape, x_lengths = X.dataXd.shape, X.lengths
 
