@@ -318,7 +318,7 @@ def run_case(case: Case, rounds: int, runs: int) -> str:
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
     wanted = [a for a in argv if not a.startswith("--")]
-    rounds, runs = (2, 3) if quick else (4, 5)
+    rounds, runs = (2, 3) if quick else (6, 5)
     print(f"load average before: {os.getloadavg()[0]:.2f}; {rounds} alternating rounds of {runs} runs per side "
           f"(after a warm-up), medians of CPU time; forward on 64 docs, 4,800 words")
     print("| case | parameters (both) | output shape (both) | build+init spaCy | archwright "
