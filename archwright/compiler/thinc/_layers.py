@@ -138,8 +138,11 @@ def _precomputable_forward(model: Model, X: Floats2d, is_train: bool):
     (n_tokens + 1, nF, nO, nP)."""
     W, pad = model.get_param("W"), model.get_param("pad")
     nF, nO, nP, nI = W.shape
-    Y = model.ops.gemm(X, W.reshape((nF * nO * nP, nI)), trans2=True).reshape((X.shape[0], nF, nO, nP))
-    Y = model.ops.xp.concatenate([pad, Y])
+    # the product written straight after the padding row (no copy of the whole table to prepend it)
+    Y = model.ops.alloc2f(X.shape[0] + 1, nF * nO * nP, zeros=False)
+    model.ops.gemm(X, W.reshape((nF * nO * nP, nI)), trans2=True, out=Y[1:])
+    Y = Y.reshape((X.shape[0] + 1, nF, nO, nP))
+    Y[0] = pad[0]
 
     def backprop(dY):
         model.inc_grad("pad", dY[:1])
@@ -176,7 +179,7 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     tok2vec, lower, upper = model.layers
     hidden = lower.predict(tok2vec.predict(docs))  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     lengths = [len(doc) for doc in docs]
-    state = _state_features(model.ops.xp, hidden, lengths) + lower.get_param("b")  # (n_tokens, nO, nP)
+    state = _state_features(model.ops.xp, hidden, lengths, lower.get_param("b"))  # (n_tokens, nO, nP)
     best = state[..., 0]
     if state.shape[-1] == 1:  # one piece: spaCy's parser applies a relu instead of the maxout
         best = model.ops.xp.maximum(best, 0)
@@ -186,20 +189,20 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     return model.ops.xp.split(scores, model.ops.xp.cumsum(lengths)[:-1]), lambda d: []
 
 
-def _state_features(xp, hidden, lengths: list[int]):
-    """The sum over feature slots of each state's precomputed rows, every doc at once (row i + 1
-    of `hidden` is token i of the batch). As slices, not a gather of (n_tokens, nF) rows: slot 0
-    of token i is row i + 1, slot 1 (the previous token) is row i, the padding row at each
-    doc's first token, and the empty slots add the same padding rows to every state."""
+def _state_features(xp, hidden, lengths: list[int], bias):
+    """The sum over feature slots of each state's precomputed rows, and the bias, every doc at
+    once (row i + 1 of `hidden` is token i of the batch). As slices, not a gather of
+    (n_tokens, nF) rows: slot 0 of token i is row i + 1, slot 1 (the previous token) is row i,
+    the padding row at each doc's first token, and the empty slots add the same padding rows
+    to every state."""
     n, nF = hidden.shape[0] - 1, hidden.shape[1]
     if nF == 1:
-        return hidden[1:, 0].copy()
+        return hidden[1:, 0] + bias
     state = hidden[1:, 0] + hidden[:-1, 1]
     starts = xp.cumsum(xp.asarray(lengths[:-1], dtype="i"))
     starts = starts[starts < n]  # the docs after empty ones at the end start nowhere
     state[starts] = hidden[starts + 1, 0] + hidden[0, 1]
-    if nF > 2:
-        state += hidden[0, 2:].sum(axis=0)
+    state += hidden[0, 2:].sum(axis=0) + bias
     return state
 
 
