@@ -311,8 +311,16 @@ def run_case(case: Case, rounds: int, runs: int) -> str:
     return (f"| {case.title} | {counts['ours']:,} | {shapes['ours']} "
             f"| {build_times['spacy'] * 1000:.1f} ms | {build_times['ours'] * 1000:.1f} ms "
             f"| **{build_ratio:.2f}** {min(build_ratios):.2f}-{max(build_ratios):.2f} "
+            f"{_verdict(build_ratio <= 1.0, min(build_ratios) <= 1.0)} "
             f"| {speed['spacy']:,.0f} | {speed['ours']:,.0f} "
-            f"| **{speed_ratio:.2f}** {inverse[0]:.2f}-{inverse[-1]:.2f} |")
+            f"| **{speed_ratio:.2f}** {inverse[0]:.2f}-{inverse[-1]:.2f} "
+            f"{_verdict(speed_ratio >= 1.0, inverse[-1] >= 1.0)} |")
+
+
+def _verdict(met: bool, within_noise: bool) -> str:
+    """met; or "noise" when the median misses the target but a round met it (the per-round
+    range straddles it); else NOT met."""
+    return "met" if met else "noise" if within_noise else "NOT met"
 
 
 def main(argv: list[str]) -> None:
@@ -322,7 +330,8 @@ def main(argv: list[str]) -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}; {rounds} alternating rounds of {runs} runs per side "
           f"(after a warm-up), medians of CPU time; forward on 64 docs, 4,800 words")
     print("| case | parameters (both) | output shape (both) | build+init spaCy | archwright "
-          "| ratio (<= 1.0), per-round range | words/s spaCy | archwright | ratio (>= 1.0), per-round range |")
+          "| ratio (<= 1.0), per-round range, verdict | words/s spaCy | archwright "
+          "| ratio (>= 1.0), per-round range, verdict |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for case in CASES:
         if wanted and not any(w.lower() in case.title.lower() for w in wanted):
