@@ -430,3 +430,17 @@ def test_an_entity_in_no_sentence_takes_the_whole_doc() -> None:
     doc.ents = [Span(0, 0)]
     spans = span_maker().predict([doc])
     assert spans.lengths.tolist() == [1] and spans.dataXd.tolist() == [[0, 0]]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 20), max_size=12),
+       st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 25), max_size=30))
+def test_a_vectors_table_finds_each_key_as_a_dict_would(table_keys: list[int], keys: list[int]) -> None:
+    """The batch lookup (a binary search over the sorted keys) gives each key's row, the last
+    one for a key given twice, and zeros for a key not in the table."""
+    data = numpy.arange(len(table_keys) * 3, dtype="f").reshape((len(table_keys), 3)) + 1
+    table = VectorsTable(table_keys, data)
+    rows = {k: i for i, k in enumerate(table_keys)}
+    expected = numpy.array([data[rows[k]] if k in rows else numpy.zeros(3, "f") for k in keys], dtype="f")
+    assert numpy.array_equal(table.lookup(numpy.array(keys, dtype="uint64")).reshape((len(keys), 3)),
+                             expected.reshape((len(keys), 3)))

@@ -387,6 +387,36 @@ def test_any_text_gives_one_finite_vector_per_token(strided, text: str) -> None:
         assert output.shape == (len(doc), HIDDEN) and numpy.isfinite(output).all()
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(1, 4)), min_size=1, max_size=10), st.data())
+def test_tokens_get_the_wordpieces_whose_characters_overlap_them(tokens, data) -> None:
+    """The alignment (found by runs of owners) equals its definition, character by character:
+    a token owns its characters and the one after it (the next token's, when they touch)."""
+    from archwright.compiler.thinc.transformers import _align_span
+
+    offsets, lengths, at = [], [], 0
+    for gap, length in tokens:  # (spaces before the token, its length)
+        at += gap
+        offsets.append(at)
+        lengths.append(length)
+        at += length
+    start = data.draw(st.integers(0, len(tokens) - 1))
+    end = data.draw(st.integers(start + 1, len(tokens)))
+    begin, size = offsets[start], offsets[end - 1] + lengths[end - 1] - offsets[start]
+    pieces = data.draw(st.lists(st.tuples(st.integers(0, size), st.integers(0, size)).map(sorted), max_size=12))
+    owner = [-1] * (size + 1)
+    for i in range(start, end):
+        for c in range(offsets[i] - begin, offsets[i] - begin + lengths[i] + 1):
+            owner[c] = i
+    expected = [[] for _ in tokens]
+    for j, (lo, hi) in enumerate(pieces):
+        for i in sorted(set(owner[lo:hi]) - {-1}):
+            expected[i].append(100 + j)
+    aligned = [[] for _ in tokens]
+    _align_span(offsets, lengths, start, end, begin, numpy.array(pieces, dtype="int64").reshape((-1, 2)), 100, aligned)
+    assert aligned == expected
+
+
 # -- what cannot be built ---------------------------------------------------------------------------------
 
 def test_a_name_that_is_not_a_local_directory_is_a_diagnostic() -> None:

@@ -15,6 +15,8 @@ import re
 
 import numpy
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from conftest import REAL, needs_shared, oracle_rows
 
 from archwright.compiler.compilation import Compilation
@@ -196,6 +198,65 @@ def _assert_same_parser_outputs(ours, theirs, docs) -> None:
     if ours.attrs["has_upper"]:
         hidden = numpy.random.default_rng(1).uniform(-1, 1, (3, lower.get_dim("nO"))).astype("f")
         assert numpy.allclose(upper.predict(hidden), their_upper.predict(hidden), atol=1e-5)
+    _randomize_upper(ours, theirs)  # (spaCy initializes it with zeros: every score would be 0)
+    mine = numpy.concatenate(ours.predict(docs))
+    spacys = _spacy_state_scores(theirs, docs)
+    assert mine.shape == spacys.shape == (sum(len(d) for d in docs), theirs.get_ref("upper").get_dim("nO")
+                                          if ours.attrs["has_upper"] else lower.get_dim("nO"))
+    assert numpy.allclose(mine, spacys, atol=1e-5), numpy.abs(mine - spacys).max()
+
+
+def _randomize_upper(*models) -> None:
+    """The same random weights in each model's upper layer."""
+    rng = numpy.random.default_rng(2)
+    upper = models[0].get_ref("upper")
+    if models[0].attrs["has_upper"]:
+        values = {name: rng.uniform(-1, 1, upper.get_param(name).shape).astype("f") for name in ("W", "b")}
+        for model in models:
+            for name, value in values.items():
+                model.get_ref("upper").set_param(name, value.copy())
+
+
+def _state_ids(docs, nF: int) -> numpy.ndarray:
+    """The states archwright's parser forward scores, in spaCy's step model's terms (row of the
+    batch's token vectors, -1 for an empty slot): token i at the front of the buffer, token
+    i - 1 of the same doc on the stack."""
+    ids = numpy.full((sum(len(d) for d in docs), nF), -1, dtype="i")
+    row = 0
+    for doc in docs:
+        for i in range(len(doc)):
+            ids[row, 0] = row
+            if nF > 1 and i > 0:
+                ids[row, 1] = row - 1
+            row += 1
+    return ids
+
+
+def _spacy_state_scores(model, docs) -> numpy.ndarray:
+    """spaCy's own scores of those states: its forward's step model (the token vectors and the
+    precomputed lower layer), its state2vec (sum of the slots' rows, bias, maxout or relu) and
+    its upper layer, as its step_forward runs them."""
+    step = model.predict(docs)
+    vectors = step.state2vec.predict(_state_ids(docs, step.state2vec.nF))
+    return step.vec2scores.predict(vectors) if step.vec2scores is not None else vectors
+
+
+@pytest.mark.parametrize("args", [{}, {"use_upper": False}, {"maxout_pieces": 1}, {"state_type": "parser"},
+                                  {"extra_state_tokens": True}])
+def test_the_parser_scores_a_batch_as_it_scores_each_doc(args: dict) -> None:
+    """The forward scores every doc's states at once: the same scores as doc by doc, with
+    empty docs at the start, between and at the end of the batch."""
+    block = {**_block(default_registry().get("architectures", "spacy.TransitionBasedParser.v2")), **args}
+    ours = build_architecture(block.pop("@architectures"), **block)
+    docs = _docs()
+    docs = [docs[0][:0].as_doc()] + docs[:2] + [docs[0][:0].as_doc()] + docs[2:] + [docs[0][:0].as_doc()]
+    ours.initialize(X=docs)
+    _randomize_upper(ours)
+    batched = ours.predict(docs)
+    assert [len(s) for s in batched] == [len(d) for d in docs]
+    for doc, scores in zip(docs, batched):
+        if len(doc):  # (Thinc's window encoder cannot run on no tokens at all, in spaCy's model too)
+            assert numpy.allclose(ours.predict([doc])[0], scores, atol=1e-6)
 
 
 def test_the_interpreter_builds_every_word_of_the_vocabulary() -> None:
@@ -357,3 +418,45 @@ def test_oracle_components_give_spacys_outputs_with_spacys_weights(file: str, co
     mine, spacys = _rows(ours.predict(X)), _rows(theirs.predict(X))
     assert mine.shape == spacys.shape and mine.size > 0
     assert numpy.allclose(mine, spacys, atol=1e-5), numpy.abs(mine - spacys).max()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3])
+def test_ngram_ids_are_spacys(size: int) -> None:
+    """The bag of n-grams (found for the batch at once) is spaCy's layer's, array for array:
+    each doc's sorted distinct ids, their counts and the number per doc. Empty docs (on which
+    spaCy's layer fails past unigrams) have none."""
+    from spacy.attrs import ORTH
+    from spacy.ml.extract_ngrams import extract_ngrams
+
+    from archwright.compiler.thinc._layers import extract_ngrams as ours
+
+    hello = _docs()[1][:1].as_doc()  # one id, ending one doc and starting the next
+    docs = _docs() + [_docs()[0], hello, hello]
+    mine, spacys = ours(size, "ORTH").predict(docs), extract_ngrams(size, ORTH).predict(docs)
+    assert len(mine) == len(spacys) == 3
+    for a, b in zip(mine, spacys):
+        assert a.dtype == b.dtype and numpy.array_equal(a, b)
+    empty = docs[0][:0].as_doc()
+    keys, counts, lengths = ours(size, "ORTH").predict([empty] + docs[:2] + [empty, empty] + docs[2:] + [empty])
+    assert lengths.tolist() == [0, *mine[2][:2].tolist(), 0, 0, *mine[2][2:].tolist(), 0]
+    assert numpy.array_equal(keys, mine[0]) and numpy.array_equal(counts, mine[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=5), st.data())
+def test_span_rows_are_spacys(doc_lengths: list[int], data) -> None:
+    """The rows of every span (found for all spans at once) are those spaCy's layer extracts:
+    spans of any length (empty ones too) in docs of any length (empty ones too)."""
+    from spacy.ml.extract_spans import extract_spans
+    from thinc.api import Ragged
+
+    from archwright.compiler.thinc._layers import extract_spans as ours
+
+    spans = [data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)).map(sorted), max_size=4))
+             for n in doc_lengths]
+    assume(any(end > start for doc in spans for start, end in doc))  # (with no rows spaCy gives zeros of X's shape)
+    X = Ragged(numpy.arange(sum(doc_lengths) * 2, dtype="f").reshape((-1, 2)), numpy.array(doc_lengths, dtype="i"))
+    flat = numpy.array([span for doc in spans for span in doc], dtype="i").reshape((-1, 2))
+    inputs = (X, Ragged(flat, numpy.array([len(doc) for doc in spans], dtype="i")))
+    mine, spacys = ours().predict(inputs), extract_spans().predict(inputs)
+    assert numpy.array_equal(mine.dataXd, spacys.dataXd) and numpy.array_equal(mine.lengths, spacys.lengths)

@@ -359,9 +359,7 @@ def build_architecture(name: str, /, *, labels: dict[str, int] | None = None, ve
     try:
         if name in BUILDERS:  # a span getter, a knowledge-base loader: not a model
             return ctx.block(block)
-        if interpret.is_objective(block):  # a pretraining objective: a function of the tok2vec
-            return interpret.objective(block, ctx)
-        return interpret.build(block, ctx)
+        return interpret.build(block, ctx, objectives=True)  # (an objective: a function of the tok2vec)
     except Unbuildable as e:
         raise BuildError("<arguments>", None, [e.diagnostic]) from None
 

@@ -37,7 +37,10 @@ class VectorsTable:
         self.data = numpy.asarray(data, dtype="float32")
         if self.data.ndim != 2 or len(keys) != self.data.shape[0]:
             raise ValueError(f"a vectors table needs one row per key: {len(keys)} keys, shape {self.data.shape}")
-        self.rows = {int(k): i for i, k in enumerate(keys)}
+        self.rows = {int(k): i for i, k in enumerate(keys)}  # (a key given twice: its last row)
+        # the keys sorted, and each one's row: a batch of keys is found by one binary search
+        self._keys = numpy.array(sorted(self.rows), dtype="uint64")
+        self._rows = numpy.array([self.rows[k] for k in self._keys.tolist()], dtype="int64")
 
     @classmethod
     def from_words(cls, table: dict[str, Any]) -> VectorsTable:
@@ -52,7 +55,12 @@ class VectorsTable:
     def lookup(self, keys) -> Any:
         import numpy
 
-        found = numpy.array([self.rows.get(int(k), -1) for k in keys], dtype="int64")
+        keys = numpy.asarray(keys, dtype="uint64").reshape(-1)
+        found = numpy.full(len(keys), -1, dtype="int64")
+        if len(self._keys):
+            at = numpy.minimum(numpy.searchsorted(self._keys, keys), len(self._keys) - 1)
+            hit = self._keys[at] == keys
+            found[hit] = self._rows[at[hit]]
         out = self.data[numpy.maximum(found, 0)] if len(self.data) else numpy.zeros((len(found), self.width), "f")
         out[found < 0] = 0
         return out
@@ -64,8 +72,11 @@ def static_vectors(nO: int, table: VectorsTable) -> Model:
 
 
 def _static_vectors_forward(model: Model, docs: list, is_train: bool):
+    import numpy
+
     W = model.get_param("W")
-    keys = [k for doc in docs for k in doc.to_array("ORTH")]
+    keys = numpy.concatenate([numpy.asarray(doc.to_array("ORTH"), dtype="uint64").reshape(-1) for doc in docs]
+                             or [numpy.zeros(0, dtype="uint64")])
     V = model.ops.asarray2f(model.attrs["vectors"].lookup(keys).reshape((len(keys), model.get_dim("nM"))))
     output = Ragged(model.ops.gemm(V, W, trans2=True), model.ops.asarray1i([len(doc) for doc in docs]))
 
@@ -127,8 +138,11 @@ def _precomputable_forward(model: Model, X: Floats2d, is_train: bool):
     (n_tokens + 1, nF, nO, nP)."""
     W, pad = model.get_param("W"), model.get_param("pad")
     nF, nO, nP, nI = W.shape
-    Y = model.ops.gemm(X, W.reshape((nF * nO * nP, nI)), trans2=True).reshape((X.shape[0], nF, nO, nP))
-    Y = model.ops.xp.concatenate([pad, Y])
+    # the product written straight after the padding row (no copy of the whole table to prepend it)
+    Y = model.ops.alloc2f(X.shape[0] + 1, nF * nO * nP, zeros=False)
+    model.ops.gemm(X, W.reshape((nF * nO * nP, nI)), trans2=True, out=Y[1:])
+    Y = Y.reshape((X.shape[0] + 1, nF, nO, nP))
+    Y[0] = pad[0]
 
     def backprop(dY):
         model.inc_grad("pad", dY[:1])
@@ -163,23 +177,33 @@ def _parser_forward(model: Model, docs: list, is_train: bool):
     """Action scores for one state per token: the token at the front of the buffer, the
     previous token on top of the stack, the other feature slots empty (padding)."""
     tok2vec, lower, upper = model.layers
-    vectors = tok2vec.predict(docs)
-    hidden = lower.predict(vectors)  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
-    xp = model.ops.xp
-    nF = hidden.shape[1]
+    hidden = lower.predict(tok2vec.predict(docs))  # (1 + n_tokens, nF, nO, nP); row 0 is the padding
     lengths = [len(doc) for doc in docs]
-    n = sum(lengths)
-    # for all docs at once: row i of `hidden` (after the padding row 0) is token i of the batch
-    ids = xp.zeros((n, nF), dtype="i")  # 0 selects the padding row
-    ids[:, 0] = xp.arange(n) + 1
-    if nF > 1:
-        ids[:, 1] = xp.arange(n)  # the previous token ...
-        starts = xp.cumsum([0] + lengths[:-1]) if lengths else xp.zeros(0, dtype="i")
-        ids[starts[starts < n], 1] = 0  # ... but none at the start of a doc
-    state = hidden[ids, xp.arange(nF)].sum(axis=1) + lower.get_param("b")  # (n, nO, nP)
-    state = state.max(axis=-1) if state.shape[-1] > 1 else xp.maximum(state[..., 0], 0)
-    scores = upper.predict(state) if model.attrs["has_upper"] else state
-    return xp.split(scores, xp.cumsum(lengths)[:-1]), lambda d: []
+    state = _state_features(model.ops.xp, hidden, lengths, lower.get_param("b"))  # (n_tokens, nO, nP)
+    best = state[..., 0]
+    if state.shape[-1] == 1:  # one piece: spaCy's parser applies a relu instead of the maxout
+        best = model.ops.xp.maximum(best, 0)
+    for piece in range(1, state.shape[-1]):
+        best = model.ops.xp.maximum(best, state[..., piece])
+    scores = upper.predict(best) if model.attrs["has_upper"] else best
+    return model.ops.xp.split(scores, model.ops.xp.cumsum(lengths)[:-1]), lambda d: []
+
+
+def _state_features(xp, hidden, lengths: list[int], bias):
+    """The sum over feature slots of each state's precomputed rows, and the bias, every doc at
+    once (row i + 1 of `hidden` is token i of the batch). As slices, not a gather of
+    (n_tokens, nF) rows: slot 0 of token i is row i + 1, slot 1 (the previous token) is row i,
+    the padding row at each doc's first token, and the empty slots add the same padding rows
+    to every state."""
+    n, nF = hidden.shape[0] - 1, hidden.shape[1]
+    if nF == 1:
+        return hidden[1:, 0] + bias
+    state = hidden[1:, 0] + hidden[:-1, 1]
+    starts = xp.cumsum(xp.asarray(lengths[:-1], dtype="i"))
+    starts = starts[starts < n]  # the docs after empty ones at the end start nowhere
+    state[starts] = hidden[starts + 1, 0] + hidden[0, 1]
+    state += hidden[0, 2:].sum(axis=0) + bias
+    return state
 
 
 # -- spans ---------------------------------------------------------------------------------------
@@ -207,14 +231,15 @@ def _extract_spans_forward(model: Model, inputs: tuple[Ragged, Ragged], is_train
     """Token vectors of each span (start, end) of each doc, as one ragged array."""
     X, spans = inputs
     xp = model.ops.xp
-    starts = xp.cumsum(xp.concatenate([xp.zeros(1, dtype="i"), X.lengths[:-1]])) if len(X.lengths) else []
-    indices, lengths = [], []
-    span_rows = spans.dataXd.reshape((-1, 2))
-    doc_of = xp.repeat(xp.arange(len(spans.lengths)), spans.lengths)
-    for (start, end), doc in zip(span_rows.tolist(), doc_of.tolist()):
-        indices.extend(range(int(starts[doc]) + start, int(starts[doc]) + end))
-        lengths.append(end - start)
-    indices = model.ops.asarray1i(indices)
+    doc_starts = xp.cumsum(xp.asarray(X.lengths, dtype="i")) - xp.asarray(X.lengths, dtype="i")
+    rows = xp.asarray(spans.dataXd, dtype="i").reshape((-1, 2))
+    lengths = rows[:, 1] - rows[:, 0]
+    sizes = xp.maximum(lengths, 0)  # (a span that ends before it starts has no rows)
+    # the rows of span k are begin_k, begin_k + 1, ...: the place in the output minus the
+    # output's offset of span k, plus begin_k, for all spans at once
+    begins = doc_starts[xp.repeat(xp.arange(len(spans.lengths)), spans.lengths)] + rows[:, 0]
+    offsets = xp.cumsum(sizes) - sizes
+    indices = model.ops.asarray1i(xp.arange(int(sizes.sum())) + xp.repeat(begins - offsets, sizes))
     Y = Ragged(X.dataXd[indices], model.ops.asarray1i(lengths))
     shape, x_lengths = X.dataXd.shape, X.lengths
 
@@ -263,19 +288,25 @@ def extract_ngrams(ngram_size: int, attr: str = "ORTH") -> Model:
 
 
 def _extract_ngrams_forward(model: Model, docs: list, is_train: bool):
-    xp = model.ops.xp
-    keys, values = [], []
+    """Each doc's distinct n-gram ids, sorted, with their counts (numpy's `unique` per doc, as
+    spaCy's layer: the same arrays). Each doc's ids are sorted on their own; the runs of equal
+    ids are found for the whole batch at once."""
+    xp, size = model.ops.xp, model.attrs["ngram_size"]
+    grams = []
     for doc in docs:
         # one attribute name: a 1-d uint64 array, from spaCy's Doc and from archwright's
         unigrams = model.ops.asarray(doc.to_array(model.attrs["attr"]))
-        grams = [unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, model.attrs["ngram_size"] + 1)]
-        doc_keys, counts = xp.unique(xp.concatenate(grams), return_counts=True)
-        keys.append(doc_keys)
-        values.append(counts)
-    lengths = model.ops.asarray1i([len(k) for k in keys])
-    return (xp.concatenate(keys) if keys else xp.zeros(0, "uint64"),
-            model.ops.asarray(xp.concatenate(values) if values else xp.zeros(0), dtype="f"),
-            lengths), lambda d: []
+        if size > 1 and len(unigrams):  # (Thinc's ngrams fails on no ids: spaCy's layer on an empty doc)
+            unigrams = xp.concatenate([unigrams] + [model.ops.ngrams(n, unigrams) for n in range(2, size + 1)])
+        grams.append(xp.sort(unigrams))
+    keys = xp.concatenate(grams) if grams else xp.zeros(0, dtype="uint64")
+    owner = xp.repeat(xp.arange(len(docs)), [len(g) for g in grams])  # each id's doc
+    first = xp.ones(len(keys), dtype=bool)  # where a run of one doc's equal ids starts
+    first[1:] = (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])
+    starts = xp.flatnonzero(first)
+    counts = xp.diff(xp.append(starts, len(keys)))
+    lengths = model.ops.asarray1i(xp.bincount(owner[starts], minlength=len(docs)))
+    return (keys[starts], model.ops.asarray(counts, dtype="f"), lengths), lambda d: []
 
 
 # -- tok2vec-listener: the upstream tok2vec component's output, no weights of its own -------------

@@ -199,15 +199,22 @@ class Interpreter:
         return int(value)
 
 
-def build(block: Any, ctx: Context, slot: Model | None = None) -> Model:
+def build(block: Any, ctx: Context, slot: Model | None = None, objectives: bool = False) -> Any:
     """The model of a block, its assumed sizes recorded in `ctx.assumed`, its listeners in
-    `ctx.listeners`."""
+    `ctx.listeners`. With `objectives`, a pretraining objective's block gives its function of
+    the tok2vec it pretrains (`objective`); the block is expanded once either way."""
+    root, assumed = expression(block, _sizes(ctx), ctx.path)
+    if objectives and any(node.op == "slot" for node in _walk(root)):
+        return objective(block, ctx)
+    ctx.assumed.update(assumed)
+    return build_expression(root, ctx, slot)
+
+
+def _sizes(ctx: Context) -> dict[str, int]:
     sizes = dict(ctx.sizes)
     if ctx.vectors is not None:
         sizes.setdefault("vectors_width", ctx.vectors.width)
-    root, assumed = expression(block, sizes, ctx.path)
-    ctx.assumed.update(assumed)
-    return build_expression(root, ctx, slot)
+    return sizes
 
 
 def build_expression(root: Node, ctx: Context, slot: Model | None = None) -> Model:
@@ -217,9 +224,7 @@ def build_expression(root: Node, ctx: Context, slot: Model | None = None) -> Mod
 def objective(block: Any, ctx: Context) -> Callable[[Model], Model]:
     """A pretraining objective: a function of the tok2vec it pretrains, built with its width.
     What it needs besides (vectors) is asked for now, not when it is applied."""
-    sizes = dict(ctx.sizes)
-    if ctx.vectors is not None:
-        sizes["vectors_width"] = ctx.vectors.width
+    sizes = _sizes(ctx)
     root, _ = expression(block, sizes, ctx.path)
     if any(s == "vectors_width" for node in _walk(root) for d in node.dims.values() for s in _symbols(d)):
         ctx.need_vectors(root.architecture)
@@ -229,14 +234,6 @@ def objective(block: Any, ctx: Context) -> Callable[[Model], Model]:
         return build_expression(expression(block, given, ctx.path)[0], ctx, slot=tok2vec)
 
     return apply
-
-
-def is_objective(block: Any) -> bool:
-    try:
-        root = Expander().expression(block)
-    except Unexpandable:
-        return False
-    return any(node.op == "slot" for node in _walk(root))
 
 
 # -- the layers ----------------------------------------------------------------------------------------

@@ -223,15 +223,19 @@ class DocData:
     align: Ragged
 
 
-def _doc_text(doc: Any) -> tuple[str, list[int]]:
-    """A doc's text and each token's character offset (ours: the words joined by spaces)."""
+def _doc_text(doc: Any) -> tuple[str, list[int], list[int]]:
+    """A doc's text, each token's character offset and length (ours: the words joined by
+    spaces; a spaCy Doc's read as two columns, without making a Token per word)."""
     if hasattr(doc, "words"):
         offsets, at = [], 0
         for word in doc.words:
             offsets.append(at)
             at += len(word) + 1
-        return doc.text, offsets
-    return doc.text, [token.idx for token in doc]
+        return doc.text, offsets, [len(word) for word in doc.words]
+    from spacy.attrs import IDX, LENGTH
+
+    columns = doc.to_array([IDX, LENGTH]).reshape((-1, 2)).T.tolist() if len(doc) else [[], []]
+    return doc.text, columns[0], columns[1]
 
 
 def _tokenize(model: Model, docs: list) -> tuple[Wordpieces, list, list]:
@@ -242,11 +246,11 @@ def _tokenize(model: Model, docs: list) -> tuple[Wordpieces, list, list]:
     nested = model.attrs["get_spans"](docs)
     texts, places = [], []
     for doc, spans in zip(docs, nested):
-        text, offsets = _doc_text(doc)
+        text, offsets, lengths = _doc_text(doc)
         for start, end in spans:
             begin = offsets[start]
-            texts.append(text[begin:offsets[end - 1] + len(doc[end - 1].text)])
-            places.append((doc, offsets, start, end, begin))
+            texts.append(text[begin:offsets[end - 1] + lengths[end - 1]])
+            places.append((offsets, lengths, start, end, begin))
     if not texts:
         empty = numpy.zeros((0, 0), dtype="int64")
         return Wordpieces(empty, empty, None), [(0, 0, [[] for _ in doc]) for doc in docs], nested
@@ -259,29 +263,39 @@ def _tokenize(model: Model, docs: list) -> tuple[Wordpieces, list, list]:
     length = ids.shape[1]
     per_doc, index = [], 0
     for doc, spans in zip(docs, nested):
-        aligned: list[set[int]] = [set() for _ in range(len(doc))]
-        for k, (start, end) in enumerate(spans):
-            _, offsets, _, _, begin = places[index + k]
-            _align_span(doc, offsets, start, end, begin, encoded["offset_mapping"][index + k][:limit], k * length,
-                        aligned)
-        per_doc.append((index, index + len(spans), [sorted(a) for a in aligned]))
+        aligned: list[list[int]] = [[] for _ in range(len(doc))]
+        for k in range(len(spans)):  # spans in order, wordpieces in order: each token's rows come sorted
+            _align_span(*places[index + k], encoded["offset_mapping"][index + k][:limit], k * length, aligned)
+        per_doc.append((index, index + len(spans), aligned))
         index += len(spans)
     return wordpieces, per_doc, nested
 
 
-def _align_span(doc: Any, offsets: list[int], start: int, end: int, begin: int, wordpiece_chars: Any, first: int,
-                aligned: list[set[int]]) -> None:
+def _align_span(offsets: list[int], lengths: list[int], start: int, end: int, begin: int, wordpiece_chars: Any,
+                first: int, aligned: list[list[int]]) -> None:
     """Each token of the span gets the wordpieces whose characters overlap it (a token also owns
     the character after it, so a wordpiece that starts with a space goes to the token before)."""
     import numpy
 
-    last = offsets[end - 1] + len(doc[end - 1].text)
+    last = offsets[end - 1] + lengths[end - 1]
     owner = numpy.full(last - begin + 1, -1, dtype="int64")
     for i in range(start, end):
-        owner[offsets[i] - begin:offsets[i] - begin + len(doc[i].text) + 1] = i
-    for j, (lo, hi) in enumerate(wordpiece_chars.tolist()):
-        for i in set(owner[lo:hi].tolist()) - {-1}:
-            aligned[i].add(first + j)
+        owner[offsets[i] - begin:offsets[i] - begin + lengths[i] + 1] = i
+    # the tokens owning characters in [lo, hi) are a run (in text order, none empty): from the
+    # owner of the first owned character at or after lo to that of the last one before hi
+    owned = owner >= 0
+    places = numpy.arange(len(owner))
+    after = numpy.minimum.accumulate(numpy.where(owned, places, len(owner))[::-1])[::-1]
+    before = numpy.maximum.accumulate(numpy.where(owned, places, -1))
+    chars = numpy.asarray(wordpiece_chars).reshape((-1, 2))
+    lo, hi = numpy.minimum(chars[:, 0], len(owner)), numpy.minimum(chars[:, 1], len(owner))
+    real = numpy.flatnonzero(hi > lo)  # (special tokens and padding have no characters)
+    padded = numpy.append(owner, -1)  # at len(owner) and at -1: nobody
+    firsts, lasts = padded[after[lo[real]]], padded[before[hi[real] - 1]]
+    for j, a, b in zip(real.tolist(), firsts.tolist(), lasts.tolist()):
+        if a >= 0 and b >= a:
+            for i in range(a, b + 1):
+                aligned[i].append(first + j)
 
 
 def _transformer_forward(model: Model, docs: list, is_train: bool):
