@@ -371,9 +371,11 @@ def test_the_layers_around_a_transformer_hold_what_is_predicted(tmp_path: Path) 
 
 def test_thincs_forward_holds_what_the_estimates_say() -> None:
     """Measured with tracemalloc (numpy reports its arrays to it) on one long doc, per token:
-    no forward can hold less than the flow's peak, and Thinc's, whose combinators keep every
-    layer's callback (and so its arrays) until they return, holds about what `retained` counts
-    (a listener runs its upstream here: both are counted)."""
+    no forward can hold less than the flow's peak, nor more than a training pass keeps
+    (`retained`); Thinc's combinators keep every layer's callback (and so its arrays) until they
+    return, so a model of combinators holds about what `retained` counts (a listener runs its
+    upstream here: both are counted). The parser's model lets its tok2vec's arrays go before it
+    precomputes its features, so it holds the larger of the two, not their sum."""
     import tracemalloc
 
     sizes = {"tagger": {"n_labels": 17}, "parser": {"n_actions": 40}, "ner": {"n_actions": 14}}
@@ -392,8 +394,9 @@ def test_thincs_forward_holds_what_the_estimates_say() -> None:
             tracemalloc.stop()
         estimate = costs[name].cost
         retained = estimate.retained + sum(costs[u].cost.retained for u in costs[name].listens_to)
-        assert max(estimate.peak) <= held, (name, estimate.peak, held)
-        assert 0.8 <= retained / held <= 1.25, (name, retained, held)
+        assert max(estimate.peak) <= held <= 1.25 * retained, (name, estimate.peak, held, retained)
+        if model.name != "parser_model":
+            assert 0.8 <= retained / held, (name, retained, held)
 
 
 def test_a_layer_whose_dims_are_not_known_has_an_unknown_cost() -> None:
