@@ -56,8 +56,8 @@ def _server(app: Path = APP) -> tuple[subprocess.Popen, str]:
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                                 "--server.address", "127.0.0.1", "--server.port", str(port),
-                                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-                                "--client.toolbarMode", "viewer"], stdout=log, stderr=subprocess.STDOUT, env=env,
+                                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+                               stdout=log, stderr=subprocess.STDOUT, env=env,
                                cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
