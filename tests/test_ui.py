@@ -32,6 +32,18 @@ def _app() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)  # 3 s default is too tight on busy CI cores
     at.run()
     assert not at.exception, at.exception
+    return _first_graph_drawn(at)
+
+
+def _first_graph_drawn(at: AppTest) -> AppTest:
+    """What the browser does once it has drawn a session's first graph (AppTest runs no JS): say
+    so, which runs the rest of the page."""
+    from archwright.ui import inpage
+
+    if inpage.DRAWN not in at.session_state:
+        at.session_state[inpage.DRAWN] = True
+        at.run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -518,6 +530,39 @@ def test_picking_a_problem_tints_its_line_and_selects_its_component(at: AppTest)
     focus = [m for m in _editor(at)["props"]["markers"] if m["className"] == "aw-focus"]
     assert [m["startRow"] + 1 for m in focus] == [found[pick].span.line]
     assert at.selectbox(key="layer:parser").value.startswith("parser")
+    scroll = _inpage(at, "archwright_scroll_editor")  # and the editor is scrolled to the line
+    assert len(scroll) == 1 and scroll[0]["line"] == found[pick].span.line
+    assert scroll[0]["editor"] == 'iframe[title="code_editor.code_editor"]'
+    other = next(i for i, d in enumerate(found) if d.code == "AW411")
+    at.selectbox(key="focus").select(other).run()
+    again = _inpage(at, "archwright_scroll_editor")
+    assert again[0]["line"] == found[other].span.line and again[0]["id"] != scroll[0]["id"]  # scrolled anew
+    at.selectbox(key="focus").select(None).run()
+    assert _inpage(at, "archwright_scroll_editor") == []
+
+
+def _inpage(at: AppTest, name: str) -> list[dict]:
+    """The data each of the explorer's in-page scripts (inpage.py) was given."""
+    return [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name == name]
+
+
+def test_a_sessions_first_run_sends_the_pipeline_graph_before_the_heavy_parts(monkeypatch) -> None:
+    from archwright.ui import inpage
+
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    dots = _dots(at)  # the pipeline graph alone
+    assert len(dots) == 1 and "rankdir=LR" in dots[0] and "tok2vec -> tagger" in dots[0]
+    assert not [c for c in at.get("component_instance") if c.proto.component_name.startswith("code_editor")]
+    assert len(at.table) == 0 and not at.get("arrow_vega_lite_chart") and len(at.code) == 0
+    assert _inpage(at, "archwright_first_graph") == [{"graph": inpage.GRAPH}]  # asks for the rest once drawn
+    _first_graph_drawn(at)  # the browser's signal
+    assert len(_dots(at)) == 2 and _editor(at)["code"] == examples.bundled()["pipeline_cnn.cfg"]
+    assert len(at.table) > 0 and _inpage(at, "archwright_first_graph") == []
+    at.run()  # and later runs send the whole page at once
+    assert _inpage(at, "archwright_first_graph") == [] and len(_dots(at)) == 2
 
 
 def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..present.drawing import LEGEND, Marks, contract, layers_dot, pipeline_dot
 from ..present.render import to_dot, to_json
-from . import cached, editor, examples, graphview, run_panel, views, widgets
+from . import cached, editor, examples, graphview, inpage, run_panel, views, widgets
 
 SOURCES = ("Bundled example", "Upload a file", "Paste text")
 STARTUP = "File from the command line"
@@ -38,6 +38,10 @@ def page() -> None:
     explored = cached.explored(text, overrides, labels, path) if labels else base
     marks, blocks = views.marks(explored)
     top = st.container()
+    if explored.graph is not None and graphview.interactive() and not inpage.first_graph_drawn():
+        with top:  # a session's first run: the pipeline graph alone; the browser asks for the rest
+            _pipeline(explored, marks)
+        return
     left, right = st.columns([5, 6], gap="medium")
     with left:
         st.subheader("Config")
@@ -174,6 +178,7 @@ def _pick_problem(explored: views.Explored):
     if pick is None or pick >= len(found):
         return None
     d = found[pick]
+    inpage.scroll_editor(d.span.line, f"{st.session_state.get(editor.LOADED)}:{pick}:{d.span.line}")
     parts = (d.config_path or "").split(".")
     graph = explored.graph
     if graph is not None and parts[0] == "components" and len(parts) > 1 and parts[1] in graph.components:

@@ -5,6 +5,7 @@ chart (no pan, zoom or click; the node selector beside the graph still works).""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import streamlit as st
@@ -13,6 +14,11 @@ import streamlit.components.v1 as components
 from . import cached
 
 _VIEW = components.declare_component("archwright_graph", path=str(Path(__file__).with_name("frontend")))
+
+
+def interactive() -> bool:
+    """Whether graphs are drawn by this view (Graphviz's `dot` is there), not by Streamlit's chart."""
+    return shutil.which("dot") is not None
 
 
 def graph(dot: str, key: str, height: int = 420) -> str | None:
