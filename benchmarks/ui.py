@@ -36,7 +36,7 @@ APP = ROOT / "archwright" / "ui" / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
-VIEW = 'iframe[title="archwright.ui.graphview.archwright_graph"]'
+VIEW = ".aw-graph"  # the explorer's graph views (ui/graphview.py), drawn in the page itself
 EDITOR = 'iframe[title="code_editor.code_editor"]'
 WIDTH = re.compile(r"^(width = )(\d+)$", re.M)
 
@@ -81,7 +81,7 @@ def _first_graph(browser, url: str, reference: bool = False) -> tuple[float, obj
     if reference:
         page.locator('[data-testid="stGraphVizChart"] svg g.node').first.wait_for()
     else:
-        page.frame_locator(VIEW).first.locator("svg g.node").first.wait_for()
+        page.locator(VIEW).first.locator("svg g.node").first.wait_for()
     return time.perf_counter() - started, page
 
 
@@ -113,11 +113,11 @@ def _open_example(page, name: str, text: str) -> None:
     first = text.split("\n", 1)[0]
     page.wait_for_function(f"() => document.querySelectorAll('{EDITOR}').length === 1")  # the old one gone
     page.frame_locator(EDITOR).first.locator(".ace_line", has_text=first[:40]).first.wait_for()
-    page.frame_locator(VIEW).first.locator("svg g.node").first.wait_for()
+    page.locator(VIEW).first.locator("svg g.node").first.wait_for()
 
 
 def _pipeline_svg(page) -> str:
-    return page.frame_locator(VIEW).first.locator("svg").inner_html()
+    return page.locator(VIEW).first.locator("svg").inner_html()
 
 
 def _edit(page, text: str, width: str) -> float:
@@ -130,8 +130,8 @@ def _edit(page, text: str, width: str) -> float:
     started = time.perf_counter()
     page.keyboard.insert_text(edited)
     page.wait_for_function(
-        "before => { const f = document.querySelector('" + VIEW + "'); try { const svg = f.contentDocument"
-        ".querySelector('svg'); return svg && svg.innerHTML !== before } catch (e) { return false } }", arg=before)
+        "before => { const svg = document.querySelector('" + VIEW + " svg'); return svg && svg.innerHTML !== before }",
+        arg=before)
     return time.perf_counter() - started
 
 
@@ -189,8 +189,12 @@ def browser_figures(runs: int) -> list[str]:
 def server_figures(runs: int) -> list[str]:
     from streamlit.testing.v1 import AppTest
 
+    from archwright.ui import inpage
+
     at = AppTest.from_file(str(APP), default_timeout=120)
-    first = _seconds(at.run)
+    first = _seconds(at.run)  # the session's first run: the pipeline graph alone
+    at.session_state[inpage.DRAWN] = True  # what the browser says once it has drawn it
+    rest = _seconds(at.run)
     reruns = [_seconds(at.run) for _ in range(runs)]
     depths = [_seconds(lambda d=d: at.number_input(key="ov:components.tok2vec.model.encode.depth")
                        .set_value(d).run()) for d in range(2, 2 + runs)]
@@ -199,7 +203,8 @@ def server_figures(runs: int) -> list[str]:
                 for i in range(runs)]
     assert not at.exception, at.exception
     lines = ["| on the server (AppTest, pipeline_cnn.cfg) | median | max |", "|---|---:|---:|",
-             f"| first run (imports included) | {first * 1000:.0f} ms | |"]
+             f"| first run, the pipeline graph alone (imports included) | {first * 1000:.0f} ms | |",
+             f"| the rest of the page, once the browser has drawn that graph | {rest * 1000:.0f} ms | |"]
     for name, times in (("rerun", reruns), ("changed depth (recompiles)", depths), ("switch component", switches)):
         lines.append(f"| {name} | {statistics.median(times) * 1000:.0f} ms | {max(times) * 1000:.0f} ms |")
     return lines

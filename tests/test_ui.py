@@ -55,8 +55,8 @@ def at(monkeypatch) -> AppTest:
 
 def _dots(at: AppTest) -> list[str]:
     """The DOT of every graph drawn: Streamlit's charts, then the explorer's own graph views."""
-    views_ = [json.loads(c.proto.json_args)["dot"] for c in at.get("component_instance")
-              if c.proto.component_name.endswith("archwright_graph")]
+    views_ = [json.loads(c.proto.json)["dot"] for c in at.get("bidi_component")
+              if c.proto.component_name == "archwright_graph"]
     return [chart.proto.spec for chart in at.get("graphviz_chart")] + views_
 
 
@@ -557,6 +557,7 @@ def test_a_sessions_first_run_sends_the_pipeline_graph_before_the_heavy_parts(mo
     assert len(dots) == 1 and "rankdir=LR" in dots[0] and "tok2vec -> tagger" in dots[0]
     assert not [c for c in at.get("component_instance") if c.proto.component_name.startswith("code_editor")]
     assert len(at.table) == 0 and not at.get("arrow_vega_lite_chart") and len(at.code) == 0
+    assert not [m for m in at.markdown if m.value.startswith('<div style="font-size:0.8em')]  # nor the legend (HTML)
     assert _inpage(at, "archwright_first_graph") == [{"graph": inpage.GRAPH}]  # asks for the rest once drawn
     _first_graph_drawn(at)  # the browser's signal
     assert len(_dots(at)) == 2 and _editor(at)["code"] == examples.bundled()["pipeline_cnn.cfg"]

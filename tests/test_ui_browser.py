@@ -30,7 +30,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 GRAPH = '[data-testid="stGraphVizChart"] svg'
-VIEW = 'iframe[title="archwright.ui.graphview.archwright_graph"]'  # the explorer's pan/zoom/click graphs
+VIEW = ".aw-graph"  # the explorer's pan/zoom/click graphs (graphview.py, drawn in the page itself)
 EDITOR = 'iframe[title="code_editor.code_editor"]'
 
 
@@ -122,8 +122,8 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
 
 
 def _view(page, index: int):
-    """The index-th graph view of the page (an iframe of its own)."""
-    return page.frame_locator(VIEW).nth(index)
+    """The index-th graph view of the page."""
+    return page.locator(VIEW).nth(index)
 
 
 def _view_has(page, index: int, text: str) -> None:
@@ -232,9 +232,8 @@ def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_
     assert _cell(page, "nO=96, nV=5000").count() >= 1  # the node's card: its dims
     page.get_by_text("Expand repeated blocks").click()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('iframe')].some(f => { try { const t = f.contentDocument"
-        ".body.textContent; return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 } "
-        "catch (e) { return false } })")
+        "() => [...document.querySelectorAll('.aw-graph')].some(g => { const t = g.textContent; "
+        "return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 })")
     _screenshot(page, "layers.png", tmp_path)
 
 

@@ -40,7 +40,7 @@ def page() -> None:
     top = st.container()
     if explored.graph is not None and graphview.interactive() and not inpage.first_graph_drawn():
         with top:  # a session's first run: the pipeline graph alone; the browser asks for the rest
-            _pipeline(explored, marks)
+            _pipeline(explored, marks, legend=False)  # (its HTML needs code of its own: next run)
         return
     left, right = st.columns([5, 6], gap="medium")
     with left:
@@ -77,7 +77,7 @@ def page() -> None:
     run_panel.panel(explored)
 
 
-def _pipeline(explored: views.Explored, marks: Marks) -> None:
+def _pipeline(explored: views.Explored, marks: Marks, legend: bool = True) -> None:
     """The pipeline graph across the page; a click on a component chooses it below."""
     graph = explored.graph
     if graph is None:
@@ -94,7 +94,8 @@ def _pipeline(explored: views.Explored, marks: Marks) -> None:
     if clicked in graph.components:
         st.session_state["component"] = clicked
     graphview.graph(pipeline_dot(graph.pipeline, marks), key="graph:pipeline", height=220)
-    widgets.legend(LEGEND["pipeline"])
+    if legend:
+        widgets.legend(LEGEND["pipeline"])
 
 
 def _graphs(explored: views.Explored, marks: Marks, blocks: dict[str, str]) -> tuple | None:

@@ -15,7 +15,7 @@ import streamlit as st
 
 DRAWN = "_first_graph_drawn"  # set once the browser says the session's first graph is drawn
 EDITOR = 'iframe[title="code_editor.code_editor"]'
-GRAPH = 'iframe[title="archwright.ui.graphview.archwright_graph"]'
+GRAPH = ".aw-graph svg g.node"  # a node of a graph view (graphview.py) drawn in the page
 
 # Ask for the rest once the graph's nodes are in the page, or after 2 s whatever happened.
 _SIGNAL_JS = """
@@ -25,11 +25,7 @@ export default function({ parentElement, data, setTriggerValue }) {
   asked.add(parentElement);
   const started = performance.now();
   const check = () => {
-    let drawn = false;
-    try {
-      const frame = document.querySelector(data.graph);
-      drawn = !!(frame && frame.contentDocument && frame.contentDocument.querySelector("svg g.node"));
-    } catch (e) { drawn = true; }
+    const drawn = !!document.querySelector(data.graph);
     if (drawn || performance.now() - started > 2000) setTimeout(() => setTriggerValue("drawn", true), 30);
     else requestAnimationFrame(check);
   };
