@@ -444,6 +444,18 @@ def test_svg_and_formatted_config_downloads() -> None:
     assert views.formatted("[a\n") is None
 
 
+def test_the_svg_download_is_drawn_when_clicked(monkeypatch) -> None:
+    from archwright.present.render import to_dot
+    from archwright.ui import cached, explorer
+
+    dot = to_dot(archwright.compile(CNN.read_text(encoding="utf-8")).graph, "layers")
+    image = explorer._svg_file(dot)  # what the button's deferred data gives
+    assert image == views.svg(dot)[0] or b"apt-get install graphviz" in image
+    monkeypatch.setattr(cached, "svg", lambda dot: (None, "`dot` ran out of time <10 s>"))
+    failed = explorer._svg_file(dot)
+    assert failed.startswith(b"<svg") and b"ran out of time &lt;10 s&gt;" in failed
+
+
 def test_size_guards() -> None:
     assert views.too_large("x" * views.MAX_INPUT_BYTES) == ""
     assert "at most" in views.too_large("é" * (views.MAX_INPUT_BYTES // 2 + 1))
@@ -580,6 +592,25 @@ def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:
     line = 1 + text.split("\n").index("depth = 4")
     assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]
     assert at.selectbox(key="example").value == "pipeline_cnn.cfg"  # an edit is not another config
+
+
+def test_the_editors_response_is_checked_in_the_run_it_starts(at: AppTest, monkeypatch) -> None:
+    import streamlit as st
+
+    from archwright.ui import editor
+
+    reruns = []
+    monkeypatch.setattr(st, "rerun", lambda *a, **k: reruns.append(1))  # a second run would go through here
+    text = at.session_state[editor.TEXT]
+    key = f"editor:{at.session_state[editor.LOADED]}"
+    at.session_state[key] = {"id": "edit-1", "type": "change", "text": text.replace("depth = 4", "depth = 2")}
+    at.run()  # what the editor's message does: a run with its value set
+    assert not at.exception and reruns == []
+    assert list(_table(at, "component")["receptive field"]) == ["5 tokens"] * 4  # the edit, checked
+    assert _editor(at)["code"] == text.replace("depth = 4", "depth = 2")
+    at.session_state[editor.TEXT] = text  # the same response again (a later run) is not taken twice
+    at.run()
+    assert list(_table(at, "component")["receptive field"]) == ["9 tokens"] * 4 and reruns == []
 
 
 def _node(name: str, block: str) -> str:

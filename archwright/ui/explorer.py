@@ -26,6 +26,7 @@ def page() -> None:
     if loaded is None:
         return
     editor.open_config(f"{st.session_state.get('source')}:{path}", loaded)
+    editor.take_edit()
     text = st.session_state.get(editor.TEXT, loaded)
     problem = views.too_large(text)
     if problem:
@@ -335,12 +336,15 @@ def _downloads(explored: views.Explored, text: str) -> None:
     dot = to_dot(graph, "layers")
     columns = st.columns(4)
     columns[0].download_button("Layer graph (DOT)", dot, "archwright.dot", "text/vnd.graphviz", key="download_dot")
-    image, problem = cached.svg(dot) if views.layer_count(graph, None) <= 5 * views.MAX_DRAWN_LAYERS else (
-        None, "The graph is too large to draw as SVG here; download the DOT.")
-    if image is None:
+    problem = "" if views.layer_count(graph, None) <= 5 * views.MAX_DRAWN_LAYERS else \
+        "The graph is too large to draw as SVG here; download the DOT."
+    if not problem and not graphview.interactive():
+        problem = views.svg(dot)[1]  # no `dot` program: says how to install it
+    if problem:
         columns[1].caption(problem)
-    else:
-        columns[1].download_button("Layer graph (SVG)", image, "archwright.svg", "image/svg+xml", key="download_svg")
+    else:  # drawn when clicked: a `dot` run less on every edit
+        columns[1].download_button("Layer graph (SVG)", lambda: _svg_file(dot), "archwright.svg", "image/svg+xml",
+                                   key="download_svg")
     columns[2].download_button("Layer graph (JSON)", to_json(graph, "layers"), "archwright.json",
                                "application/json", key="download_json")
     config = cached.formatted(text)
@@ -348,3 +352,14 @@ def _downloads(explored: views.Explored, text: str) -> None:
         columns[3].caption("This config cannot be written out in canonical form.")
     else:
         columns[3].download_button("Formatted config", config, "config.cfg", "text/plain", key="download_cfg")
+
+
+def _svg_file(dot: str) -> bytes:
+    """The whole layer graph as SVG, for the download; a picture of the message if `dot` fails."""
+    image, problem = cached.svg(dot)
+    if image is not None:
+        return image
+    from html import escape
+
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="40"><text x="8" y="24">'
+            f"{escape(problem)}</text></svg>").encode("utf-8")
