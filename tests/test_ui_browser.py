@@ -219,6 +219,12 @@ def test_picking_a_problem_far_down_scrolls_the_editor_to_its_line(page, tmp_pat
     frame.wait_for_function("row => { const e = document.querySelector('.ace_editor').env.editor; "
                             "return e.getFirstVisibleRow() <= row && row <= e.getLastVisibleRow() }", arg=line - 1)
     assert frame.evaluate(visible)[2] == line - 1  # the cursor is on the line
+    # drawn level with its gutter: the line's number and its text at the same height
+    frame.wait_for_function(
+        "line => { const y = el => Math.round(el.getBoundingClientRect().top); "
+        "const number = [...document.querySelectorAll('.ace_gutter-cell')].find(c => c.textContent.trim() === String(line)); "
+        "const text = [...document.querySelectorAll('.ace_text-layer .ace_line')].find(l => l.textContent.trim() === 'width = 64'); "
+        "return number && text && y(number) === y(text) }", arg=line, timeout=10_000)
     page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
     _view_has(page, 0, "width 64 ≠ 96")  # and the bad edge is still marked
 

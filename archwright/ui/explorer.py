@@ -33,9 +33,10 @@ def page() -> None:
         st.error(problem)
         return
     _forget_other_configs()
-    overrides = _overrides(text)
-    base = cached.explored(text, overrides, (), path)  # before label counts: which sizes are symbolic
-    labels = _label_counts(base)
+    with st.container():  # the fields the config has (or none): the rest keeps its place in the page
+        overrides = _overrides(text)  # (moved, the editor would be a new one, scrolled to its top)
+        base = cached.explored(text, overrides, (), path)  # before label counts: which sizes are symbolic
+        labels = _label_counts(base)
     explored = cached.explored(text, overrides, labels, path) if labels else base
     marks, blocks = views.marks(explored)
     top = st.container()
@@ -46,7 +47,10 @@ def page() -> None:
     left, right = st.columns([5, 6], gap="medium")
     with left:
         st.subheader("Config")
-        picked = _pick_problem(explored)
+        with st.container():  # the problem picker, or nothing: the editor below keeps its place in
+            picked = _pick_problem(explored)  # the page either way (an editor moved is a new one)
+            inpage.scroll_editor(picked.span.line if picked is not None else None,
+                                 f"{st.session_state.get(editor.LOADED)}:{st.session_state.get('focus')}")
     with top:
         _pipeline(explored, marks)
     with right:
@@ -180,7 +184,6 @@ def _pick_problem(explored: views.Explored):
     if pick is None or pick >= len(found):
         return None
     d = found[pick]
-    inpage.scroll_editor(d.span.line, f"{st.session_state.get(editor.LOADED)}:{pick}:{d.span.line}")
     parts = (d.config_path or "").split(".")
     graph = explored.graph
     if graph is not None and parts[0] == "components" and len(parts) > 1 and parts[1] in graph.components:

@@ -7,7 +7,8 @@
   loaded, so a first run with the editor and the charts in it kept the graph back by a second or
   more (benchmarks/ui.py);
 - `scroll_editor`: scrolls the config editor (Ace, in streamlit-code-editor's iframe, which has no
-  scroll API of its own) to a line, and puts the cursor there."""
+  scroll API of its own) to a line and puts the cursor there, and keeps Ace's text level with its
+  gutter (undoes the browser's own scrolling of Ace's scroller)."""
 
 from __future__ import annotations
 
@@ -33,12 +34,15 @@ export default function({ parentElement, data, setTriggerValue }) {
 }
 """
 
-# Scroll Ace to `data.line` (1-based) once per `data.id`, waiting up to 5 s for the editor to load.
+# Keep Ace's scroller unscrolled by the browser, and scroll Ace to `data.line` (1-based) once per
+# `data.id`, waiting up to 5 s for the editor to load. The browser scrolls Ace's overflow-hidden
+# scroller by itself to show its hidden text input at the cursor (a click or a paste at the end of
+# a long line); Ace does not know, and its text is then drawn rows and columns off its gutter.
 _SCROLL_JS = """
+const guarded = new WeakSet();
 const done = new WeakMap();
 export default function({ parentElement, data }) {
-  if (done.get(parentElement) === data.id) return;
-  done.set(parentElement, data.id);
+  const wanted = data.line ? data.id : null;
   const started = performance.now();
   const go = () => {
     let editor = null;
@@ -47,11 +51,20 @@ export default function({ parentElement, data }) {
       const element = frame && frame.contentDocument && frame.contentDocument.querySelector(".ace_editor");
       editor = element && element.env && element.env.editor;
     } catch (e) { return; }
-    if (editor && editor.session.getLength() >= data.line) {
+    if (!editor || editor.session.getLength() < (data.line || 1)) {
+      if (performance.now() - started < 5000) setTimeout(go, 50);
+      return;
+    }
+    const scroller = editor.renderer.scroller;
+    if (!guarded.has(scroller)) {
+      guarded.add(scroller);
+      scroller.addEventListener("scroll", () => { scroller.scrollTop = 0; scroller.scrollLeft = 0; });
+      scroller.scrollTop = 0; scroller.scrollLeft = 0;
+    }
+    if (wanted !== null && done.get(parentElement) !== wanted) {
+      done.set(parentElement, wanted);
       editor.gotoLine(data.line, 0, false);
       editor.scrollToLine(data.line - 1, true, false, () => {});
-    } else if (performance.now() - started < 5000) {
-      setTimeout(go, 50);
     }
   };
   go();
@@ -76,6 +89,7 @@ def _drawn() -> None:
     st.session_state[DRAWN] = True
 
 
-def scroll_editor(line: int, id_: str) -> None:
-    """Scroll the editor to `line` (1-based), once for each `id_` (a pick of a problem)."""
+def scroll_editor(line: int | None, id_: str = "") -> None:
+    """Scroll the editor to `line` (1-based), once for each `id_` (a pick of a problem); with no
+    line, only keep the editor's text level with its gutter."""
     _scroll(data={"editor": EDITOR, "line": line, "id": id_}, key="_scroll_editor")
