@@ -25,13 +25,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .compiler.compilation import Compilation
-from .compiler.registry import Arg, Card, register
-from .compiler.resolve import ResolvedConfig, SpanIndex
-from .diagnostics import CODES, CompilerBug, Diagnostic, Severity, Span, has_errors, render_human
-from .grammar.parser import parse
-from .grammar.syntax import ConfigFile
-from .limits import with_recursion_room
+from .gcpause import paused_gc
+
+with paused_gc():  # importing makes long-lived objects only: nothing for the collector to find, much to walk
+    from .compiler.compilation import Compilation
+    from .compiler.registry import Arg, Card, register
+    from .compiler.resolve import ResolvedConfig, SpanIndex
+    from .diagnostics import CODES, CompilerBug, Diagnostic, Severity, Span, has_errors, render_human
+    from .grammar.parser import parse
+    from .grammar.syntax import ConfigFile
+    from .limits import with_recursion_room
 
 __version__ = "0.1.0"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import importlib.util
 import json
 import os
@@ -166,6 +167,12 @@ def _split_overrides(argv: Sequence[str], flags: set[str] = frozenset()) -> tupl
         else:
             regular.append(word)
     return regular, overrides
+
+
+def run() -> int:
+    """The command's process: `archwright ...` and `python -m archwright ...`."""
+    gc.freeze()  # what is loaded by now lives as long as the process: the collector need not walk it again
+    return main()
 
 
 @with_recursion_room  # walks follow the config's nesting, up to MAX_NESTING levels

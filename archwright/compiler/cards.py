@@ -5,9 +5,10 @@ expression), and the record of spaCy's own registries the cards are read from.""
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, Callable
 
 from .types import Type, parse_type
@@ -17,6 +18,7 @@ REQUIRED: Any = type("Required", (), {"__repr__": lambda self: "REQUIRED"})()
 UNREAD: Any = type("Unread", (), {"__repr__": lambda self: "(computed at run time)"})()
 # spaCy resolves `spacy.X.vN` to `spacy-legacy.X.vN` when only the legacy package registers it
 LEGACY_PREFIX = ("spacy.", "spacy-legacy.")
+DATA = Path(__file__).parent / "data"  # the registries' record (package data, always unpacked by pip)
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,18 @@ class Arg:
     recommended: tuple[float, float] | None = None  # outside: a warning, not an error
     kind: str = "keyword"  # or "positional" (a *args parameter, fed from a `*` section)
 
-    @property
+    @cached_property  # read for every value checked (a frozen card's __dict__ still takes it)
     def type(self) -> Type:
         return parse_type(self.annotation)
 
     @property
     def required(self) -> bool:
         return self.default is REQUIRED
+
+    @cached_property
+    def bounds(self) -> tuple[tuple[str, float], ...]:
+        """The bounds set, in the order gt, ge, lt, le."""
+        return tuple((b, getattr(self, b)) for b in ("gt", "ge", "lt", "le") if getattr(self, b) is not None)
 
 
 @dataclass(frozen=True)
@@ -71,11 +78,11 @@ class Card:
     # filled by later phases (shapes and layers, build): kept on the card, one place per architecture
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    @property
+    @cached_property  # read for every block checked
     def by_name(self) -> dict[str, Arg]:
         return {a.name: a for a in self.args}
 
-    @property
+    @cached_property
     def positional(self) -> Arg | None:
         return next((a for a in self.args if a.kind == "positional"), None)
 
@@ -86,7 +93,11 @@ class Card:
 
 def registry_keys(block: dict) -> list[str]:
     """The `@registry` keys of a config block: a reference to a registered function has one."""
-    return [k for k in block if isinstance(k, str) and k.startswith("@")]
+    keys = []
+    for k in block:  # a loop, not a comprehension: called for every dict a check meets
+        if isinstance(k, str) and k.startswith("@"):
+            keys.append(k)
+    return keys
 
 
 def clean_name(name: str) -> str:
@@ -96,11 +107,16 @@ def clean_name(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _data() -> dict:
-    text = resources.files("archwright.compiler.data").joinpath("spacy_registry.json").read_text("utf-8")
+    text = (DATA / "spacy_registry.json").read_text("utf-8")
     return json.loads(text)
+
+
+_HOLDS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 
 
 def violated_bound(arg: Arg, value: float) -> str | None:
     """The first of the argument's bounds ("gt", "ge", "lt", "le") that `value` breaks, or None."""
-    holds = {"gt": lambda v, b: v > b, "ge": lambda v, b: v >= b, "lt": lambda v, b: v < b, "le": lambda v, b: v <= b}
-    return next((b for b, ok in holds.items() if getattr(arg, b) is not None and not ok(value, getattr(arg, b))), None)
+    for bound, limit in arg.bounds:
+        if not _HOLDS[bound](value, limit):
+            return bound
+    return None

@@ -14,12 +14,20 @@ from typing import Any, NamedTuple
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .cards import violated_bound
 from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
-                       factories, training_defaults, who_registers)
+                       factories, read_installed_with, training_defaults, who_registers)
 from .resolve import ResolvedConfig
 from ..limits import MAX_STACKED
-from . import installed  # noqa: F401  (plugs in the reader of installed packages' cards)
 from .types import literal_values, model_io, plugs_into
 from .values import UNKNOWN, descend, is_number
+
+
+def _read_installed(registry: Registry):
+    from .installed import read_installed  # loaded on the first name nobody registers
+
+    return read_installed(registry)
+
+
+read_installed_with(_read_installed)  # the registry sits below the reader of installed packages
 
 MAX_BLOCKS = 100_000  # shared section references can repeat blocks; this bounds the walk
 
@@ -52,6 +60,9 @@ class _Checker:
         self.blocks: dict[tuple[str, ...], Block] = {}
         self.diagnostics: list[Diagnostic] = []
         self.visited = 0
+        from .schema import validation_errors  # pydantic-core: loaded once a config is checked
+
+        self.validation_errors = validation_errors
 
     def span(self, path: tuple[str, ...]) -> Span | None:
         return self.spans.find(path)
@@ -64,6 +75,10 @@ class _Checker:
                 value = self.spans.values.get(path + (at_key,))
                 return Span(span.line, span.column, value.end_line, value.end_column) if value else span
         return self.span(path)
+
+    def name_span(self, path: tuple[str, ...], at_key: str) -> Span | None:
+        """Where a block's registered name is written."""
+        return self.spans.values.get(path + (at_key,)) or self.block_span(path, at_key)
 
     def report(self, code: str, message: str, path: tuple[str, ...], span: Span | None = None,
                hint: str = "", related: tuple[Related, ...] = ()) -> None:
@@ -98,15 +113,14 @@ class _Checker:
             return None
         at_key = keys[0]
         registry, name = at_key[1:], node[at_key]
-        span = self.spans.values.get(path + (at_key,)) or self.block_span(path, at_key)
         if name is UNKNOWN:  # its reference is reported; what the block is stays unknown
             return None
         if not isinstance(name, str):
-            self.report("AW302", f"`{at_key}` must name a registered function as a string, not "
-                        f"{name!r}", path + (at_key,), span, hint=f'write {at_key} = "name.v1"')
+            self.report("AW302", f"`{at_key}` must name a registered function as a string, not {name!r}",
+                        path + (at_key,), self.name_span(path, at_key), hint=f'write {at_key} = "name.v1"')
             return None
-        key_span = self.spans.keys.get(path + (at_key,)) or span
         if registry not in self.registry.registries():
+            key_span = self.spans.keys.get(path + (at_key,)) or self.name_span(path, at_key)
             near = nearest(registry, sorted(self.registry.registries()), cutoff=0.8)
             if near:
                 self.report("AW303", f"there is no registry `{registry}`", path + (at_key,), key_span,
@@ -118,7 +132,7 @@ class _Checker:
             return None
         card = self.registry.get(registry, name)
         if card is None:
-            self.unknown_name(registry, name, path + (at_key,), span)
+            self.unknown_name(registry, name, path + (at_key,), self.name_span(path, at_key))
             return None
         self.blocks[path] = Block(path, card, {k: v for k, v in node.items() if k != at_key})
         return card
@@ -156,21 +170,19 @@ class _Checker:
         """The block's values validated by the card's pydantic model (schema.py), its errors
         reported with archwright's codes at their keys; then what pydantic cannot say: the
         I/O type of each sub-model, and values outside the recommended range (warnings)."""
-        from .schema import validation_errors
-
         at_key = (registry_keys(node) or ["@" + card.registry])[0]  # absent when the default's function is merged in
         values = {str(k): v for k, v in node.items() if k != at_key}
         if "*" in values and card.positional is None:
             self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
                         path + ("*",), hint="remove the `*` sections")
             del values["*"]
-        filled = self.factory_default(path, card)
-        for arg in card.args:  # what spaCy's auto-fill puts in is there when spaCy validates
-            if arg.required and arg.kind == "keyword" and arg.name not in values and arg.name in filled:
-                values[arg.name] = filled[arg.name]
+        absent = [arg.name for arg in card.args if arg.required and arg.kind == "keyword" and arg.name not in values]
+        if absent:  # what spaCy's auto-fill puts in is there when spaCy validates
+            filled = self.factory_default(path, card)
+            values.update((name, filled[name]) for name in absent if name in filled)
         errors: dict[str, dict] = {}
         missing, rules = [], []
-        for error in validation_errors(card, values):
+        for error in self.validation_errors(card, values):
             key = str(error["loc"][0]) if error["loc"] else ""
             if error["type"] == "missing":
                 missing.append(key)

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 from dataclasses import replace
 
 from .code_reader import CodeError, Factory, Note, Reading, read_source, register
-from .registry import Card, OpenSettings, Registry, plugin_packages, read_installed_with
+from .registry import Card, OpenSettings, Registry, plugin_packages
 
 SKIPPED = {"spacy", "thinc", "confection", "catalogue"}
 MAX_FILE_BYTES = 4 * 1024 * 1024
@@ -118,5 +118,3 @@ def _read(distribution, file) -> str | None:
 def _normal(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
-
-read_installed_with(read_installed)

@@ -14,8 +14,8 @@ from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
 from .check import Block, Blueprint, bound_problem, quoted_number_message
 from .topology import topology
-from .registry import (Arg, factories, factory_package, factory_settings, find_factory, languages, training_defaults, typo_of,
-                       who_registers)
+from .registry import (Arg, factories, factory_package, factory_settings, find_factory, is_language, languages,
+                       training_defaults, typo_of, who_registers)
 from .types import accepts, parse_type, quoted_number
 from .values import UNKNOWN, descend, is_number
 from .resolve import SpanIndex
@@ -104,7 +104,7 @@ class _PipelineChecker:
     def check_nlp(self, nlp: dict) -> None:
         lang = nlp.get("lang")
         if isinstance(lang, str):
-            if lang not in languages():
+            if not is_language(lang):
                 self.unknown_language(lang)
         elif "nlp" not in self.incomplete and lang is not UNKNOWN:
             self.report("AW403", "[nlp] needs `lang`, the language code (spaCy: E993)", ("nlp",),

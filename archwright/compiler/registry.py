@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from functools import lru_cache
-from importlib import resources
-from typing import Any, Callable
+from functools import lru_cache, partial
+from typing import Any, Callable, NamedTuple
 
 from ..diagnostics import nearest
+from ..gcpause import paused_gc
 # Card, Arg, Rule and registry_keys are read from here too (the registry's vocabulary)
-from .cards import LEGACY_PREFIX, REQUIRED, UNREAD, Arg, Card, Rule, _data, clean_name, registry_keys  # noqa: F401
+from .cards import DATA, LEGACY_PREFIX, REQUIRED, UNREAD, Arg, Card, Rule, _data, clean_name, registry_keys  # noqa: F401
 
 # what reads the cards that installed packages register: installed.py plugs itself in (the
 # registry sits below it), and the default registry calls it on the first name nobody registers
@@ -43,11 +43,17 @@ def _discover_installed(registry: "Registry") -> None:
         reader(registry)
 
 
+class _Later(NamedTuple):
+    """A card made on its first lookup: most of the ~400 generated cards are never asked for."""
+
+    make: Callable[[], Card]
+
+
 class Registry:
     """Cards by (registry, name)."""
 
     def __init__(self, discover: Callable[["Registry"], None] | None = None) -> None:
-        self._cards: dict[tuple[str, str], Card] = {}
+        self._cards: dict[tuple[str, str], Card | _Later] = {}
         self._discover = discover  # called once, on the first name nobody registered
         self._derived: dict[Any, Any] = {}  # registries, names and suggestions, until the next add
 
@@ -55,6 +61,11 @@ class Registry:
         self._cards[(card.registry, card.name)] = card
         self._derived.clear()
         return card
+
+    def add_later(self, registry: str, name: str, make: Callable[[], Card]) -> None:
+        """A card known by its name now, made when it is first looked up."""
+        self._cards[(registry, name)] = _Later(make)
+        self._derived.clear()
 
     def get(self, registry: str, name: str) -> Card | None:
         card = self._lookup(registry, name)
@@ -70,9 +81,13 @@ class Registry:
             discover(self)
 
     def _lookup(self, registry: str, name: str) -> Card | None:
-        card = self._cards.get((registry, name))
+        key = (registry, name)
+        card = self._cards.get(key)
         if card is None and name.startswith(LEGACY_PREFIX[0]):
-            card = self._cards.get((registry, LEGACY_PREFIX[1] + name[len(LEGACY_PREFIX[0]):]))
+            key = (registry, LEGACY_PREFIX[1] + name[len(LEGACY_PREFIX[0]):])
+            card = self._cards.get(key)
+        if type(card) is _Later:
+            card = self._cards[key] = card.make()
         return card
 
     def registries(self) -> set[str]:
@@ -90,7 +105,7 @@ class Registry:
         return list(names)
 
     def cards(self) -> list[Card]:
-        return list(self._cards.values())
+        return [self._lookup(registry, name) for registry, name in self._cards]
 
     def typo_of(self, registry: str, name: str) -> str:
         """The known name that `name` is a typo of, or "": the rule for a name nobody registers.
@@ -174,7 +189,7 @@ def who_registers(name: str) -> str:
 
 @lru_cache(maxsize=1)
 def _plugin_data() -> dict:
-    text = resources.files("archwright.compiler.data").joinpath("plugin_registry.json").read_text("utf-8")
+    text = (DATA / "plugin_registry.json").read_text("utf-8")
     return json.loads(text)
 
 
@@ -255,6 +270,15 @@ def languages() -> set[str]:
     return set(_data()["languages"]) | set(_added_languages)
 
 
+def is_language(code: str) -> bool:
+    return code in _spacy_languages() or code in _added_languages
+
+
+@lru_cache(maxsize=1)
+def _spacy_languages() -> frozenset[str]:
+    return frozenset(_data()["languages"])
+
+
 def add_language(code: str, where: str) -> None:
     _added_languages[code] = where
 
@@ -285,32 +309,38 @@ def initialize_settings() -> dict[str, dict[str, str]]:
     return _data()["initialize_settings"]["factories"]
 
 
-def _cards_of(registries: dict[str, dict], packages: dict[str, str] | None = None) -> list[Card]:
-    cards = []
-    for registry, functions in registries.items():
-        for name, function in functions.items():
-            args = []
-            for p in function["params"]:
-                kind = "positional" if p.get("kind") == "VAR_POSITIONAL" else "keyword"
-                default = (p["default"] if "default" in p else UNREAD if p.get("unread") else
-                           () if kind == "positional" else REQUIRED)
-                args.append(Arg(p["name"], p.get("annotation") or "Any", default, kind=kind))
-            package = function.get("package", "")
-            source = f"{package} {packages[package]}" if packages and package else ""
-            cards.append(Card(name, registry, tuple(args), function.get("returns") or "Any",
-                              doc=function.get("doc", ""), legacy=name.startswith(LEGACY_PREFIX[1]),
-                              source=source, open_keywords=bool(function.get("open_keywords"))))
-    return cards
+def _card_of(registry: str, name: str, function: dict, packages: dict[str, str] | None = None) -> Card:
+    """The card of one function of the registries' record."""
+    args = []
+    for p in function["params"]:
+        kind = "positional" if p.get("kind") == "VAR_POSITIONAL" else "keyword"
+        default = (p["default"] if "default" in p else UNREAD if p.get("unread") else
+                   () if kind == "positional" else REQUIRED)
+        args.append(Arg(p["name"], p.get("annotation") or "Any", default, kind=kind))
+    package = function.get("package", "")
+    source = f"{package} {packages[package]}" if packages and package else ""
+    return Card(name, registry, tuple(args), function.get("returns") or "Any", doc=function.get("doc", ""),
+                legacy=name.startswith(LEGACY_PREFIX[1]), source=source,
+                open_keywords=bool(function.get("open_keywords")))
 
 
-def _generated_cards() -> list[Card]:
+def _generated() -> list[tuple[str, str, dict, dict[str, str] | None]]:
+    """Every function of spaCy's registries and of the plugins' record: (registry, name, function,
+    the plugins' package versions)."""
     plugins = _plugin_data()
-    return _cards_of(_data()["registries"]) + _cards_of(plugins["registries"], plugins["packages"])
+    return [(registry, name, function, packages)
+            for registries, packages in ((_data()["registries"], None), (plugins["registries"], plugins["packages"]))
+            for registry, functions in registries.items() for name, function in functions.items()]
 
 
 def plugin_packages() -> dict[str, str]:
     """The plugin packages whose registrations archwright ships, and their versions."""
     return dict(_plugin_data()["packages"])
+
+
+def _generated_card(registry: str, name: str, function: dict, packages: dict[str, str] | None,
+                    siblings: dict[tuple[str, str], dict[str, Arg]]) -> Card:
+    return _with_body_bounds(_bounded_like_siblings(_card_of(registry, name, function, packages), siblings))
 
 
 def _with_body_bounds(card: Card) -> Card:
@@ -329,8 +359,14 @@ def default_registry() -> Registry:
     from .architectures import SPEC_CARDS, plugins
 
     registry = Registry(discover=_discover_installed)
-    for card in _generated_cards() + plugins.CARDS:
-        registry.add(_with_body_bounds(_bounded_like_siblings(card, SPEC_CARDS)))
+    siblings = _sibling_args(SPEC_CARDS)
+    with paused_gc():  # the records read make thousands of long-lived dicts, and no garbage
+        generated = _generated()
+    for registry_name, name, function, packages in generated:
+        registry.add_later(registry_name, name, partial(_generated_card, registry_name, name, function, packages,
+                                                        siblings))
+    for card in plugins.CARDS:
+        registry.add(_with_body_bounds(_bounded_like_siblings(card, siblings)))
     for card in SPEC_CARDS:
         registry.add(card)
         # a spec name that spaCy only registers through spacy-legacy: the legacy name too
@@ -350,14 +386,21 @@ def _family_name(name: str) -> str:
     return name.rsplit(".v", 1)[0]
 
 
-def _bounded_like_siblings(card: Card, spec_cards: list[Card]) -> Card:
+def _sibling_args(spec_cards: list[Card]) -> dict[tuple[str, str], dict[str, Arg]]:
+    """Each family's arguments in the spec's cards, by registry and family name (the first
+    version that has an argument gives it)."""
+    families: dict[tuple[str, str], dict[str, Arg]] = {}
+    for spec in spec_cards:
+        args = families.setdefault((spec.registry, _family_name(spec.name)), {})
+        for arg in spec.args:
+            args.setdefault(arg.name, arg)
+    return families
+
+
+def _bounded_like_siblings(card: Card, siblings: dict[tuple[str, str], dict[str, Arg]]) -> Card:
     """A generated card (`spacy.HashEmbedCNN.v1`) with the bounds its spec sibling of another
     version (`.v2`) gives an argument of the same name: a negative width is no better in v1."""
-    bounds: dict[str, Arg] = {}
-    for spec in spec_cards:
-        if spec.registry == card.registry and _family_name(spec.name) == _family_name(card.name):
-            for arg in spec.args:
-                bounds.setdefault(arg.name, arg)
+    bounds = siblings.get((card.registry, _family_name(card.name)))
     if not bounds:
         return card
     args = tuple(replace(a, doc=a.doc or b.doc, gt=b.gt, ge=b.ge, lt=b.lt, le=b.le)

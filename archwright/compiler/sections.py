@@ -35,44 +35,67 @@ def _is_promise(value: Any) -> Any:
     raise ValueError("must be a registered function block")
 
 
-def _python(t: Type) -> Any:
-    """An archwright type as the annotation pydantic validates with."""
-    from pathlib import Path
-    from typing import Annotated, Dict, List, Optional, Union
+# a type as the core schema pydantic itself makes for it (create_model would give the same
+# validator, at ~10 ms a model and the import of pydantic's model machinery on every cold run)
+_PLAIN = {"str": ("str", False), "int": ("int", False), "float": ("float", False), "bool": ("bool", False),
+          "StrictStr": ("str", True), "StrictInt": ("int", True), "StrictFloat": ("float", True),
+          "StrictBool": ("bool", True)}
 
-    import pydantic
 
-    name, args = t.name, tuple(_python(a) for a in t.args)
-    simple = {"StrictStr": pydantic.StrictStr, "StrictInt": pydantic.StrictInt, "StrictFloat": pydantic.StrictFloat,
-              "StrictBool": pydantic.StrictBool, "str": str, "int": int, "float": float, "bool": bool,
-              "Path": Path, "Any": Any}
-    if name in simple:
-        return simple[name]
+def _path(value: Any) -> Any:
+    from pathlib import PurePath
+
+    from pydantic_core import PydanticCustomError
+
+    if isinstance(value, (str, PurePath)):
+        return value
+    raise PydanticCustomError("path_type", "Input is not a valid path")
+
+
+def _schema(t: Type) -> dict:
+    """An archwright type as the core schema its value is validated with."""
+    name = t.name
+    args = [_schema(a) for a in t.args]
+    if name in _PLAIN:
+        kind, strict = _PLAIN[name]
+        return {"type": kind, "strict": True} if strict else {"type": kind}
+    if name == "Path":
+        return {"type": "function-plain", "function": {"type": "no-info", "function": _path}}
     if name == "Optional" and args:
-        return Optional[args[0]]
+        return {"type": "nullable", "schema": args[0]}
     if name == "Union" and args:
-        return Union[args]
+        choices = [a for i, a in enumerate(args) if a not in args[:i]]  # as typing's Union folds repeats
+        return choices[0] if len(choices) == 1 else {"type": "union", "choices": choices}
     if name == "List":
-        return List[args[0] if args else Any]
+        return {"type": "list", "items_schema": args[0]} if args else {"type": "list"}
+    if name == "Dict" and len(args) == 2:
+        return {"type": "dict", "keys_schema": args[0], "values_schema": args[1]}
     if name == "Dict":
-        return Dict[args] if len(args) == 2 else dict
+        return {"type": "dict"}
     if name in _PROMISES or name.split(".")[-1] in _PROMISES:
-        return Annotated[Any, pydantic.AfterValidator(_is_promise)]
-    return Any
+        return {"type": "function-after", "function": {"type": "no-info", "function": _is_promise},
+                "schema": {"type": "any"}}
+    return {"type": "any"}
 
 
 @lru_cache(maxsize=None)
-def _model(title: str, fields: tuple[tuple[str, str], ...]):
-    import pydantic
+def _validator(fields: tuple[tuple[str, str], ...]):
+    from pydantic_core import SchemaValidator
 
     # every field may be missing (spaCy fills it); a default is never validated
-    spec = {name: (_python(parse_type(annotation)), None) for name, annotation in fields}
-    return pydantic.create_model(title, __config__=pydantic.ConfigDict(arbitrary_types_allowed=True), **spec)
+    return SchemaValidator({"type": "typed-dict", "total": False, "fields": {
+        name: {"type": "typed-dict-field", "schema": _schema(parse_type(annotation)), "required": False}
+        for name, annotation in fields}})
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _known(value: Any, seen: set[int] | None = None) -> bool:
     """No UNKNOWN inside (an earlier error): such a value is not checked again. Safe on the
     self-containing dicts a reference to an enclosing section makes (`pipeline = ${nlp}`)."""
+    if type(value) in _SCALARS:
+        return True
     if isinstance(value, Unknown):
         return False
     if isinstance(value, (dict, list)):
@@ -136,24 +159,24 @@ def _inner(t: Type, loc: tuple) -> tuple[Type, tuple[str, ...]]:
     return t, tuple(path)
 
 
-def _validate(title: str, fields: dict[str, str], values: dict[str, Any], path: tuple[str, ...],
+def _validate(fields: dict[str, str], values: dict[str, Any], path: tuple[str, ...],
               spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
-    import pydantic
+    from pydantic_core import ValidationError
 
     # a registered function block is resolved before spaCy validates: its card checks it; a
     # block whose @key spaCy's default config fills in (auto_fill merges it) is one too
     values = {k: ({**_default_block_at(path + (k,)), **v} if isinstance(v, dict) and not registry_keys(v) else v)
               for k, v in values.items()}
     checked = {k: v for k, v in values.items() if k in fields and _known(v)
-               and ".".join(path + (k,)) not in incomplete
+               and not (incomplete and ".".join(path + (k,)) in incomplete)
                and not (isinstance(v, dict) and registry_keys(v) and parse_type(fields[k]).name not in _PROMISES
                         and parse_type(fields[k]).name != "Dict")}  # a table (score weights) is never a block
     if not checked:
         return []
     try:
-        _model(title, tuple(fields.items()))(**checked)
+        _validator(tuple(fields.items())).validate_python(checked)
         return []
-    except pydantic.ValidationError as e:
+    except ValidationError as e:
         errors = e.errors(include_url=False)
     out, seen = [], set()
     for error in errors:
@@ -223,7 +246,7 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                     "there (Field required)", spans.find(("pretraining",)), config_path="pretraining",
                     hint="run `spacy init fill-config --pretraining`, or `archwright fill`, to add every setting"))
         if isinstance(values, dict):
-            out += _validate(f"Section_{section}", fields, values, (section,), spans, f"[{section}]", incomplete)
+            out += _validate(fields, values, (section,), spans, f"[{section}]", incomplete)
     initialize = data.get("initialize")
     components = initialize.get("components") if isinstance(initialize, dict) else None
     if isinstance(components, dict):
@@ -242,6 +265,6 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                         "Extra inputs are not permitted)", spans.keys.get(path + (key,)) or spans.find(path + (key,)), config_path=".".join(path + (key,)),
                         hint=f"did you mean `{near}`?" if near else
                         f"its settings are: {', '.join(allowed) or 'none'}"))
-            out += _validate(f"Init_{factory}", allowed, given, path, spans, f"[{'.'.join(path)}]", incomplete)
+            out += _validate(allowed, given, path, spans, f"[{'.'.join(path)}]", incomplete)
     return out
 

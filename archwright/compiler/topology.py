@@ -111,7 +111,7 @@ def _blocks(root: Any, path: tuple[str, ...]):
         keys = registry_keys(node)
         if keys and isinstance(node[keys[0]], str):
             yield where, node
-        stack.extend((value, where + (str(key),)) for key, value in reversed(list(node.items())))
+        stack.extend((value, where + (str(key),)) for key, value in reversed(node.items()) if isinstance(value, dict))
 
 
 def filled(block: dict, default: Any) -> dict:

@@ -46,7 +46,8 @@ def descend(node: Any, parts) -> Any:
 
 def is_number(value: Any) -> bool:
     """An int or a float, not a bool (which JSON and Python both let pass as an int)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    kind = type(value)
+    return kind is int or kind is float or isinstance(value, (int, float)) and kind is not bool
 
 
 _JSON_CONSTANTS = {"true": True, "false": False, "null": None}
@@ -56,6 +57,7 @@ _FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+(?:[eE][-+]?[0-9]+)?|[eE][-+
 # what a JSON text can start with (json.loads also reads NaN, Infinity and -Infinity)
 _JSON_START = frozenset('"{[-0123456789tfnNI \t\n\r')  # and JSON's whitespace
 _JSON_CONSTANTS_FIRST = frozenset("tfn")
+_NUMBER_START = frozenset("-0123456789")
 _JSON_SPACE = frozenset(" \t\n\r")
 _scan_json = json.JSONDecoder().scan_once  # what json.loads runs (the C scanner), at an index
 
@@ -70,12 +72,17 @@ def load(text: str) -> Any:
         constant = _JSON_CONSTANTS.get(text, _NOT_A_CONSTANT)
         if constant is not _NOT_A_CONSTANT:
             return constant
+    elif first in _NUMBER_START:
+        if _SMALL_INT.fullmatch(text):
+            return int(text)
+        if len(text) < 40 and _FLOAT.fullmatch(text):
+            return float(text)
+    elif text == "[]":  # the commonest lists and tables: new ones, each a value of its own
+        return []
+    elif text == "{}":
+        return {}
     elif first not in _JSON_START:  # not JSON at all (the empty text included)
         return _PYTHON_LITERALS.get(text, text)
-    elif _SMALL_INT.fullmatch(text):
-        return int(text)
-    elif len(text) < 40 and _FLOAT.fullmatch(text):
-        return float(text)
     try:
         if first not in _JSON_SPACE and text.count("[") + text.count("{") < MAX_JSON_NESTING:
             # json.loads' own scanner, without its Python-level wrappers; a text it does not read
