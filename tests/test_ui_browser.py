@@ -222,8 +222,9 @@ def test_picking_a_problem_far_down_scrolls_the_editor_to_its_line(page, tmp_pat
     # drawn level with its gutter: the line's number and its text at the same height
     frame.wait_for_function(
         "line => { const y = el => Math.round(el.getBoundingClientRect().top); "
-        "const number = [...document.querySelectorAll('.ace_gutter-cell')].find(c => c.textContent.trim() === String(line)); "
-        "const text = [...document.querySelectorAll('.ace_text-layer .ace_line')].find(l => l.textContent.trim() === 'width = 64'); "
+        "const all = selector => [...document.querySelectorAll(selector)]; "
+        "const number = all('.ace_gutter-cell').find(c => c.textContent.trim() === String(line)); "
+        "const text = all('.ace_text-layer .ace_line').find(l => l.textContent.trim() === 'width = 64'); "
         "return number && text && y(number) === y(text) }", arg=line, timeout=10_000)
     page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
     _view_has(page, 0, "width 64 ≠ 96")  # and the bad edge is still marked

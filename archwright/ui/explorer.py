@@ -49,8 +49,8 @@ def page() -> None:
         st.subheader("Config")
         with st.container():  # the problem picker, or nothing: the editor below keeps its place in
             picked = _pick_problem(explored)  # the page either way (an editor moved is a new one)
-            inpage.scroll_editor(picked.span.line if picked is not None else None,
-                                 f"{st.session_state.get(editor.LOADED)}:{st.session_state.get('focus')}")
+            line = picked.span.line if picked is not None else None
+            inpage.scroll_editor(line, f"{st.session_state.get(editor.LOADED)}:{st.session_state.get('focus')}:{line}")
     with top:
         _pipeline(explored, marks)
     with right:
