@@ -15,6 +15,9 @@ def test_every_data_file_is_declared_as_package_data() -> None:
                   if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
     assert data_files
     for path in data_files:
-        package = ".".join(path.parent.relative_to(ROOT).parts)
-        assert any(fnmatch.fnmatch(path.name, pattern) for pattern in declared.get(package, [])), (
+        # declared by its own package, or by a package above it with a relative path (a folder
+        # that is not a package, such as archwright/ui/.streamlit)
+        parts = path.relative_to(ROOT).parts
+        assert any(fnmatch.fnmatch("/".join(parts[i:]), pattern)
+                   for i in range(1, len(parts)) for pattern in declared.get(".".join(parts[:i]), [])), (
             f"{path.relative_to(ROOT)} is not in [tool.setuptools.package-data]")

@@ -32,6 +32,18 @@ def _app() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)  # 3 s default is too tight on busy CI cores
     at.run()
     assert not at.exception, at.exception
+    return _first_graph_drawn(at)
+
+
+def _first_graph_drawn(at: AppTest) -> AppTest:
+    """What the browser does once it has drawn a session's first graph (AppTest runs no JS): say
+    so, which runs the rest of the page."""
+    from archwright.ui import inpage
+
+    if inpage.DRAWN not in at.session_state:
+        at.session_state[inpage.DRAWN] = True
+        at.run()
+        assert not at.exception, at.exception
     return at
 
 
@@ -43,8 +55,8 @@ def at(monkeypatch) -> AppTest:
 
 def _dots(at: AppTest) -> list[str]:
     """The DOT of every graph drawn: Streamlit's charts, then the explorer's own graph views."""
-    views_ = [json.loads(c.proto.json_args)["dot"] for c in at.get("component_instance")
-              if c.proto.component_name.endswith("archwright_graph")]
+    views_ = [json.loads(c.proto.json)["dot"] for c in at.get("bidi_component")
+              if c.proto.component_name == "archwright_graph"]
     return [chart.proto.spec for chart in at.get("graphviz_chart")] + views_
 
 
@@ -432,6 +444,18 @@ def test_svg_and_formatted_config_downloads() -> None:
     assert views.formatted("[a\n") is None
 
 
+def test_the_svg_download_is_drawn_when_clicked(monkeypatch) -> None:
+    from archwright.present.render import to_dot
+    from archwright.ui import cached, explorer
+
+    dot = to_dot(archwright.compile(CNN.read_text(encoding="utf-8")).graph, "layers")
+    image = explorer._svg_file(dot)  # what the button's deferred data gives
+    assert image == views.svg(dot)[0] or b"apt-get install graphviz" in image
+    monkeypatch.setattr(cached, "svg", lambda dot: (None, "`dot` ran out of time <10 s>"))
+    failed = explorer._svg_file(dot)
+    assert failed.startswith(b"<svg") and b"ran out of time &lt;10 s&gt;" in failed
+
+
 def test_size_guards() -> None:
     assert views.too_large("x" * views.MAX_INPUT_BYTES) == ""
     assert "at most" in views.too_large("é" * (views.MAX_INPUT_BYTES // 2 + 1))
@@ -518,6 +542,40 @@ def test_picking_a_problem_tints_its_line_and_selects_its_component(at: AppTest)
     focus = [m for m in _editor(at)["props"]["markers"] if m["className"] == "aw-focus"]
     assert [m["startRow"] + 1 for m in focus] == [found[pick].span.line]
     assert at.selectbox(key="layer:parser").value.startswith("parser")
+    scroll = _inpage(at, "archwright_scroll_editor")  # and the editor is scrolled to the line
+    assert len(scroll) == 1 and scroll[0]["line"] == found[pick].span.line
+    assert scroll[0]["editor"] == 'iframe[title="code_editor.code_editor"]'
+    other = next(i for i, d in enumerate(found) if d.code == "AW411")
+    at.selectbox(key="focus").select(other).run()
+    again = _inpage(at, "archwright_scroll_editor")
+    assert again[0]["line"] == found[other].span.line and again[0]["id"] != scroll[0]["id"]  # scrolled anew
+    at.selectbox(key="focus").select(None).run()
+    assert _inpage(at, "archwright_scroll_editor")[0]["line"] is None  # no problem picked: not scrolled
+
+
+def _inpage(at: AppTest, name: str) -> list[dict]:
+    """The data each of the explorer's in-page scripts (inpage.py) was given."""
+    return [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name == name]
+
+
+def test_a_sessions_first_run_sends_the_pipeline_graph_before_the_heavy_parts(monkeypatch) -> None:
+    from archwright.ui import inpage
+
+    monkeypatch.delenv(examples.CONFIG_VARIABLE, raising=False)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    dots = _dots(at)  # the pipeline graph alone
+    assert len(dots) == 1 and "rankdir=LR" in dots[0] and "tok2vec -> tagger" in dots[0]
+    assert not [c for c in at.get("component_instance") if c.proto.component_name.startswith("code_editor")]
+    assert len(at.table) == 0 and not at.get("arrow_vega_lite_chart") and len(at.code) == 0
+    assert not [m for m in at.markdown if m.value.startswith('<div style="font-size:0.8em')]  # nor the legend (HTML)
+    assert _inpage(at, "archwright_first_graph") == [{"graph": inpage.GRAPH}]  # asks for the rest once drawn
+    _first_graph_drawn(at)  # the browser's signal
+    assert len(_dots(at)) == 2 and _editor(at)["code"] == examples.bundled()["pipeline_cnn.cfg"]
+    assert len(at.table) > 0 and _inpage(at, "archwright_first_graph") == []
+    at.run()  # and later runs send the whole page at once
+    assert _inpage(at, "archwright_first_graph") == [] and len(_dots(at)) == 2
 
 
 def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:
@@ -534,6 +592,25 @@ def test_an_edit_in_the_editor_is_checked_again(at: AppTest) -> None:
     line = 1 + text.split("\n").index("depth = 4")
     assert [(a["row"] + 1, a["type"]) for a in annotations] == [(line, "error")]
     assert at.selectbox(key="example").value == "pipeline_cnn.cfg"  # an edit is not another config
+
+
+def test_the_editors_response_is_checked_in_the_run_it_starts(at: AppTest, monkeypatch) -> None:
+    import streamlit as st
+
+    from archwright.ui import editor
+
+    reruns = []
+    monkeypatch.setattr(st, "rerun", lambda *a, **k: reruns.append(1))  # a second run would go through here
+    text = at.session_state[editor.TEXT]
+    key = f"editor:{at.session_state[editor.LOADED]}"
+    at.session_state[key] = {"id": "edit-1", "type": "change", "text": text.replace("depth = 4", "depth = 2")}
+    at.run()  # what the editor's message does: a run with its value set
+    assert not at.exception and reruns == []
+    assert list(_table(at, "component")["receptive field"]) == ["5 tokens"] * 4  # the edit, checked
+    assert _editor(at)["code"] == text.replace("depth = 4", "depth = 2")
+    at.session_state[editor.TEXT] = text  # the same response again (a later run) is not taken twice
+    at.run()
+    assert list(_table(at, "component")["receptive field"]) == ["9 tokens"] * 4 and reruns == []
 
 
 def _node(name: str, block: str) -> str:

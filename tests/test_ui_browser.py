@@ -12,6 +12,7 @@ own browser download is never used: the system Chromium is launched by its path.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -29,7 +30,7 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"]
 GRAPH = '[data-testid="stGraphVizChart"] svg'
-VIEW = 'iframe[title="archwright.ui.graphview.archwright_graph"]'  # the explorer's pan/zoom/click graphs
+VIEW = ".aw-graph"  # the explorer's pan/zoom/click graphs (graphview.py, drawn in the page itself)
 EDITOR = 'iframe[title="code_editor.code_editor"]'
 
 
@@ -53,9 +54,11 @@ def server(tmp_path_factory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
     env = {k: v for k, v in os.environ.items() if k != "ARCHWRIGHT_UI_CONFIG"}
+    # `streamlit run archwright/ui/app.py` as a person types it: no toolbar flag (the app's own
+    # .streamlit/config.toml hides the Deploy button; `archwright ui` adds the flag as well)
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
                "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none", "--client.toolbarMode", "viewer"]
+               "--server.fileWatcherType", "none"]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
@@ -119,8 +122,8 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
 
 
 def _view(page, index: int):
-    """The index-th graph view of the page (an iframe of its own)."""
-    return page.frame_locator(VIEW).nth(index)
+    """The index-th graph view of the page."""
+    return page.locator(VIEW).nth(index)
 
 
 def _view_has(page, index: int, text: str) -> None:
@@ -155,7 +158,10 @@ def test_the_explorer_draws_the_pipeline_its_layers_and_tables(page, tmp_path) -
     _view_has(page, 1, "clone ×4")  # the layers, repeated blocks collapsed
     assert _cell(page, "1,500,768").count() >= 1
     assert _cell(page, "409,088 + 129·n_actions").count() >= 1  # a formula shown whole
-    assert page.get_by_text("Deploy", exact=True).count() == 0  # the developer toolbar is hidden
+    page.frame_locator(EDITOR).locator(".ace_line").first.wait_for()  # the page is whole: its toolbar too
+    assert page.locator('[data-testid="stToolbar"]').count() == 1
+    assert page.locator('[data-testid="stAppDeployButton"]').count() == 0  # no Deploy button in the DOM
+    assert page.get_by_text("Deploy", exact=True).count() == 0
     page.frame_locator(EDITOR).locator(".ace_line", has_text="[components.tok2vec.model.embed]").first.wait_for()
     _screenshot(page, "explorer.png", tmp_path)
 
@@ -184,6 +190,46 @@ def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_
     _screenshot(page, "diagnostics.png", tmp_path)
 
 
+def test_picking_a_problem_far_down_scrolls_the_editor_to_its_line(page, tmp_path) -> None:
+    sync_api = _sync_api()
+    text = (ROOT / "examples" / "pipeline_cnn.cfg").read_text(encoding="utf-8")
+    listener = "[components.ner.model.tok2vec]"  # the last component, past the editor's 40 rows
+    start = text.index(listener)
+    end = text.index("\n\n", start)
+    text = text[:start] + text[start:end].replace("${components.tok2vec.model.encode.width}", "64") + text[end:]
+    _type_into_editor(page, text)
+    sync_api.expect(page.locator('[data-testid="stAlertContentError"]').first).to_contain_text("AW411")
+    frame = next(f for f in page.frames if "code_editor" in f.url)
+    visible = "() => { const e = document.querySelector('.ace_editor').env.editor; " \
+              "return [e.getFirstVisibleRow(), e.getLastVisibleRow(), e.getCursorPosition().row] }"
+    frame.evaluate("() => document.querySelector('.ace_editor').env.editor.scrollToLine(0, false, false)")
+    option = page.get_by_role("option", name=re.compile("AW411"))
+    for _ in range(3):  # the editor losing the focus reruns the page, which can close the list at once
+        page.locator('[data-testid="stSelectbox"]', has_text="Go to a problem").click()
+        try:
+            option.wait_for(timeout=5000)
+            break
+        except sync_api.TimeoutError:
+            pass
+    line = int(re.match(r"line (\d+) ·", option.text_content()).group(1))
+    assert line > 100
+    first, last, _ = frame.evaluate(visible)
+    assert not first <= line - 1 <= last  # out of sight before the pick
+    option.click()
+    frame.wait_for_function("row => { const e = document.querySelector('.ace_editor').env.editor; "
+                            "return e.getFirstVisibleRow() <= row && row <= e.getLastVisibleRow() }", arg=line - 1)
+    assert frame.evaluate(visible)[2] == line - 1  # the cursor is on the line
+    # drawn level with its gutter: the line's number and its text at the same height
+    frame.wait_for_function(
+        "line => { const y = el => Math.round(el.getBoundingClientRect().top); "
+        "const all = selector => [...document.querySelectorAll(selector)]; "
+        "const number = all('.ace_gutter-cell').find(c => c.textContent.trim() === String(line)); "
+        "const text = all('.ace_text-layer .ace_line').find(l => l.textContent.trim() === 'width = 64'); "
+        "return number && text && y(number) === y(text) }", arg=line, timeout=10_000)
+    page.frame_locator(EDITOR).locator(".ace_gutter-cell.ace_error", has_text=str(line)).first.wait_for()
+    _view_has(page, 0, "width 64 ≠ 96")  # and the bad edge is still marked
+
+
 def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_path) -> None:
     sync_api = _sync_api()
     _view_has(page, 1, "hashembed")
@@ -193,9 +239,8 @@ def test_a_click_on_a_layer_shows_its_config_lines_and_repeats_expand(page, tmp_
     assert _cell(page, "nO=96, nV=5000").count() >= 1  # the node's card: its dims
     page.get_by_text("Expand repeated blocks").click()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('iframe')].some(f => { try { const t = f.contentDocument"
-        ".body.textContent; return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 } "
-        "catch (e) { return false } })")
+        "() => [...document.querySelectorAll('.aw-graph')].some(g => { const t = g.textContent; "
+        "return t.includes('4 copies') && (t.match(/expand_window/g) || []).length === 4 })")
     _screenshot(page, "layers.png", tmp_path)
 
 

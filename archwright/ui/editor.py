@@ -57,6 +57,27 @@ def markers(diagnostics: list[Diagnostic], focus: tuple[int, int] | None) -> lis
     return out
 
 
+def _key() -> str:
+    return f"editor:{st.session_state.get(LOADED)}"  # a new config opened: a fresh editor
+
+
+def take_edit() -> None:
+    """Put the editor's latest edit (sent before this run) in the session's text, for the page to
+    check it in this run: before the editor is drawn, so that an edit costs one run, not two."""
+    _take(st.session_state.get(_key()))
+
+
+def _take(response) -> bool:
+    """Take the editor's `response` if it is new; whether it changed the text."""
+    if not response or not response.get("id") or response["id"] == st.session_state.get(_SEEN):
+        return False
+    st.session_state[_SEEN] = response["id"]
+    if response.get("type") != "change" or response.get("text") in (None, st.session_state.get(TEXT)):
+        return False
+    st.session_state[TEXT] = response["text"]
+    return True
+
+
 def editor(diagnostics: list[Diagnostic], focus: tuple[int, int] | None = None) -> str:
     """Draw the editor on the session's text; returns the text after the user's latest edit."""
     from code_editor import code_editor
@@ -64,14 +85,11 @@ def editor(diagnostics: list[Diagnostic], focus: tuple[int, int] | None = None) 
     text = st.session_state.get(TEXT, "")
     lines = text.count("\n") + 1
     response = code_editor(
-        text, lang="ini", height=[18, 40], response_mode="debounce", key=f"editor:{st.session_state.get(LOADED)}",
+        text, lang="ini", height=[18, 40], response_mode="debounce", key=_key(),
         options={"showLineNumbers": True, "wrap": False, "tabSize": 4},
         props={"annotations": annotations(diagnostics, lines), "markers": markers(diagnostics, focus),
                "debounceChangePeriod": DEBOUNCE_MS, "scrollMargin": [0, 0, 0, 0]},  # a top margin shifts the text from the gutter when scrolled
         component_props={"globalCSS": CSS})
-    if response and response.get("id") and response["id"] != st.session_state.get(_SEEN):
-        st.session_state[_SEEN] = response["id"]
-        if response.get("type") == "change" and response.get("text") != text:
-            st.session_state[TEXT] = response["text"]
-            st.rerun()  # re-check at once with the new text
+    if _take(response):  # an edit take_edit did not see (the page did not call it): check it now
+        st.rerun()
     return st.session_state.get(TEXT, "")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ..present.drawing import LEGEND, Marks, contract, layers_dot, pipeline_dot
 from ..present.render import to_dot, to_json
-from . import cached, costs, editor, examples, graphview, run_panel, views, widgets
+from . import cached, costs, editor, examples, graphview, inpage, run_panel, views, widgets
 
 SOURCES = ("Bundled example", "Upload a file", "Paste text")
 STARTUP = "File from the command line"
@@ -26,22 +26,31 @@ def page() -> None:
     if loaded is None:
         return
     editor.open_config(f"{st.session_state.get('source')}:{path}", loaded)
+    editor.take_edit()
     text = st.session_state.get(editor.TEXT, loaded)
     problem = views.too_large(text)
     if problem:
         st.error(problem)
         return
     _forget_other_configs()
-    overrides = _overrides(text)
-    base = cached.explored(text, overrides, (), path)  # before label counts: which sizes are symbolic
-    labels = _label_counts(base)
+    with st.container():  # the fields the config has (or none): the rest keeps its place in the page
+        overrides = _overrides(text)  # (moved, the editor would be a new one, scrolled to its top)
+        base = cached.explored(text, overrides, (), path)  # before label counts: which sizes are symbolic
+        labels = _label_counts(base)
     explored = cached.explored(text, overrides, labels, path) if labels else base
     marks, blocks = views.marks(explored)
     top = st.container()
+    if explored.graph is not None and graphview.interactive() and not inpage.first_graph_drawn():
+        with top:  # a session's first run: the pipeline graph alone; the browser asks for the rest
+            _pipeline(explored, marks, legend=False)  # (its HTML needs code of its own: next run)
+        return
     left, right = st.columns([5, 6], gap="medium")
     with left:
         st.subheader("Config")
-        picked = _pick_problem(explored)
+        with st.container():  # the problem picker, or nothing: the editor below keeps its place in
+            picked = _pick_problem(explored)  # the page either way (an editor moved is a new one)
+            line = picked.span.line if picked is not None else None
+            inpage.scroll_editor(line, f"{st.session_state.get(editor.LOADED)}:{st.session_state.get('focus')}:{line}")
     with top:
         _pipeline(explored, marks)
     with right:
@@ -74,7 +83,7 @@ def page() -> None:
     run_panel.panel(explored)
 
 
-def _pipeline(explored: views.Explored, marks: Marks) -> None:
+def _pipeline(explored: views.Explored, marks: Marks, legend: bool = True) -> None:
     """The pipeline graph across the page; a click on a component chooses it below."""
     graph = explored.graph
     if graph is None:
@@ -91,7 +100,8 @@ def _pipeline(explored: views.Explored, marks: Marks) -> None:
     if clicked in graph.components:
         st.session_state["component"] = clicked
     graphview.graph(pipeline_dot(graph.pipeline, marks), key="graph:pipeline", height=220)
-    widgets.legend(LEGEND["pipeline"])
+    if legend:
+        widgets.legend(LEGEND["pipeline"])
 
 
 def _graphs(explored: views.Explored, marks: Marks, blocks: dict[str, str]) -> tuple | None:
@@ -330,12 +340,15 @@ def _downloads(explored: views.Explored, text: str) -> None:
     dot = to_dot(graph, "layers")
     columns = st.columns(4)
     columns[0].download_button("Layer graph (DOT)", dot, "archwright.dot", "text/vnd.graphviz", key="download_dot")
-    image, problem = cached.svg(dot) if views.layer_count(graph, None) <= 5 * views.MAX_DRAWN_LAYERS else (
-        None, "The graph is too large to draw as SVG here; download the DOT.")
-    if image is None:
+    problem = "" if views.layer_count(graph, None) <= 5 * views.MAX_DRAWN_LAYERS else \
+        "The graph is too large to draw as SVG here; download the DOT."
+    if not problem and not graphview.interactive():
+        problem = views.svg(dot)[1]  # no `dot` program: says how to install it
+    if problem:
         columns[1].caption(problem)
-    else:
-        columns[1].download_button("Layer graph (SVG)", image, "archwright.svg", "image/svg+xml", key="download_svg")
+    else:  # drawn when clicked: a `dot` run less on every edit
+        columns[1].download_button("Layer graph (SVG)", lambda: _svg_file(dot), "archwright.svg", "image/svg+xml",
+                                   key="download_svg")
     columns[2].download_button("Layer graph (JSON)", to_json(graph, "layers"), "archwright.json",
                                "application/json", key="download_json")
     config = cached.formatted(text)
@@ -343,3 +356,14 @@ def _downloads(explored: views.Explored, text: str) -> None:
         columns[3].caption("This config cannot be written out in canonical form.")
     else:
         columns[3].download_button("Formatted config", config, "config.cfg", "text/plain", key="download_cfg")
+
+
+def _svg_file(dot: str) -> bytes:
+    """The whole layer graph as SVG, for the download; a picture of the message if `dot` fails."""
+    image, problem = cached.svg(dot)
+    if image is not None:
+        return image
+    from html import escape
+
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="800" height="40"><text x="8" y="24">'
+            f"{escape(problem)}</text></svg>").encode("utf-8")

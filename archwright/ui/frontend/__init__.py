@@ -1,1 +1,1 @@
-"""The explorer's own Streamlit component: index.html, the pan/zoom/click graph view (no build step)."""
+"""The explorer's own Streamlit component: graph.js and graph.css, the pan/zoom/click graph view (no build step)."""
