@@ -108,7 +108,8 @@ def page(browser, server):
     context.close()
 
 
-def _screenshot(page, name: str, tmp_path: Path) -> Path:
+def _screenshot(page, name: str, tmp_path: Path, start=None) -> Path:
+    """The page from its top, or from the element `start` (a locator) down, 2,600 px at most."""
     folder = SCREENSHOTS if os.environ.get("ARCHWRIGHT_UPDATE_SCREENSHOTS") == "1" else tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -116,7 +117,9 @@ def _screenshot(page, name: str, tmp_path: Path) -> Path:
     height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
     page.set_viewport_size({"width": 1400, "height": min(max(1000, height), 8000)})
     page.wait_for_timeout(1000)  # let the grid and chart finish painting at the new size
-    page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": min(height, 2600)})
+    top = int(start.bounding_box()["y"]) if start is not None else 0
+    page.screenshot(path=str(path), full_page=True,
+                    clip={"x": 0, "y": top, "width": 1400, "height": min(height - top, 2600)})
     assert path.stat().st_size > 10_000  # a real picture, not a blank page
     return path
 
@@ -164,6 +167,19 @@ def test_the_explorer_draws_the_pipeline_its_layers_and_tables(page, tmp_path) -
     assert page.get_by_text("Deploy", exact=True).count() == 0
     page.frame_locator(EDITOR).locator(".ace_line", has_text="[components.tok2vec.model.embed]").first.wait_for()
     _screenshot(page, "explorer.png", tmp_path)
+
+
+def test_the_cost_charts_show_what_each_component_computes_and_holds(page, tmp_path) -> None:
+    """compiler/cost.py's estimates drawn (ui/costs.py): compute per component, weights and
+    training memory, and the chosen component's layers."""
+    heading = page.get_by_role("heading", name="What the pipeline costs")
+    heading.wait_for()
+    page.get_by_role("heading", name="What tok2vec costs, by layer").wait_for()
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    charts.nth(4).wait_for()  # parameters by component and by layer, then the four cost charts
+    assert charts.count() >= 6
+    assert page.get_by_text("tagger: 192·n_labels FLOPs per token").count() >= 1  # what a bar cannot show
+    _screenshot(page, "costs.png", tmp_path, start=heading)
 
 
 def test_a_broken_config_pasted_into_the_editor_keeps_its_pipeline_with_the_bad_edge_in_red(page, tmp_path) -> None:
