@@ -8,7 +8,6 @@ model the straightforward way, with `create_model`, and check that both give the
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Dict, List, Optional, Union
 
 import pydantic
@@ -34,8 +33,7 @@ def _python(t: Type) -> Any:
     """The annotation as Python typing, the way spaCy's schemas write it."""
     args = tuple(_python(a) for a in t.args)
     simple = {"StrictStr": pydantic.StrictStr, "StrictInt": pydantic.StrictInt, "StrictFloat": pydantic.StrictFloat,
-              "StrictBool": pydantic.StrictBool, "str": str, "int": int, "float": float, "bool": bool,
-              "Path": Path, "Any": Any}
+              "StrictBool": pydantic.StrictBool, "str": str, "int": int, "float": float, "bool": bool, "Any": Any}
     if t.name in simple:
         return simple[t.name]
     if t.name == "Optional":

@@ -3,8 +3,8 @@
 spaCy validates these sections with pydantic models (ConfigSchemaNlp, ConfigSchemaTraining,
 ConfigSchemaPretrain, ConfigSchemaInit) and [initialize.components.NAME] with a model made from
 that component's `initialize` signature. Their annotations are recorded in the registry data
-(scripts/update_registry_data.py); here they become pydantic models again, built on first use,
-so a value passes exactly when spaCy's schema lets it pass. A registered function block passes
+(scripts/update_registry_data.py); here they become pydantic validators again, built on first
+use, so a value passes exactly when spaCy's schema lets it pass. A registered function block passes
 where spaCy wants a callable (it is one once resolved). A setting spaCy fills from its defaults
 may be missing; an unknown one is left to AW410, since spaCy drops it.
 """
@@ -42,16 +42,6 @@ _PLAIN = {"str": ("str", False), "int": ("int", False), "float": ("float", False
           "StrictBool": ("bool", True)}
 
 
-def _path(value: Any) -> Any:
-    from pathlib import PurePath
-
-    from pydantic_core import PydanticCustomError
-
-    if isinstance(value, (str, PurePath)):
-        return value
-    raise PydanticCustomError("path_type", "Input is not a valid path")
-
-
 def _schema(t: Type) -> dict:
     """An archwright type as the core schema its value is validated with."""
     name = t.name
@@ -59,8 +49,6 @@ def _schema(t: Type) -> dict:
     if name in _PLAIN:
         kind, strict = _PLAIN[name]
         return {"type": kind, "strict": True} if strict else {"type": kind}
-    if name == "Path":
-        return {"type": "function-plain", "function": {"type": "no-info", "function": _path}}
     if name == "Optional" and args:
         return {"type": "nullable", "schema": args[0]}
     if name == "Union" and args:
