@@ -36,7 +36,7 @@ class Arg:
     recommended: tuple[float, float] | None = None  # outside: a warning, not an error
     kind: str = "keyword"  # or "positional" (a *args parameter, fed from a `*` section)
 
-    @cached_property  # read for every value checked (a frozen card's __dict__ still takes it)
+    @cached_property  # read for every value checked (frozen, but its __dict__ still takes it)
     def type(self) -> Type:
         return parse_type(self.annotation)
 
