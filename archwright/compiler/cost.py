@@ -228,12 +228,11 @@ def components(graph) -> dict[str, ComponentCost]:
     """The cost of each component of a LayerGraph, in pipeline order."""
     out = {}
     for name, model in graph.components.items():
-        cost = interpret(model.expansion.layer) if model.expansion is not None else None
         upstreams = ()
         if graph.topology is not None:
             upstreams = tuple(dict.fromkeys(listener.upstream for listener in graph.topology.listeners
                                             if listener.component == name and listener.upstream))
-        out[name] = ComponentCost(name, cost, upstreams)
+        out[name] = ComponentCost(name, model.cost, upstreams)  # (interpreted when the graph was lowered)
     return out
 
 

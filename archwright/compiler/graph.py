@@ -33,6 +33,7 @@ class ComponentModel(NamedTuple):
     # the expansion of each block of the model, by its path below the component's `model`
     blocks: dict[tuple[str, ...], Expansion] = {}
     path: tuple[str, ...] = ()  # the config path of the model block
+    cost: "cost.LayerCost | None" = None  # its compute and memory estimates (compiler/cost.py)
 
     @property
     def model_path(self) -> tuple[str, ...]:
@@ -77,8 +78,14 @@ def _component_models(data: dict[str, Any], labels: dict[str, dict[str, int]],
             upstreams[name] = (component.factory, expansion)
         keys = registry_keys(component.model)
         architecture = str(component.model[keys[0]]) if keys else ""
-        models[name] = ComponentModel(name, component.factory, architecture, expansion, _blocks(expansion))
+        models[name] = _model(name, component.factory, architecture, expansion)
     return models
+
+
+def _model(name: str, factory: str, architecture: str, expansion: Expansion | None,
+           path: tuple[str, ...] = ()) -> ComponentModel:
+    estimates = cost.interpret(expansion.layer) if expansion is not None else None
+    return ComponentModel(name, factory, architecture, expansion, _blocks(expansion), path, estimates)
 
 
 def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dict[str, ComponentModel]:
@@ -90,7 +97,7 @@ def _bare_blocks(data: dict[str, Any], labels: dict[str, dict[str, int]]) -> dic
         if keys and keys[0] in ("@architectures", "@layers"):  # models, not readers or callbacks
             expander = Expander(labels.get(name, {}))
             expansion = expander.block(block)
-            models[name] = ComponentModel(name, "block", str(block[keys[0]]), expansion, _blocks(expansion), (name,))
+            models[name] = _model(name, "block", str(block[keys[0]]), expansion, (name,))
     return models
 
 
@@ -169,7 +176,7 @@ def _layers_graph(models: dict[str, ComponentModel], pipeline: Topology, expand:
     for name, model in models.items():
         if model.expansion is None:
             continue
-        flow = _component_flow(graph, name, model.expansion.layer, model.model_path, expand)
+        flow = _component_flow(graph, name, model.expansion.layer, model.model_path, expand, model.cost)
         outputs[name] = f"{name}/output"
         for node, path in flow.listeners:
             listener = pipeline.listener_at(path)
@@ -187,11 +194,13 @@ def dataflow(layer: Layer, name: str = "model", expand: bool = True) -> nx.DiGra
 
 
 def _component_flow(graph: nx.DiGraph, name: str, root: Layer, model_path: tuple[str, ...],
-                    expand: bool) -> "_Flow":
+                    expand: bool, estimates: "cost.LayerCost | None" = None) -> "_Flow":
     source, sink = f"{name}/input", f"{name}/output"
     graph.add_node(source, kind="input", name="input", component=name, block=".".join(model_path),
                    dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
-    flow = _Flow(graph, name, model_path, expand, {id(c.layer): c for c in cost.interpret(root).walk()})
+    if estimates is None:  # a model alone (`dataflow`)
+        estimates = cost.interpret(root)
+    flow = _Flow(graph, name, model_path, expand, {id(c.layer): c for c in estimates.walk()})
     exits = flow.add(root, name, [source], ".".join(model_path))
     graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model_path),
                    dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
