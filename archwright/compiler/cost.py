@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from .dims import Count, Dim, count, dim_value
 from .expr import COSTS, OPS, Cost
-from .static import Layer
+from .static import Layer, depth_first
 
 FLOAT32 = 4  # bytes
 ID = 8  # bytes of a uint64 id (Thinc's Ints2d of attribute ids)
@@ -59,11 +59,7 @@ class LayerCost(NamedTuple):
         return count(TRAINING_COPIES * FLOAT32 * self.layer.count)
 
     def walk(self):
-        stack = [self]
-        while stack:
-            cost = stack.pop()
-            yield cost
-            stack.extend(reversed(cost.children))
+        return depth_first(self)
 
 
 def rule(layer: Layer) -> Cost:
@@ -242,8 +238,7 @@ def by_rows(values: dict[str, Dim]) -> dict[str, int | str]:
 
 def layer_report(cost: LayerCost) -> dict[str, Any]:
     """A layer's estimates for JSON (formulas as strings)."""
-    return {"flops": by_rows(cost.flops), "gathered": by_rows(cost.gathered),
-            "activations": {"per": cost.rows, "numbers": _number(cost.numbers), "bytes": _number(cost.bytes)}}
+    return {"flops": by_rows(cost.flops), "gathered": by_rows(cost.gathered), "activations": _activations(cost)}
 
 
 def node_attributes(cost: LayerCost | None) -> dict[str, Any]:
@@ -251,8 +246,12 @@ def node_attributes(cost: LayerCost | None) -> dict[str, Any]:
     output's numbers and bytes per row."""
     if cost is None:
         return {}
-    return {"flops": by_rows(cost.own_flops), "gathered": by_rows(cost.own_gathered),
-            "activations": {"per": cost.rows, "numbers": _number(cost.numbers), "bytes": _number(cost.bytes)}}
+    return {"flops": by_rows(cost.own_flops), "gathered": by_rows(cost.own_gathered), "activations": _activations(cost)}
+
+
+def _activations(cost: LayerCost) -> dict[str, Any]:
+    """Its output: what a row is, and its numbers and bytes per row."""
+    return {"per": cost.rows, "numbers": _number(cost.numbers), "bytes": _number(cost.bytes)}
 
 
 def component_report(component: ComponentCost) -> dict[str, Any] | None:

@@ -79,12 +79,17 @@ class Layer(NamedTuple):
         return count(total)
 
     def walk(self):
-        """Every node below and including this one, depth first (iteratively: deep encoders)."""
-        stack = [self]
-        while stack:
-            layer = stack.pop()
-            yield layer
-            stack.extend(reversed(layer.children))
+        """Every node below and including this one, depth first."""
+        return depth_first(self)
+
+
+def depth_first(root):
+    """Every node of a tree of `.children`, the root first, depth first (iteratively: deep encoders)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
 
 
 class Expansion(NamedTuple):
