@@ -106,7 +106,23 @@ class Entry(NamedTuple):
         return self.value.span
 
 
-class LineEntry(Entry):
+class _Compact:
+    """A node that packs its fields (LineEntry, LineSection) answers the named tuple's own methods
+    as the plain node it stands for (`full()`), not from its packed fields."""
+
+    __slots__ = ()
+
+    def _replace(self, **changes):
+        return self.full()._replace(**changes)
+
+    def _asdict(self) -> dict:
+        return self.full()._asdict()
+
+    def __repr__(self) -> str:
+        return "Line" + repr(self.full())
+
+
+class LineEntry(_Compact, Entry):
     """An Entry as most are written: one `key = value` line, its key at column 1. It keeps its
     texts, line and the value's column, and makes its spans and Value (with its pieces) when
     asked: a config has tens of thousands of entries, and most are never asked for a span.
@@ -149,15 +165,6 @@ class LineEntry(Entry):
         """The same entry as a plain Entry."""
         return Entry(self[0], self.key_span, self[2], self.value)
 
-    def _replace(self, **changes) -> Entry:  # type: ignore[override]
-        return self.full()._replace(**changes)
-
-    def _asdict(self) -> dict:
-        return self.full()._asdict()
-
-    def __repr__(self) -> str:
-        return "Line" + repr(self.full())
-
 
 class Section(NamedTuple):
     name: str  # verbatim, between the first '[' and the last ']'
@@ -178,7 +185,7 @@ class Section(NamedTuple):
         return self.header_span.line
 
 
-class LineSection(Section):
+class LineSection(_Compact, Section):
     """A Section whose header starts at column 1 (as most do): it keeps the header's line and
     makes the two spans when asked. Holds (name, line, None, entries, comments, trailing_text,
     bad_lines); use the attributes, never indexes."""
@@ -207,15 +214,6 @@ class LineSection(Section):
     def full(self) -> Section:
         """The same section as a plain Section."""
         return Section(self[0], self.header_span, self.name_span, *self[3:])
-
-    def _replace(self, **changes) -> Section:  # type: ignore[override]
-        return self.full()._replace(**changes)
-
-    def _asdict(self) -> dict:
-        return self.full()._asdict()
-
-    def __repr__(self) -> str:
-        return "Line" + repr(self.full())
 
 
 class ConfigFile(NamedTuple):
