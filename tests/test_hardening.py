@@ -14,8 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from archwright.cli import main
-
 from conftest import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,6 +123,19 @@ def test_a_quoted_negative_number_is_a_quoted_number(tmp_path, capsys) -> None:
     assert code == 1 and "AW311" in out and 'the string "-96"' in out
 
 
+# a v1 name whose spec sibling (v2) bounds `width`: negative here
+V1_NEGATIVE_WIDTH = textwrap.dedent("""\
+    @architectures = "spacy.HashEmbedCNN.v1"
+    pretrained_vectors = null
+    width = -96
+    depth = 4
+    embed_size = 2000
+    window_size = 1
+    maxout_pieces = 3
+    subword_features = true
+    """)
+
+
 def test_v1_names_have_the_bounds_of_their_v2_cards(tmp_path, capsys) -> None:
     from archwright.compiler.registry import default_registry
 
@@ -132,17 +143,7 @@ def test_v1_names_have_the_bounds_of_their_v2_cards(tmp_path, capsys) -> None:
     v1, v2 = registry.get("architectures", "spacy.HashEmbedCNN.v1"), registry.get("architectures", "spacy.HashEmbedCNN.v2")
     assert v1 is not v2 and v1.by_name["width"].gt == v2.by_name["width"].gt == 0
     path = tmp_path / "v1.cfg"
-    path.write_text(textwrap.dedent("""\
-        [model]
-        @architectures = "spacy.HashEmbedCNN.v1"
-        pretrained_vectors = null
-        width = -96
-        depth = 4
-        embed_size = 2000
-        window_size = 1
-        maxout_pieces = 3
-        subword_features = true
-        """), encoding="utf-8")
+    path.write_text("[model]\n" + V1_NEGATIVE_WIDTH, encoding="utf-8")
     for command in ("validate", "summary", "build"):
         code, out, err = run_cli(capsys, command, str(path))
         assert code == 1 and "AW307" in out + err and "internal error" not in err
@@ -634,16 +635,7 @@ def test_the_explorer_shows_no_traceback_for_the_defects(name, old, new, monkeyp
 
 
 def _v1_negative_width() -> str:
-    return _tok2vec_config(textwrap.dedent("""\
-        @architectures = "spacy.HashEmbedCNN.v1"
-        pretrained_vectors = null
-        width = -96
-        depth = 4
-        embed_size = 2000
-        window_size = 1
-        maxout_pieces = 3
-        subword_features = true
-        """))
+    return _tok2vec_config(V1_NEGATIVE_WIDTH)
 
 
 # each defect of the issue the explorer can be given (pasted text), as a whole config

@@ -8,7 +8,9 @@ import json
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from conftest import run_cli
@@ -45,6 +47,23 @@ def _first_graph_drawn(at: AppTest) -> AppTest:
         at.run()
         assert not at.exception, at.exception
     return at
+
+
+@contextmanager
+def _audited(*events: str) -> Iterator[list[str]]:
+    """The first argument (a path, a module name) of each audit event of `events` raised inside."""
+    seen: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event in events:
+            seen.append(str(args[0]))
+
+    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the block
+    try:
+        yield seen
+    finally:
+        watching[0] = False
 
 
 @pytest.fixture
@@ -284,24 +303,14 @@ def test_a_rerun_of_the_four_component_page_compiles_nothing_again(at: AppTest, 
 def test_a_config_never_opens_files_or_imports_what_it_names(at: AppTest, tmp_path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("do not read")
-    seen: list[tuple[str, str]] = []
-    watching = [True]
-
-    def hook(event: str, args: tuple) -> None:
-        if watching[0] and event in ("open", "import"):
-            seen.append((event, str(args[0])))
-
-    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
-    try:
+    with _audited("open", "import") as seen:
         text = CNN.read_text(encoding="utf-8").replace("train = null", f'train = "{secret}"', 1)
         text += f'\n[custom]\n@misc = "aw_never_imported_module.thing"\npath = "{secret}"\n'
         _paste(at, text)
         assert any("aw_never_imported_module" in w.value for w in at.warning)  # named, never imported
         at.sidebar.text_area(key="paste").input(text.split("\n[custom]")[0]).run()  # clean: lowered, drawn
         assert not at.exception and _dots(at)
-    finally:
-        watching[0] = False
-    assert not [s for s in seen if str(secret) in s[1] or "aw_never_imported_module" in s[1]]
+    assert not [s for s in seen if str(secret) in s or "aw_never_imported_module" in s]
 
 
 def test_the_file_given_on_the_command_line_opens_first(monkeypatch, tmp_path) -> None:
@@ -479,19 +488,9 @@ def test_running_a_transformer_pipeline_never_opens_the_model_directory_it_names
     (model / "config.json").write_text('{"model_type": "bert"}')
     text = (ROOT / "examples" / "transformer.cfg").read_text(encoding="utf-8").replace('"roberta-base"', f'"{model}"')
     assert str(model) in text
-    seen: list[str] = []
-    watching = [True]
-
-    def hook(event: str, args: tuple) -> None:
-        if watching[0] and event in ("open", "os.listdir", "os.scandir", "os.stat"):
-            seen.append(str(args[0]))
-
-    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
-    try:
+    with _audited("open", "os.listdir", "os.scandir", "os.stat") as seen:
         _paste(at, text)
         at.button(key="run_models").click().run()
-    finally:
-        watching[0] = False
     assert not at.exception, at.exception
     assert any("reading such files is turned off" in e.value for e in at.error)
     assert not [s for s in seen if str(model) in s]
@@ -707,15 +706,7 @@ def test_no_view_opens_a_file_or_imports_what_a_config_names(at: AppTest, tmp_pa
     expanded layers and the compare page."""
     secret = tmp_path / "secret.txt"
     secret.write_text("do not read")
-    seen: list[str] = []
-    watching = [True]
-
-    def hook(event: str, args: tuple) -> None:
-        if watching[0] and event in ("open", "import", "os.listdir", "os.scandir"):
-            seen.append(str(args[0]))
-
-    sys.addaudithook(hook)  # cannot be removed: `watching` switches it off after the test
-    try:
+    with _audited("open", "import", "os.listdir", "os.scandir") as seen:
         text = _broken_cnn().replace("train = null", f'train = "{secret}"', 1)
         text += f'\n[custom]\n@misc = "aw_never_imported_module.thing"\npath = "{secret}"\n'
         _paste(at, text)
@@ -727,8 +718,6 @@ def test_no_view_opens_a_file_or_imports_what_a_config_names(at: AppTest, tmp_pa
         at.radio(key="compare_source_b").set_value("Paste text").run()
         at.text_area(key="compare_paste_b").input(text.replace("width = 64", "width = 96")).run()
         assert not at.exception, at.exception
-    finally:
-        watching[0] = False
     assert not [s for s in seen if str(secret) in s or "aw_never_imported_module" in s]
 
 
