@@ -267,7 +267,7 @@ def add_factory(name: str, default_config: dict, settings: dict[str, str],
 
 def languages() -> set[str]:
     """The language codes `[nlp] lang` may name: spaCy's, and those registered by code."""
-    return set(_data()["languages"]) | set(_added_languages)
+    return set(_spacy_languages()) | set(_added_languages)
 
 
 def is_language(code: str) -> bool:
