@@ -9,17 +9,19 @@ grow faster than the config.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    if not gc.isenabled():  # already paused (a nested phase), or by the caller
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+class paused_gc:  # noqa: N801 - used as a function: `with paused_gc():`
+    """Pauses the collector for a `with` block, unless it is paused already (a nested phase, or
+    by the caller). A class, not a @contextmanager generator: a parse enters it for every config."""
+
+    __slots__ = ("_paused",)
+
+    def __enter__(self) -> None:
+        self._paused = gc.isenabled()
+        if self._paused:
+            gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._paused:
+            gc.enable()

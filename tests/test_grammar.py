@@ -11,7 +11,7 @@ from hypothesis import example, given, settings, strategies as st
 
 from archwright.grammar import lexer, parser as parser_module, tables
 from archwright.grammar.parser import parse
-from archwright.grammar.syntax import BadDollar, EscapedDollar, Reference, Text
+from archwright.grammar.syntax import BadDollar, EscapedDollar, LineSection, Reference, Text
 
 
 def _at(text: str, span) -> str:
@@ -145,7 +145,9 @@ def test_value_and_reference_spans_point_at_their_text(entries) -> None:
 # --- the lexer's one-match lines give the general line model's syntax tree -----------------------
 
 def _tree(text: str, fast: bool):
-    return parser_module._PARSER.parse(lexer.ConfigLexer(fast=fast).lex(text))
+    """The tree, each section as a plain Section (a LineSection may still hold comment rows)."""
+    tree = parser_module._PARSER.parse(lexer.ConfigLexer(fast=fast).lex(text))
+    return tree._replace(sections=tuple(s.full() if isinstance(s, LineSection) else s for s in tree.sections))
 
 
 _FAST_LINES = st.sampled_from([
@@ -203,6 +205,43 @@ def test_every_span_of_a_corpus_config_points_at_its_text() -> None:
                 for piece in value.pieces:
                     if piece.span.line == piece.span.end_line:
                         assert _at(text, piece.span) == piece.text, path.name
+
+
+_LINT_LINES = st.sampled_from([
+    "[a]", "[ b ]", "[c] x", "k = 1", "k = 1 # c", "k = 1\t; c", "k = '1'", "k = ' x ' ", "k = \"a\"", "  cont",
+    "k = ${a.k}", "${a.k} = 1", "a${b} = 2", "a$b${c} = 3", "a$<b> = 4", "k = $<a.k>", "k = x $<a.k> y",
+    "k: ${a.k}", "# c", "  # indented", "k = \"x", "  y\"", "k = 1 #", "k = [1, # 2]", "k = \u00a0# c",
+    "k = 1\u00a0# c", "$", "${", "k = $$", ""])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_LINT_LINES, max_size=12))
+@example(["[a]", "k = 1", "[b]", "a$b${c} = 3"])
+@example(["x${a} = 1", "[a]", "k = 1"])
+def test_lint_reports_what_it_reports_when_every_section_is_a_candidate(lines) -> None:
+    # the candidate search only skips sections with nothing to report
+    text = "\n".join(lines) + "\n"
+    tree, diagnostics = parse(text)
+    with mock.patch.object(parser_module, "_candidate_sections", lambda tree, text: [True] * len(tree.sections)):
+        assert parser_module._lint(tree, text) == [d for d in diagnostics if d.code in _LINT_CODES]
+
+
+_LINT_CODES = {"AW150", "AW151", "AW152", "AW153", "AW154", "AW155", "AW250"}
+
+
+@needs_shared
+def test_every_comment_of_a_corpus_config_points_at_its_text() -> None:
+    # most comments are kept as their rows, and made when asked
+    for path in sorted(REAL.glob("*.cfg"))[::3]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        tree, _ = parse(text)
+        comments = list(tree.comments) + [c for s in tree.sections for c in s.comments]
+        assert comments == sorted(comments, key=lambda c: c.span.line), path.name
+        for comment in comments:
+            assert _at(text, comment.span) == comment.text and comment.text[0] in "#;", path.name
 
 
 @needs_shared

@@ -201,11 +201,13 @@ class _Table:
     `entries` and `raw` map a section's name to {key: entry} and {key: raw text}."""
 
     def __init__(self, tree: ConfigFile, defaults: dict[str, dict[str, str]] | None = None) -> None:
-        sections: dict[str, Section] = {}
-        for section in tree.sections:
-            name = section.name
-            if name not in sections and name != "DEFAULT":
-                sections[name] = section
+        sections = dict(zip([section.name for section in tree.sections], tree.sections))
+        if len(sections) < len(tree.sections) or "DEFAULT" in sections:  # (rare) the first of each name
+            sections = {}
+            for section in tree.sections:
+                name = section.name
+                if name not in sections and name != "DEFAULT":
+                    sections[name] = section
         self.sections = sections
         self.entries = _BySection(sections, raw=False)
         self.raw = _BySection(sections, raw=True)  # with `defaults` (which are not in `entries`)
@@ -312,30 +314,36 @@ def _check_order(table: _Table, skip: set[str]) -> list[Diagnostic]:
     return out
 
 
-def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], list[str]] | None:
-    """`_skeleton`'s result, and the section names by depth (then file order), in one pass for
-    the common config: every section's parent declared above it, no deep nesting. None
-    otherwise (`_check_structure` then finds what is wrong). A key named as a section below it
-    is the one structure error this leaves to the caller (which meets it when it puts values
-    in); for any other config `_check_structure` reports nothing, so it need not run."""
+def _plain_skeleton(table: _Table) -> tuple[dict[str, Any], dict[str, dict], list[tuple[str, dict, Section]]] | None:
+    """`_skeleton`'s result (its dicts by name only for the sections below the top level), and
+    each section's name, dict and Section by depth (then file order), in one pass for the common
+    config: every section's parent declared above it, no deep nesting. None otherwise
+    (`_check_structure` then finds what is wrong). A key named as a section below it is the one
+    structure error this leaves to the caller (which meets it when it puts values in); for any
+    other config `_check_structure` reports nothing, so it need not run. (The resolver walks the
+    list, not the dicts by name: a config of 100,000 sections would look each name up in tables
+    too large for the processor's caches.)"""
     result: dict[str, Any] = {}
-    nodes: dict[str, dict] = {}
-    levels: list[list[str]] = [[]]
-    for name in table.sections:
+    nodes: dict[str, dict] = {}  # of the sections below the top level (the others are in result)
+    top: list[tuple[str, dict, Section]] = []
+    deeper: list[list[tuple[str, dict, Section]]] = []
+    for name, section in table.sections.items():
         parent, dot, last = name.rpartition(".")
         if not dot:
-            nodes[name] = result[name] = {}
-            levels[0].append(name)
+            result[name] = node = {}
+            top.append((name, node, section))
             continue
-        node = nodes.get(parent)
+        parent_node = nodes.get(parent) if "." in parent else result.get(parent)
         depth = name.count(".")
-        if node is None or depth >= MAX_NESTING:
+        if parent_node is None or depth >= MAX_NESTING:
             return None
-        nodes[name] = node[last] = {}
-        while len(levels) <= depth:
-            levels.append([])
-        levels[depth].append(name)
-    return result, nodes, [name for level in levels for name in level]
+        nodes[name] = parent_node[last] = node = {}
+        while len(deeper) < depth:
+            deeper.append([])
+        deeper[depth - 1].append((name, node, section))
+    for level in deeper:
+        top.extend(level)
+    return result, nodes, top
 
 
 def _skeleton(table: _Table, tolerant: bool = False) -> tuple[dict[str, Any], dict[str, dict]]:
@@ -763,7 +771,8 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
         return None, diagnostics
     if plain is None or tolerant:
         result, nodes = _skeleton(table, tolerant)
-        order = sorted(table.sections, key=lambda n: n.count("."))
+        order = [(name, nodes[name], table.sections[name])
+                 for name in sorted(table.sections, key=lambda n: n.count("."))]
     else:
         result, nodes, order = plain
     substitute = interpolate and not overrides
@@ -774,12 +783,10 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
     decoded: dict[str, Any] = {}  # raw text -> its value, for values no one can change in place
     spells_section = False  # whether a value's text holds a section placeholder
     prefix = values.SECTION_PREFIX
-    sections = table.sections
-    for name in order:
-        node = nodes[name]
+    for name, node, section in order:
         # without a structure error no key has a subsection's name, so a key already in its
         # node is a repeated key (the first one counts)
-        for entry in table.entries[name].values() if tolerant else sections[name].entries:
+        for entry in table.entries[name].values() if tolerant else section.entries:
             key = entry.key
             if key in node:
                 if plain is not None and node[key] is nodes.get(f"{name}.{key}"):
@@ -787,9 +794,9 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
                     return _resolve(tree, overrides, interpolate, defaults, partial, plain_structure=False)
                 continue  # a repeated key, or (tolerant) a key that clashes with a subsection (reported)
             raw = entry.raw
-            if prefix in raw:
-                spells_section = True
-            if substitute and "$" in raw:
+            if "$" in raw and substitute:
+                if prefix in raw:
+                    spells_section = True
                 try:
                     text = expander.value(name, key, entry)
                 except _Failed as failure:
@@ -804,7 +811,9 @@ def _resolve(tree: ConfigFile, overrides: dict[str, Any] | None, interpolate: bo
                 node[key] = value
             else:
                 value = decoded.get(raw, decoded)
-                if value is decoded:
+                if value is decoded:  # (a text met before was looked at then)
+                    if prefix in raw:
+                        spells_section = True
                     value = interpret(raw) if "$" in raw else load(raw)  # the same without '$'
                     if type(value) in _IMMUTABLE:
                         decoded[raw] = value

@@ -29,7 +29,7 @@ from sys import intern
 from typing import Iterator, NamedTuple
 
 from ..diagnostics import Span
-from .syntax import PIECE, Comment, Entry, LineEntry, Text, Value
+from .syntax import PIECE, Comment, Entry, LineEntry, Text, Value, comment_of
 
 _NONSPACE = re.compile(r"\S")
 _HEADER = re.compile(r"\[(?P<header>.+)\]")  # greedy: the name runs to the last ']'
@@ -81,7 +81,8 @@ class EntriesToken:
     def __init__(self, entry: Entry | None = None) -> None:
         self.type = "ENTRIES"
         self.entries = [entry] if entry is not None else []
-        self.comments: list[Comment] = []
+        self.comments: list[tuple[int, str, str]] = []  # as comment rows (syntax.comment_of)
+
 
 
 def _add_entry(out: list, entry: Entry) -> None:
@@ -278,9 +279,10 @@ def _reopen(out: list, entry: LineEntry, blanks: list[int] | None) -> _Item:
     item = _Item(key, line, 1, delimiter, column - 1, raw, column)
     comments = token.comments
     after = len(comments)
-    while after and comments[after - 1].span.line > line:
+    while after and comments[after - 1][0] > line:
         after -= 1
-    for comment in comments[after:]:
+    for row in comments[after:]:
+        comment = comment_of(row)
         span = comment.span
         item.add_after(_token("COMMENT", comment.text, span.line, span.column, span.end_line, span.end_column))
     del comments[after:]
@@ -355,15 +357,15 @@ class ConfigLexer:
                 run = None
                 continue
             if comment:
-                column = len(indent) + 1
-                comment = comment.rstrip()
                 if item is not None:  # it may be inside the item's value: for the general model
+                    column = len(indent) + 1
+                    comment = comment.rstrip()
                     item.add_after(_token("COMMENT", comment, number, column, number, column + len(comment)))
                     continue
-                # a comment between entries rides in their ENTRIES token
+                # a comment between entries rides in their ENTRIES token, as its row
                 if run is None:
                     run, notes = _open_run(out)
-                notes.append(_new(Comment, (comment, _new(Span, (number, column, number, column + len(comment))))))
+                notes.append((number, indent, comment))
                 continue
             # the general line model, for any other line (and every line when not `fast`)
             stripped = line.strip()

@@ -12,7 +12,7 @@ from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from ..gcpause import paused_gc
 from . import lalr, lexer
 from .lexer import Token
-from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, LineSection, Reference, Section, Value
+from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, LineSection, Reference, Section, Value, comments_of
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
@@ -44,7 +44,7 @@ class _Builder:
         if len(children) == 1 and type(children[0]) is lexer.EntriesToken:  # the common case: only entries
             return children[0].entries, children[0].comments, []
         entries: list[Entry] = []
-        comments: list[Comment] = []
+        comments: list = []  # Comment nodes, and comment rows (syntax.comment_of)
         bad_lines: list[BadLine] = []
         for child in children:
             if type(child) is Entry:
@@ -70,23 +70,27 @@ class _Builder:
     def section(self, children: list) -> Section:
         header = children[0]
         text = header.value
-        close = text.rindex("]")
-        name = text[1:close]
         if len(children) == 2 and type(children[1]) is lexer.EntriesToken:  # the common case: only entries
+            if type(header) is lexer.HeaderToken:  # alone on its line at column 1: `[name]`
+                token = children[1]
+                return _new(LineSection, (text[1:-1], header.line, None, tuple(token.entries),
+                                          tuple(token.comments), "", ()))
             entries, comments, bad_lines = children[1].entries, children[1].comments, ()
         else:
             entries, comments, bad_lines = self._items(children[1:]) if len(children) > 1 else ((), (), ())
+        close = text.rindex("]")
+        name = text[1:close]
         line, column = header.line, header.column
         if column == 1:  # the spans are made when asked
             return _new(LineSection, (name, line, None, tuple(entries), tuple(comments), text[close + 1:],
                                       tuple(bad_lines)))
         return _new(Section, (name, _new(Span, (line, column, header.end_line, header.end_column)),
                               _new(Span, (line, column + 1, line, column + 1 + len(name))),
-                              tuple(entries), tuple(comments), text[close + 1:], tuple(bad_lines)))
+                              tuple(entries), comments_of(comments), text[close + 1:], tuple(bad_lines)))
 
     def start(self, children: list) -> ConfigFile:
         (orphans, comments, bad_lines), *sections = children
-        return ConfigFile(tuple(sections), tuple(comments), tuple(orphans), tuple(bad_lines))
+        return ConfigFile(tuple(sections), comments_of(comments), tuple(orphans), tuple(bad_lines))
 
 
 _PARSER = lalr.Parser(_Builder())
@@ -140,18 +144,20 @@ def _bad_lines(tree: ConfigFile) -> list[Diagnostic]:
 def _structure(tree: ConfigFile) -> list[Diagnostic]:
     """Duplicate sections and keys, and values in [DEFAULT] (configparser's own checks)."""
     out: list[Diagnostic] = []
-    seen: dict[str, Section] = {}
-    for section in tree.sections:
-        first = seen.get(section.name)
-        if first is not None and section.name != "DEFAULT":
-            out.append(Diagnostic(
-                "AW104", f"section [{section.name}] is declared twice", section.name_span,
-                config_path=section.name,
-                related=(Related("first declared here", first.header_span, section.name),),
-                hint="merge the two sections into one; spaCy does not merge repeated headers"))
-        else:
-            seen.setdefault(section.name, section)
-    for section in tree.sections:
+    sections = tree.sections
+    if len({section.name for section in sections}) < len(sections):  # (rare: one pass when not)
+        seen: dict[str, Section] = {}
+        for section in sections:
+            first = seen.get(section.name)
+            if first is not None and section.name != "DEFAULT":
+                out.append(Diagnostic(
+                    "AW104", f"section [{section.name}] is declared twice", section.name_span,
+                    config_path=section.name,
+                    related=(Related("first declared here", first.header_span, section.name),),
+                    hint="merge the two sections into one; spaCy does not merge repeated headers"))
+            else:
+                seen.setdefault(section.name, section)
+    for section in sections:
         entries = section.entries
         if len(set(map(_key, entries))) == len(entries) and section.name != "DEFAULT":
             continue  # nothing to report (the common case)
@@ -182,26 +188,40 @@ def _decodes(text: str) -> bool:
     return True
 
 
-# Where an entry can have something for `_lint` to report: a '$', a whitespace before '#' or ';',
-# a "'" at the end of a line, or a continuation line (indented, not a comment). A section whose
+# Where an entry can have something for `_lint` to report: a '$<' (the design card's spelling),
+# a '${' before the line's delimiter (in a key), a whitespace before '#' or ';' inside a line, a
+# "'" at the end of a line, or a continuation line (indented, not a comment). A section whose
 # lines have none of them has nothing to report about its entries. (Each is found by a search
 # for a literal, which the regex engine does at memchr speed.)
 _QUOTE_AT_END = re.compile(r"'[^\S\n]*$", re.MULTILINE)
 _CONTINUATION = re.compile(r"\n[^\S\n]+[^\s#;]")
 
 
-def _candidate_sections(tree: ConfigFile, text: str) -> list[bool]:
-    """For each section, whether a line from its header to the next header is a lint candidate."""
+def _candidate_positions(text: str) -> list[int]:
     positions = []
     find = text.find
-    for char in "$#;":
+    for char in "$#;":  # each found at memchr speed
         at = find(char)
         while at >= 0:
-            if char == "$" or (at and text[at - 1] != "\n" and text[at - 1].isspace()):
+            if char == "$":
+                after = text[at + 1:at + 2]
+                if after == "<":
+                    positions.append(at)
+                elif after == "{":  # in a key, which never holds the delimiter?
+                    start = text.rfind("\n", 0, at) + 1
+                    if find("=", start, at) < 0 and find(":", start, at) < 0:
+                        positions.append(at)
+            elif at and text[at - 1] != "\n" and text[at - 1].isspace():
                 positions.append(at)
             at = find(char, at + 1)
     positions.extend(m.start() for m in _QUOTE_AT_END.finditer(text))
     positions.extend(m.start() + 1 for m in _CONTINUATION.finditer(text))
+    return positions
+
+
+def _candidate_sections(tree: ConfigFile, text: str) -> list[bool]:
+    """For each section, whether a line from its header to the next header is a lint candidate."""
+    positions = _candidate_positions(text)
     sections = tree.sections
     if not positions:
         return [False] * len(sections)

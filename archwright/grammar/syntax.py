@@ -17,6 +17,20 @@ class Comment(NamedTuple):
     span: Span
 
 
+def comment_of(row: tuple[int, str, str]) -> Comment:
+    """A whole-line comment the lexer kept as its row, (line, indentation, text as read):
+    validating never reads comments, so most are made when asked."""
+    line, indent, text = row
+    text = text.rstrip()
+    column = len(indent) + 1
+    return Comment(text, Span(line, column, line, column + len(text)))
+
+
+def comments_of(items) -> tuple[Comment, ...]:
+    """Comments, some of them still rows, as Comment nodes."""
+    return tuple([c if type(c) is Comment else comment_of(c) for c in items])
+
+
 class Text(NamedTuple):
     """Literal text of a value (may run over several lines, joined with '\\n')."""
 
@@ -187,8 +201,8 @@ class Section(NamedTuple):
 
 class LineSection(_Compact, Section):
     """A Section whose header starts at column 1 (as most do): it keeps the header's line and
-    makes the two spans when asked. Holds (name, line, None, entries, comments, trailing_text,
-    bad_lines); use the attributes, never indexes."""
+    makes the two spans, and its comments from their rows, when asked. Holds (name, line, None,
+    entries, comments and comment rows, trailing_text, bad_lines); use the attributes, never indexes."""
 
     __slots__ = ()
 
@@ -211,9 +225,13 @@ class LineSection(_Compact, Section):
         line = self[1]
         return Span(line, 2, line, 2 + len(self[0]))
 
+    @property  # type: ignore[override]
+    def comments(self) -> tuple[Comment, ...]:
+        return comments_of(self[4])
+
     def full(self) -> Section:
         """The same section as a plain Section."""
-        return Section(self[0], self.header_span, self.name_span, *self[3:])
+        return Section(self[0], self.header_span, self.name_span, self[3], self.comments, *self[5:])
 
 
 class ConfigFile(NamedTuple):
