@@ -17,10 +17,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from archwright.compiler.code_reader import read_file, read_source
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.registry import REQUIRED, UNREAD, OpenSettings, _plugin_data, default_registry, typo_of
+from archwright.compiler.registry import (REQUIRED, UNREAD, OpenSettings, _plugin_data, default_registry, edit_distance,
+                                         typo_of)
 from conftest import ROOT, run_cli
 
 CODE = Path(__file__).parent / "code"
@@ -338,6 +340,23 @@ def test_installed_packages_are_read_from_their_files_never_imported(tmp_path):
 def test_a_typo_is_within_two_edits_or_another_version(name, typo):
     known = ["spacy.Tok2Vec.v1", "spacy.Tok2Vec.v2", "spacy.MultiHashEmbed.v2"]
     assert typo_of(name, known) == typo
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text("ab.v1", max_size=10), st.text("ab.v1", max_size=10), st.integers(0, 3))
+def test_the_banded_edit_distance_is_the_distance_up_to_its_limit(a, b, limit):
+    distance = _levenshtein(a, b)
+    assert edit_distance(a, b, limit) == (distance if distance <= limit else limit + 1)
 
 
 @pytest.mark.parametrize("factory, code", [

@@ -83,6 +83,11 @@ class Card:
         return {a.name: a for a in self.args}
 
     @cached_property
+    def required_keywords(self) -> tuple[str, ...]:
+        """The arguments a block must give (or spaCy's auto-fill put in)."""
+        return tuple(a.name for a in self.args if a.required and a.kind == "keyword")
+
+    @cached_property
     def positional(self) -> Arg | None:
         return next((a for a in self.args if a.kind == "positional"), None)
 
@@ -93,9 +98,15 @@ class Card:
 
 def registry_keys(block: dict) -> list[str]:
     """The `@registry` keys of a config block: a reference to a registered function has one."""
+    if len(block) > 8:  # a long block with no '@' at all (most of spaCy's defaults): one search
+        try:
+            if "@" not in "".join(block):
+                return []
+        except TypeError:  # a key that is no string
+            pass
     keys = []
     for k in block:  # a loop, not a comprehension: called for every dict a check meets
-        if isinstance(k, str) and k.startswith("@"):
+        if (type(k) is str or isinstance(k, str)) and k[:1] == "@":
             keys.append(k)
     return keys
 

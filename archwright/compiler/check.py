@@ -87,23 +87,27 @@ class _Checker:
 
     # -- the walk ----------------------------------------------------------------------------
 
-    def walk(self, node: dict, path: tuple[str, ...], on_path: frozenset[int]) -> Card | None:
-        """Check a dict and everything below it; returns the card if the dict is a promise."""
+    def walk(self, node: dict, path: tuple[str, ...], on_path: set[int]) -> Card | None:
+        """Check a dict and everything below it (`on_path`: the dicts above it); returns its
+        card if the dict names a registered function (an `@` key)."""
         self.visited += 1
         if self.visited > MAX_BLOCKS or id(node) in on_path:
             return None
-        inside = on_path | {id(node)}
-        card = self.bind(node, path)
-        children: dict[str, Card | None] = {}
+        on_path.add(id(node))
+        keys = registry_keys(node)
+        card = self.bind(node, path, keys)
+        children: dict[str, Card] = {}  # the sub-blocks that name their function, bound to cards
         for key, value in node.items():
             if isinstance(value, dict):
-                children[key] = self.walk(value, path + (str(key),), inside)
+                child = self.walk(value, path + (str(key),), on_path)
+                if child is not None:
+                    children[str(key)] = child
+        on_path.discard(id(node))
         if card is not None:
-            self.check_arguments(node, path, card, children)
-        return card
+            self.check_arguments(node, path, card, children, keys[0] if keys else "@" + card.registry)
+        return card if keys else None
 
-    def bind(self, node: dict, path: tuple[str, ...]) -> Card | None:
-        keys = registry_keys(node)
+    def bind(self, node: dict, path: tuple[str, ...], keys: list[str]) -> Card | None:
         if not keys:
             return self.bind_default(node, path)
         if len(keys) > 1:
@@ -165,18 +169,19 @@ class _Checker:
 
     # -- arguments ---------------------------------------------------------------------------
 
-    def check_arguments(self, node: dict, path: tuple[str, ...], card: Card,
-                        children: dict[str, Card | None]) -> None:
+    def check_arguments(self, node: dict, path: tuple[str, ...], card: Card, children: dict[str, Card],
+                        at_key: str) -> None:
         """The block's values validated by the card's pydantic model (schema.py), its errors
         reported with archwright's codes at their keys; then what pydantic cannot say: the
-        I/O type of each sub-model, and values outside the recommended range (warnings)."""
-        at_key = (registry_keys(node) or ["@" + card.registry])[0]  # absent when the default's function is merged in
+        I/O type of each sub-model (`children`: the cards of those that name their function),
+        and values outside the recommended range (warnings). `at_key` is absent from the block
+        when the default's function is merged in."""
         values = {str(k): v for k, v in node.items() if k != at_key}
         if "*" in values and card.positional is None:
             self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
                         path + ("*",), hint="remove the `*` sections")
             del values["*"]
-        absent = [arg.name for arg in card.args if arg.required and arg.kind == "keyword" and arg.name not in values]
+        absent = [name for name in card.required_keywords if name not in values]
         if absent:  # what spaCy's auto-fill puts in is there when spaCy validates
             filled = self.factory_default(path, card)
             values.update((name, filled[name]) for name in absent if name in filled)
@@ -193,16 +198,17 @@ class _Checker:
         declared = card.by_name
         for key, value in node.items():
             key = str(key)
-            where = path + (key,)
             if key in errors:
-                self.argument_error(card, declared.get(key), key, value, where, errors[key])
-            elif key in declared and isinstance(value, dict) and registry_keys(value):
-                child = children.get(key)
-                if child is not None:
-                    self.check_plug(card, declared[key], child, where)
-            elif key in declared and is_number(value) and _join(where) not in self.incomplete:
-                self.check_recommended(card, declared[key], value, where)
-        if _join(path) not in self.incomplete:
+                self.argument_error(card, declared.get(key), key, value, path + (key,), errors[key])
+                continue
+            arg = declared.get(key)
+            if arg is None:
+                continue
+            if key in children:
+                self.check_plug(card, arg, children[key], path + (key,))
+            elif arg.recommended and is_number(value) and _join(path + (key,)) not in self.incomplete:
+                self.check_recommended(card, arg, value, path + (key,))
+        if missing and _join(path) not in self.incomplete:
             for name in missing:
                 arg = declared[name]
                 self.report("AW308", f"{card.name} needs the argument `{name}` ({arg.annotation})",
@@ -334,5 +340,5 @@ def check(resolved: ResolvedConfig, registry: Registry | None = None,
     whole pipeline on the result). `incomplete` names the sections the parse could not read
     whole, where no key is reported missing."""
     checker = _Checker(resolved, registry or default_registry(), incomplete)
-    checker.walk(resolved.data, (), frozenset())
+    checker.walk(resolved.data, (), set())
     return Blueprint(checker.blocks, resolved.data, incomplete), checker.diagnostics

@@ -426,7 +426,9 @@ def references_set_aside(tree) -> list[Diagnostic]:
     for section in tree.sections:
         top = section.name.split(".")[0]
         for entry in section.entries:
-            if "$" not in entry.raw:  # no reference in it (and its pieces are made only when asked)
+            raw = entry.raw
+            # no reference into either section in it (and its pieces are made only when asked)
+            if "$" not in raw or "components" not in raw and "pretraining" not in raw:
                 continue
             for piece in entry.value.pieces:
                 target = piece.path.replace(":", ".").split(".")[0] if type(piece) is Reference else None

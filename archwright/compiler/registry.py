@@ -165,14 +165,24 @@ def _versioned(name: str) -> tuple[str, int]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of `a` and `b`, or limit + 1 once it is certainly larger."""
-    previous = list(range(len(b) + 1))
+    """Levenshtein distance of `a` and `b` if it is at most `limit`, else limit + 1. Only the
+    cells within `limit` of the diagonal can lead to a distance within it (Ukkonen's band)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    beyond = limit + 1
+    previous = [j if j <= limit else beyond for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        current = [beyond] * (len(b) + 1)
+        current[0] = i if i <= limit else beyond
+        best = current[0]
+        for j in range(low, high + 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != b[j - 1]))
+            current[j] = cost if cost <= limit else beyond
+            if cost < best:
+                best = cost
+        if best > limit:
+            return beyond
         previous = current
     return previous[-1]
 

@@ -15,13 +15,13 @@ ones its `missing`; the rules between arguments run as the model's validator.
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator, ValidationError, core_schema
 
 from ..limits import MAX_STACKED, STACKING
 from .cards import UNREAD, Arg, Card, registry_keys, violated_bound
-from .types import accepts, literal_values, quoted_number
+from .types import Type, accepts, literal_values, quoted_number
 from .values import UNKNOWN, is_number
 
 BOUNDS = {"gt": "greater_than", "ge": "greater_than_equal", "lt": "less_than", "le": "less_than_equal"}  # pydantic's kinds
@@ -40,12 +40,49 @@ def _check_value(arg: Arg, value: Any) -> Any:
     if not accepts(t, value):
         raise PydanticCustomError("config_type", "not {annotation}", {"annotation": arg.annotation})
     if is_number(value):
-        if arg.name in STACKING and value > MAX_STACKED:
-            raise PydanticCustomError("too_many_layers", "more than {limit} layers", {"limit": MAX_STACKED})
-        bound = violated_bound(arg, value)
-        if bound is not None:
-            raise PydanticKnownError(BOUNDS[bound], {bound: getattr(arg, bound)})
+        _check_number(arg, value)
     return value
+
+
+def _check_number(arg: Arg, value: int | float) -> None:
+    if arg.name in STACKING and value > MAX_STACKED:
+        raise PydanticCustomError("too_many_layers", "more than {limit} layers", {"limit": MAX_STACKED})
+    bound = violated_bound(arg, value)
+    if bound is not None:
+        raise PydanticKnownError(BOUNDS[bound], {bound: getattr(arg, bound)})
+
+
+# Values plainly of the type an annotation names (a part of what `types.accepts` lets through:
+# no quoted number, no promise, no bool for an int), by the annotation's name.
+_PLAINLY = {"int": lambda v: type(v) is int, "StrictInt": lambda v: type(v) is int,
+            "float": lambda v: type(v) is float or type(v) is int, "StrictFloat": lambda v: type(v) is float,
+            "bool": lambda v: type(v) is bool, "StrictBool": lambda v: type(v) is bool,
+            "str": lambda v: type(v) is str, "StrictStr": lambda v: type(v) is str, "Path": lambda v: type(v) is str}
+
+
+def _plainly(t: Type) -> Callable[[Any], bool] | None:
+    if t.name == "Optional" and len(t.args) == 1:
+        inner = _plainly(t.args[0])
+        return None if inner is None else lambda v: v is None or inner(v)
+    return _PLAINLY.get(t.name)
+
+
+def value_check(arg: Arg) -> Callable[[Any], Any]:
+    """`_check_value` for one argument, answering its commonest value (one plainly of the
+    argument's type) without the general rules."""
+    plainly = _plainly(arg.type)
+    if plainly is None:
+        return partial(_check_value, arg)
+    numbers = bool(arg.bounds) or arg.name in STACKING
+
+    def check(value: Any) -> Any:
+        if not plainly(value):
+            return _check_value(arg, value)
+        if numbers and (type(value) is int or type(value) is float):
+            _check_number(arg, value)
+        return value
+
+    return check
 
 
 def _json_schema(arg: Arg) -> dict[str, Any]:
@@ -111,7 +148,7 @@ def build_validator(card: Card) -> SchemaValidator:
         if arg.kind == "positional":
             fields["*"] = core_schema.typed_dict_field(core_schema.any_schema(), required=False)
         else:
-            check = core_schema.no_info_after_validator_function(partial(_check_value, arg), core_schema.any_schema())
+            check = core_schema.no_info_after_validator_function(value_check(arg), core_schema.any_schema())
             fields[arg.name] = core_schema.typed_dict_field(check, required=arg.required)
     schema = core_schema.typed_dict_schema(fields, extra_behavior="allow" if card.open_keywords else "forbid",
                                            total=False)

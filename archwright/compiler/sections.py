@@ -76,6 +76,13 @@ def _validator(fields: tuple[tuple[str, str], ...]):
         for name, annotation in fields}})
 
 
+@lru_cache(maxsize=None)
+def _section_fields(section: str) -> tuple[dict[str, str], Any]:
+    """A top-level section's settings ({name: annotation}, as spaCy reads them) and their validator."""
+    fields = {**section_schemas()[section], **RELAXED.get(section, {})}
+    return fields, _validator(tuple(fields.items()))
+
+
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
@@ -147,22 +154,33 @@ def _inner(t: Type, loc: tuple) -> tuple[Type, tuple[str, ...]]:
     return t, tuple(path)
 
 
-def _validate(fields: dict[str, str], values: dict[str, Any], path: tuple[str, ...],
+def _validate(fields: dict[str, str], validator: Any, values: dict[str, Any], path: tuple[str, ...],
               spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
+    """The settings `values` at `path` against `fields` ({name: annotation}) and their
+    `validator` (`_validator`'s)."""
     from pydantic_core import ValidationError
 
-    # a registered function block is resolved before spaCy validates: its card checks it; a
-    # block whose @key spaCy's default config fills in (auto_fill merges it) is one too
-    values = {k: ({**_default_block_at(path + (k,)), **v} if isinstance(v, dict) and not registry_keys(v) else v)
-              for k, v in values.items()}
-    checked = {k: v for k, v in values.items() if k in fields and _known(v)
-               and not (incomplete and ".".join(path + (k,)) in incomplete)
-               and not (isinstance(v, dict) and registry_keys(v) and parse_type(fields[k]).name not in _PROMISES
-                        and parse_type(fields[k]).name != "Dict")}  # a table (score weights) is never a block
+    checked = {}
+    for k, v in values.items():
+        if k not in fields:
+            continue
+        if isinstance(v, dict):
+            # a registered function block is resolved before spaCy validates: its card checks it;
+            # a block whose @key spaCy's default config fills in (auto_fill merges it) is one too
+            keys = registry_keys(v)
+            if not keys:
+                default = _default_block_at(path + (k,))
+                if default:
+                    v, keys = {**default, **v}, list(default)
+            wanted = parse_type(fields[k]).name
+            if keys and wanted not in _PROMISES and wanted != "Dict":  # a table (score weights) is never a block
+                continue
+        if _known(v) and not (incomplete and ".".join(path + (k,)) in incomplete):
+            checked[k] = v
     if not checked:
         return []
     try:
-        _validator(tuple(fields.items())).validate_python(checked)
+        validator.validate_python(checked)
         return []
     except ValidationError as e:
         errors = e.errors(include_url=False)
@@ -221,9 +239,8 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
     maps each component to its factory, for [initialize.components.NAME]; a section in
     `incomplete` (only implied, or not read whole) is not checked."""
     out: list[Diagnostic] = []
-    schemas = section_schemas()
-    for section, fields in schemas.items():
-        fields = {**fields, **RELAXED.get(section, {})}
+    for section in section_schemas():
+        fields, validator = _section_fields(section)
         values = data.get(section)
         if section == "pretraining" and isinstance(values, dict) and values and "pretraining" not in incomplete:
             # spaCy fills no default for [pretraining]: once it has settings, it needs them all
@@ -234,7 +251,7 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                     "there (Field required)", spans.find(("pretraining",)), config_path="pretraining",
                     hint="run `spacy init fill-config --pretraining`, or `archwright fill`, to add every setting"))
         if isinstance(values, dict):
-            out += _validate(fields, values, (section,), spans, f"[{section}]", incomplete)
+            out += _validate(fields, validator, values, (section,), spans, f"[{section}]", incomplete)
     initialize = data.get("initialize")
     components = initialize.get("components") if isinstance(initialize, dict) else None
     if isinstance(components, dict):
@@ -253,6 +270,7 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                         "Extra inputs are not permitted)", spans.keys.get(path + (key,)) or spans.find(path + (key,)), config_path=".".join(path + (key,)),
                         hint=f"did you mean `{near}`?" if near else
                         f"its settings are: {', '.join(allowed) or 'none'}"))
-            out += _validate(allowed, given, path, spans, f"[{'.'.join(path)}]", incomplete)
+            out += _validate(allowed, _validator(tuple(allowed.items())), given, path, spans, f"[{'.'.join(path)}]",
+                             incomplete)
     return out
 

@@ -203,6 +203,7 @@ def _alias(name: str) -> str:
     return {"Docs": "Doc", "list": "List", "Sequence": "List", "tuple": "Tuple"}.get(name, name)
 
 
+@lru_cache(maxsize=4096)  # a pure function of two annotations; a check asks it of every sub-block
 def plugs_into(expected: Type, actual: Type) -> bool:
     """Whether a function returning `actual` may be given where `expected` is annotated."""
     if expected.is_open or actual.is_open:

@@ -74,23 +74,26 @@ def _parse(tokens: Iterable[Any], rules: list) -> Any:
                 values[-1] = _Spliced((values[-1],))
                 state = states[-1] = actions[states[-2]][name]
             else:
-                if size:
-                    children = values[-size:]
-                    del values[-size:]
-                    del states[-size:]
+                if size == 2 and spliced == (1,):  # `rule: a x*` (a section: its header, then its items)
+                    items = values.pop()
+                    flat = [values.pop()]
+                    flat.extend(items)
+                    del states[-2:]
+                    value = _Spliced(flat) if callback is None else callback(flat)
                 else:
-                    children = []
-                if spliced:
-                    if spliced == (size - 1,):  # `rule: a b x*` (a section: its header, then its items)
-                        flat = children[:-1]
-                        flat.extend(children[-1])
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del states[-size:]
                     else:
+                        children = []
+                    if spliced:
                         flat = []
                         for i, child in enumerate(children):
                             flat.extend(child) if i in spliced else flat.append(child)
-                    value = _Spliced(flat) if callback is None else callback(flat)
-                else:
-                    value = _Spliced(children) if callback is None else callback(children)
+                        value = _Spliced(flat) if callback is None else callback(flat)
+                    else:
+                        value = _Spliced(children) if callback is None else callback(children)
                 state = actions[states[-1]][name]
                 states.append(state)
                 values.append(value)
