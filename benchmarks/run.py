@@ -520,7 +520,8 @@ def main() -> None:
     print(f"cold CLI: {runs} runs of each command ...", flush=True)
     cli = bench_cli(runs)
     print("scale (confection takes a while at 10,000 sections) ...", flush=True)
-    scale = bench_scale(small=10_000, runs=1 if args.quick else 3, confection_runs=1 if args.quick else 3)
+    # the archwright runs take about 2 s a pair: seven of them, for a steadier median ratio
+    scale = bench_scale(small=10_000, runs=1 if args.quick else 7, confection_runs=1 if args.quick else 3)
     print("compile ...", flush=True)
     compiled = bench_compile(runs)
     load = {"before": load_before, "after": os.getloadavg()[0]}  # other work on the machine skews times
