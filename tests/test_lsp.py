@@ -276,6 +276,17 @@ async def test_definition_of_a_listener_upstream_and_a_pipeline_name(client: Lan
     assert found.range.start.line == position_of(PIPELINE, "[components.tagger]")[0]
 
 
+async def test_definition_of_an_upstream_in_a_block_that_names_no_function(client: LanguageClient):
+    # found by scripts/fuzz.py (seed 3379064997, input 5467): the block's `@architectures` line is gone
+    uri = uri_of("navigate_unnamed_listener.cfg")
+    text = PIPELINE.replace('@architectures = "spacy.Tok2VecListener.v1"\n', "", 1)
+    assert text != PIPELINE
+    await open_document(client, uri, text)
+    line, character = position_of(text, 'upstream = "*"', 12)
+    found = await client.text_document_definition_async(types.DefinitionParams(**at(uri, line, character)))
+    assert found.range.start.line == position_of(text, "[components.tok2vec]")[0]
+
+
 async def _rename(client: LanguageClient, uri: str, text: str, needle: str, new_name: str, offset: int = 1) -> str:
     line, character = position_of(text, needle, offset)
     edit = await client.text_document_rename_async(types.RenameParams(**at(uri, line, character), new_name=new_name))

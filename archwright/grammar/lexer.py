@@ -84,7 +84,6 @@ class EntriesToken:
         self.comments: list[tuple[int, str, str]] = []  # as comment rows (syntax.comment_of)
 
 
-
 def _add_entry(out: list, entry: Entry) -> None:
     last = out[-1] if out else None
     if type(last) is EntriesToken:

@@ -48,8 +48,9 @@ def definition(document: Document, position: types.Position) -> types.Location |
     if spot.kind == "value" and names_components(spot):
         for span, name in strings(document, spot.entry):
             if span.line == line and span.column <= column <= span.end_column:
-                if spot.entry.key == "upstream":
-                    name = document.upstream(name, document.string(document.registry_entry(spot.section.name)))
+                if spot.entry.key == "upstream":  # in a listener block (or a block naming no function yet)
+                    listener = document.registry_entry(spot.section.name)
+                    name = document.upstream(name, document.string(listener) if listener is not None else "")
                 section = document.sections.get(f"components.{name}")
                 return _location(document, section.name_span) if section else None
     return None
