@@ -215,13 +215,16 @@ _LINT_LINES = st.sampled_from([
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(_LINT_LINES, max_size=12))
-@example(["[a]", "k = 1", "[b]", "a$b${c} = 3"])
-@example(["x${a} = 1", "[a]", "k = 1"])
-def test_lint_reports_what_it_reports_when_every_section_is_a_candidate(lines) -> None:
-    # the candidate search only skips sections with nothing to report
+@given(st.lists(_LINT_LINES, max_size=12), st.sampled_from([parser_module.MANY_DOLLARS, 0]))
+@example(["[a]", "k = 1", "[b]", "a$b${c} = 3"], 0)
+@example(["x${a} = 1", "[a]", "k = 1"], 0)
+@example(["x${a} = 1", "[a]", "k = 1"], parser_module.MANY_DOLLARS)
+def test_lint_reports_what_it_reports_when_every_section_is_a_candidate(lines, many) -> None:
+    # the candidate search only skips sections with nothing to report (`many`: the number of
+    # '$' above which it searches line by line)
     text = "\n".join(lines) + "\n"
-    tree, diagnostics = parse(text)
+    with mock.patch.object(parser_module, "MANY_DOLLARS", many):
+        tree, diagnostics = parse(text)
     with mock.patch.object(parser_module, "_candidate_sections", lambda tree, text: [True] * len(tree.sections)):
         assert parser_module._lint(tree, text) == [d for d in diagnostics if d.code in _LINT_CODES]
 

@@ -195,12 +195,24 @@ def _decodes(text: str) -> bool:
 # for a literal, which the regex engine does at memchr speed.)
 _QUOTE_AT_END = re.compile(r"'[^\S\n]*$", re.MULTILINE)
 _CONTINUATION = re.compile(r"\n[^\S\n]+[^\s#;]")
+_LINE_WITH_DOLLAR_IN_KEY = re.compile(r"\n[^\n=:$]*\$")  # a '$' before a line's delimiter
+MANY_DOLLARS = 64  # above: lines are searched for a '$' in a key, instead of each '$' looked at
 
 
 def _candidate_positions(text: str) -> list[int]:
     positions = []
     find = text.find
-    for char in "$#;":  # each found at memchr speed
+    if text.count("$") > MANY_DOLLARS:  # a config of many references (most in values): line by line
+        at = find("$<")
+        while at >= 0:
+            positions.append(at)
+            at = find("$<", at + 1)
+        # (the first line is a header, or before any section: the lint looks at neither)
+        positions.extend(m.end() - 1 for m in _LINE_WITH_DOLLAR_IN_KEY.finditer(text))
+        chars = "#;"
+    else:
+        chars = "$#;"
+    for char in chars:  # each found at memchr speed
         at = find(char)
         while at >= 0:
             if char == "$":
