@@ -207,6 +207,18 @@ def test_every_span_of_a_corpus_config_points_at_its_text() -> None:
                         assert _at(text, piece.span) == piece.text, path.name
 
 
+def test_a_large_config_makes_its_repeated_keys_and_short_values_one_string() -> None:
+    # memory: a config of 100,000 sections repeats a few keys and values 900,000 times
+    text = "".join(f"[s{i}]\nwidth = 96\nname = \"x\"\n" for i in range(5000))
+    assert len(text) > lexer._SHARE_ABOVE
+    tree, _ = parse(text)
+    first, last = tree.sections[0].entries[1], tree.sections[-1].entries[1]
+    assert first.key is last.key and first.raw is last.raw
+    with mock.patch.object(lexer, "_SHARE_ABOVE", len(text)):
+        unshared, _ = parse(text)
+    assert unshared == tree and unshared.sections[-1].entries[1].key is not first.key
+
+
 _LINT_LINES = st.sampled_from([
     "[a]", "[ b ]", "[c] x", "k = 1", "k = 1 # c", "k = 1\t; c", "k = '1'", "k = ' x ' ", "k = \"a\"", "  cont",
     "k = ${a.k}", "${a.k} = 1", "a${b} = 2", "a$b${c} = 3", "a$<b> = 4", "k = $<a.k>", "k = x $<a.k> y",

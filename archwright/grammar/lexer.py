@@ -25,7 +25,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import chain
-from sys import intern
 from typing import Iterator, NamedTuple
 
 from ..diagnostics import Span
@@ -245,6 +244,7 @@ def _open_run(out: list) -> tuple[list, list]:
         out.append(last)
     return last.entries, last.comments
 _CHUNK = 1 << 16  # characters read into rows at a time: the rows of a large config are not all held
+_SHARE_ABOVE = 1 << 16  # characters: above, equal keys and short values are made one string
 _BEFORE_HEADER = re.compile(r"\n(?=\[[^\n]+\])")  # where a chunk can end: before a header line
 
 
@@ -322,6 +322,7 @@ class ConfigLexer:
         pending: LineEntry | None = None
         pending_blanks: list[int] | None = None
         number = 0
+        shared: dict[str, str] | None = {} if len(text) > _SHARE_ABOVE else None
         for header, key, delimiter, space, value, indent, comment, line in rows:
             number += 1
             if key:  # the commonest line: `key = value` at column 1
@@ -330,11 +331,12 @@ class ConfigLexer:
                     item = None
                     run = None
                 column = len(key) + 2  # the value's, just after the delimiter when it is empty
-                # one string per distinct key and short value: configs repeat them
-                key = intern(key.rstrip())
+                key = key.rstrip()
                 value = value.rstrip()
-                if len(value) < 24:
-                    value = intern(value)
+                if shared is not None:  # one string per distinct key and short value: large configs repeat them
+                    key = shared.setdefault(key, key)
+                    if len(value) < 24:
+                        value = shared.setdefault(value, value)
                 if value:
                     column += len(space)
                 entry = _new(LineEntry, (key, number, delimiter, value, column))
