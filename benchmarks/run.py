@@ -309,6 +309,28 @@ def peak_memory(command: list[str], cwd: str) -> tuple[int, int]:
     return int(out[0]) * 1024, int(out[1])  # Linux reports kilobytes
 
 
+# parse+resolve of one file in a fresh interpreter (after a warm-up on a tiny config): its CPU time
+_FRESH_PROBE = """
+import gc, sys, time
+from archwright.grammar.parser import parse
+from archwright.compiler.resolve import resolve
+resolve(parse("[a]\\nx = ${b.y}\\n[b]\\ny = 1\\n")[0])
+text = open(sys.argv[1], encoding="utf-8").read()
+gc.collect()
+gc.disable()
+start = time.process_time()
+result = resolve(parse(text)[0])
+del result
+print(time.process_time() - start)
+"""
+
+
+def fresh_process_seconds(path: Path, cwd: str) -> float:
+    done = subprocess.run([sys.executable, "-c", _FRESH_PROBE, str(path)], cwd=cwd, capture_output=True, text=True,
+                          check=True)
+    return float(done.stdout)
+
+
 def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
     sizes = {"small": small, "large": small * 10}
     texts = {size: hash_embed_config(n) for size, n in sizes.items()}
@@ -333,6 +355,14 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
         tiny.write_text("[a]\nx = 1\n", encoding="utf-8")
         floor, _ = peak_memory(command[:-1] + [str(tiny)], cwd=tmp)  # the interpreter and archwright
         cli_s = statistics.median(time_process(command, cwd=tmp)[1] for _ in range(runs))
+        # the same parse+resolve, each size in a fresh process: neither run reuses memory another
+        # run freed (in this process, confection's runs leave the heap grown for the smaller one)
+        large_path = Path(tmp) / "large.cfg"
+        large_path.write_text(texts["large"], encoding="utf-8")
+        fresh: dict[str, list[float]] = {"small": [], "large": []}
+        for _ in range(runs):
+            for size, file in (("small", path), ("large", large_path)):
+                fresh[size].append(fresh_process_seconds(file, cwd=tmp))
     size = len(texts["small"].encode("utf-8"))
     return {"sections": sizes, "runs": runs, "clock": "process CPU time", "lines_small": texts["small"].count("\n") + 1,
             "small_runs_s": times["small"], "large_runs_s": times["large"], "confection_runs_s": confection_s,
@@ -340,7 +370,8 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
             "confection_small_s": conf_s, "confection_runs": len(confection_s), "vs_confection": vs_confection,
             "file_bytes": size, "peak_bytes": peak, "memory_over_file": peak / size, "resolve_exit_code": code,
             "floor_peak_bytes": floor, "memory_over_file_above_floor": (peak - floor) / size,
-            "resolve_cli_s": cli_s}
+            "resolve_cli_s": cli_s, "fresh_small_runs_s": fresh["small"], "fresh_large_runs_s": fresh["large"],
+            "fresh_ratio": statistics.median(fresh["large"]) / statistics.median(fresh["small"])}
 
 
 # --- 4. compile ------------------------------------------------------------------------------
@@ -504,6 +535,10 @@ def print_report(results: dict) -> None:
           f"(confection {sc['confection_runs']}); resolve --format json at {n_small:,} sections, cold: "
           f"{sc['resolve_cli_s']:.2f} s (exit code {sc['resolve_exit_code']}); its peak memory above that of a "
           f"one-line config ({sc['floor_peak_bytes'] / 1e6:.1f} MB): {sc['memory_over_file_above_floor']:.1f}x the file")
+    print(f"scale, each run in a fresh process (no target; in this one the smaller run reuses memory confection's "
+          f"runs freed): {n_large:,} vs {n_small:,} sections {sc['fresh_ratio']:.3f}x "
+          f"({statistics.median(sc['fresh_large_runs_s']):.4f} s vs {statistics.median(sc['fresh_small_runs_s']):.4f} s, "
+          f"{sc['runs']} runs)")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
 
 
