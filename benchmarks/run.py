@@ -535,10 +535,10 @@ def print_report(results: dict) -> None:
           f"(confection {sc['confection_runs']}); resolve --format json at {n_small:,} sections, cold: "
           f"{sc['resolve_cli_s']:.2f} s (exit code {sc['resolve_exit_code']}); its peak memory above that of a "
           f"one-line config ({sc['floor_peak_bytes'] / 1e6:.1f} MB): {sc['memory_over_file_above_floor']:.1f}x the file")
+    fresh_large, fresh_small = (statistics.median(sc[f"fresh_{size}_runs_s"]) for size in ("large", "small"))
     print(f"scale, each run in a fresh process (no target; in this one the smaller run reuses memory confection's "
           f"runs freed): {n_large:,} vs {n_small:,} sections {sc['fresh_ratio']:.3f}x "
-          f"({statistics.median(sc['fresh_large_runs_s']):.4f} s vs {statistics.median(sc['fresh_small_runs_s']):.4f} s, "
-          f"{sc['runs']} runs)")
+          f"({fresh_large:.4f} s vs {fresh_small:.4f} s, {sc['runs']} runs)")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
 
 

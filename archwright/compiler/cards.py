@@ -106,7 +106,7 @@ def registry_keys(block: dict) -> list[str]:
             pass
     keys = []
     for k in block:  # a loop, not a comprehension: called for every dict a check meets
-        if (type(k) is str or isinstance(k, str)) and k[:1] == "@":
+        if isinstance(k, str) and k[:1] == "@":
             keys.append(k)
     return keys
 

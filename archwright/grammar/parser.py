@@ -12,7 +12,8 @@ from ..diagnostics import CompilerBug, Diagnostic, Related, Span
 from ..gcpause import paused_gc
 from . import lalr, lexer
 from .lexer import Token
-from .syntax import PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, LineSection, Reference, Section, Value, comments_of
+from .syntax import (PIECE_KINDS, BadLine, Comment, ConfigFile, Entry, LineSection, Reference, Section, Value,
+                     comments_of)
 
 MAX_INPUT_CHARS = 32 * 1024 * 1024
 BOM = "\ufeff"
