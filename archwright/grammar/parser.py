@@ -146,7 +146,7 @@ def _structure(tree: ConfigFile) -> list[Diagnostic]:
     """Duplicate sections and keys, and values in [DEFAULT] (configparser's own checks)."""
     out: list[Diagnostic] = []
     sections = tree.sections
-    if len({section.name for section in sections}) < len(sections):  # (rare: one pass when not)
+    if len({section.name for section in sections}) < len(sections):  # a section declared twice (rare)
         seen: dict[str, Section] = {}
         for section in sections:
             first = seen.get(section.name)

@@ -202,7 +202,8 @@ class Section(NamedTuple):
 class LineSection(_Compact, Section):
     """A Section whose header starts at column 1 (as most do): it keeps the header's line and
     makes the two spans, and its comments from their rows, when asked. Holds (name, line, None,
-    entries, comments and comment rows, trailing_text, bad_lines); use the attributes, never indexes."""
+    entries, comments and comment rows, trailing_text, bad_lines); use the attributes, never
+    indexes."""
 
     __slots__ = ()
 
