@@ -52,6 +52,28 @@ def test_a_label_count_that_is_not_a_small_ascii_number_is_refused(command, coun
     assert "N must be a whole number" in err and "internal error" not in err
 
 
+@pytest.mark.parametrize("labels", ["tagger=0", "parser=0", "ner.n_actions=0"])
+def test_a_label_count_of_zero_is_refused_by_build_not_a_crash(labels, capsys) -> None:
+    # found by scripts/fuzz.py (seed 186622300, input 51200): Thinc built a softmax of no width
+    # and failed on its first batch, an internal error; summary and graph still take 0 (a what-if)
+    zero = labels.split("=")[0].split(".")[0]
+    others = [word for name in ("tagger", "parser", "ner") if name != zero for word in ("--labels", f"{name}=3")]
+    code, out, err = run_cli(capsys, "build", str(PIPELINE), "--labels", labels, *others)
+    assert code == 1, err
+    assert "AW505" in err and "= 0" in err and "internal error" not in err
+    code, out, err = run_cli(capsys, "summary", str(PIPELINE), "--labels", labels)
+    assert code == 0, err
+
+
+def test_the_build_api_refuses_a_label_count_of_zero() -> None:
+    from archwright.compiler.thinc import BuildError, build
+
+    with pytest.raises(BuildError) as raised:
+        build(PIPELINE, "tagger", labels={"tagger": {"n_labels": 0}})
+    assert [d.code for d in raised.value.diagnostics] == ["AW505"]
+    assert raised.value.diagnostics[0].config_path == "components.tagger.model"
+
+
 # -- [nlp] pipeline that is not a list; one file's bug is that file's result ----------------------
 
 def test_a_pipeline_that_is_not_a_list_does_not_crash(tmp_path, capsys) -> None:

@@ -86,7 +86,20 @@ def expression(block: Any, sizes: dict[str, int], where: str = "") -> tuple[Node
             root = Expander({**sizes, **assumed}).expression(block)
     except Unexpandable as e:
         raise Unbuildable(_diagnostic(e, where)) from None
+    empty = next(((node, dim) for node in _walk(root) for dim, value in node.dims.items() if _is_zero(value)), None)
+    if empty is not None:  # Thinc builds the layer, then fails on its first batch (numpy: zero-size array)
+        node, dim = empty
+        raise Unbuildable(Diagnostic(
+            "AW505", f"the {node.op} layer would have {dim} = 0, and Thinc cannot run a layer of no width",
+            config_path=where, hint="give each label count at least 1 (--labels NAME=N): spaCy refuses a "
+                                    "component without labels (E143)"))
     return root, assumed
+
+
+def _is_zero(dim: Any) -> bool:
+    if isinstance(dim, Count):
+        return dim.exact and dim.constant == 0
+    return type(dim) is int and dim == 0
 
 
 def expressible(block: Any) -> bool:
