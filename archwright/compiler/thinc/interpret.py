@@ -218,7 +218,7 @@ def build(block: Any, ctx: Context, slot: Model | None = None, objectives: bool 
     the tok2vec it pretrains (`objective`); the block is expanded once either way."""
     root, assumed = expression(block, _sizes(ctx), ctx.path)
     if objectives and any(node.op == "slot" for node in _walk(root)):
-        return objective(block, ctx)
+        return objective(block, ctx, root)
     ctx.assumed.update(assumed)
     return build_expression(root, ctx, slot)
 
@@ -234,11 +234,11 @@ def build_expression(root: Node, ctx: Context, slot: Model | None = None) -> Mod
     return Interpreter(ctx, slot).model(root)
 
 
-def objective(block: Any, ctx: Context) -> Callable[[Model], Model]:
-    """A pretraining objective: a function of the tok2vec it pretrains, built with its width.
-    What it needs besides (vectors) is asked for now, not when it is applied."""
+def objective(block: Any, ctx: Context, root: Node) -> Callable[[Model], Model]:
+    """A pretraining objective: a function of the tok2vec it pretrains, built with its width
+    (`root`: the block's expression with the context's sizes, that width still unknown). What
+    it needs besides (vectors) is asked for now, not when it is applied."""
     sizes = _sizes(ctx)
-    root, _ = expression(block, sizes, ctx.path)
     if any(s == "vectors_width" for node in _walk(root) for d in node.dims.values() for s in _symbols(d)):
         ctx.need_vectors(root.architecture)
 
