@@ -18,7 +18,7 @@ from . import __version__
 from .compiler.architectures import FAMILIES, SPEC_CARDS, TITLES
 from .code_files import load_code
 from .present.cards import aliases, card_text
-from .present.figures import bytes_text, count_text, field_text, per_rows_text, unknown_text
+from .present.figures import bytes_text, count_text, field_text, peak_text, per_rows_text, unknown_text
 from .compiler.compilation import Compilation
 from .compiler.overrides import parse_cli_overrides
 from .compiler.registry import clean_name, Card, Registry, default_registry
@@ -644,7 +644,7 @@ def _cost_lines(cost: dict, indent: str, upstream: Sequence[str] = ()) -> list[s
         compute += f"; gathers {per_rows_text(cost['gathered'], 'floats')}"
     peak = cost["peak_bytes_per_token"]
     inside = "".join(f" (+ the {text.partition(': ')[0]}'s inside)" for text in cost["unknown"])
-    memory = (f"peak activations {bytes_text(peak) if isinstance(peak, int) else f'{peak} bytes'} per token{inside}; "
+    memory = (f"peak activations {peak_text(peak)} per token{inside}; "
               f"weights {bytes_text(cost['param_bytes'])}, {bytes_text(cost['training_bytes'])} to train with Adam")
     return [f"{indent}compute: {compute}", f"{indent}memory: {memory}"]
 

@@ -61,6 +61,10 @@ class LayerCost(NamedTuple):
     def walk(self):
         return depth_first(self)
 
+    def by_layer(self) -> dict[int, "LayerCost"]:
+        """The estimates of each layer of the tree, by the id of its static Layer."""
+        return {id(c.layer): c for c in self.walk()}
+
 
 def rule(layer: Layer) -> Cost:
     """The layer's cost rule applied to its dims and settings. A tree read off a built model

@@ -200,7 +200,7 @@ def _component_flow(graph: nx.DiGraph, name: str, root: Layer, model_path: tuple
                    dims={}, params=0, output=None, receptive_field=None, label=f"{name}: docs")
     if estimates is None:  # a model alone (`dataflow`)
         estimates = cost.interpret(root)
-    flow = _Flow(graph, name, model_path, expand, {id(c.layer): c for c in estimates.walk()})
+    flow = _Flow(graph, name, model_path, expand, estimates.by_layer())
     exits = flow.add(root, name, [source], ".".join(model_path))
     graph.add_node(sink, kind="output", name="output", component=name, block=".".join(model_path),
                    dims={}, params=0, output=output_shape(root), receptive_field=field_tokens(root.field),
@@ -302,7 +302,7 @@ def summary(graph: LayerGraph) -> dict[str, Any]:
     costs = cost.components(graph)
     for name, model in graph.components.items():
         expansion = model.expansion
-        estimates = {id(c.layer): c for c in costs[name].cost.walk()} if costs[name].cost else {}
+        estimates = costs[name].cost.by_layer() if costs[name].cost else {}
         components[name] = {
             "architecture": model.architecture,
             "params": _number(model.params),

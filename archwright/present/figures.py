@@ -54,6 +54,11 @@ def bytes_text(value: int | str | None, unknown: str = "unknown") -> str:
     return f"{value} B"
 
 
+def peak_text(peak: int | str) -> str:
+    """A peak of activations per token (`cost.peak_value`): bytes, a formula, or `max(a, b)`."""
+    return bytes_text(peak) if isinstance(peak, int) else f"{peak} bytes"
+
+
 def unknown_text(entry: str) -> str:
     """A cost archwright cannot know (`transformer: from the Hugging Face model`) for a sentence:
     `the transformer's, from the Hugging Face model`."""

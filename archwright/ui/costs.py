@@ -12,7 +12,7 @@ import streamlit as st
 
 from ..compiler import cost
 from ..compiler.dims import count
-from ..present.figures import ROW_NAMES, bytes_text, per_rows_text, unknown_text
+from ..present.figures import ROW_NAMES, peak_text, per_rows_text, unknown_text
 
 MB = 1_000_000
 
@@ -76,8 +76,7 @@ def charts(graph: Any, component: str | None) -> None:
                + "".join(f" (+ {unknown_text(text)})" for text in report["unknown"])
                + (f"; gathers {per_rows_text(report['gathered'], 'floats')}" if report["gathered"] else "")
                + (f" (+ what {', '.join(chosen.listens_to)} computes)" if chosen.listens_to else "")
-               + f". Peak of live activations: {bytes_text(peak) if isinstance(peak, int) else f'{peak} bytes'}"
-               " per token.")
+               + f". Peak of live activations: {peak_text(peak)} per token.")
     if flops:
         st.bar_chart(pd.DataFrame(flops), x="layer", y="FLOPs", color="per", horizontal=True, sort=False)
     if activations:
