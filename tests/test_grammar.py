@@ -14,6 +14,15 @@ from archwright.grammar.parser import parse
 from archwright.grammar.syntax import BadDollar, EscapedDollar, LineSection, Reference, Text
 
 
+def _corpus(step: int = 1):
+    """(file name, text) of every `step`-th config of the shared corpus that is UTF-8."""
+    for path in sorted(REAL.glob("*.cfg"))[::step]:
+        try:
+            yield path.name, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+
+
 def _at(text: str, span) -> str:
     """The source text a single-line span covers."""
     assert span.line == span.end_line
@@ -84,12 +93,9 @@ def test_the_tables_parse_as_lark_does(text) -> None:
 @needs_shared
 def test_the_tables_parse_the_corpus_as_lark_does() -> None:
     reference = _lark_reference()
-    for path in sorted(REAL.glob("*.cfg")):
-        try:
-            text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError:
-            continue
-        assert parse(text)[0] == reference.parse(text), path.name
+    for name, text in _corpus():
+        text = text.removeprefix("\ufeff")
+        assert parse(text)[0] == reference.parse(text), name
 
 
 # --- configparser's line model, checked against configparser itself ---------------------------
@@ -184,27 +190,23 @@ def test_a_config_read_in_chunks_parses_as_the_general_line_model(lines, newline
 @needs_shared
 def test_every_span_of_a_corpus_config_points_at_its_text() -> None:
     # most spans are computed from a line and a column when asked (LineEntry, LineSection)
-    for path in sorted(REAL.glob("*.cfg"))[::3]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
+    for name, text in _corpus(step=3):
         tree, _ = parse(text)
         for section in tree.sections:
-            assert _at(text, section.header_span).startswith(f"[{section.name}]"), path.name
-            assert _at(text, section.name_span) == section.name, path.name
+            assert _at(text, section.header_span).startswith(f"[{section.name}]"), name
+            assert _at(text, section.name_span) == section.name, name
             for entry in section.entries:
-                assert _at(text, entry.key_span) == entry.key, path.name
+                assert _at(text, entry.key_span) == entry.key, name
                 value = entry.value
                 assert entry.raw == value.raw and entry.value_span == value.span
                 assert "".join(p.text for p in value.pieces) == value.raw
                 if value.span.line == value.span.end_line:
-                    assert _at(text, value.span) == value.raw, path.name
+                    assert _at(text, value.span) == value.raw, name
                     assert entry.span == (entry.key_span.line, entry.key_span.column, value.span.line,
                                           value.span.end_column)
                 for piece in value.pieces:
                     if piece.span.line == piece.span.end_line:
-                        assert _at(text, piece.span) == piece.text, path.name
+                        assert _at(text, piece.span) == piece.text, name
 
 
 def test_a_large_config_makes_its_repeated_keys_and_short_values_one_string() -> None:
@@ -247,23 +249,15 @@ _LINT_CODES = {"AW150", "AW151", "AW152", "AW153", "AW154", "AW155", "AW250"}
 @needs_shared
 def test_every_comment_of_a_corpus_config_points_at_its_text() -> None:
     # most comments are kept as their rows, and made when asked
-    for path in sorted(REAL.glob("*.cfg"))[::3]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
+    for name, text in _corpus(step=3):
         tree, _ = parse(text)
         comments = list(tree.comments) + [c for s in tree.sections for c in s.comments]
-        assert comments == sorted(comments, key=lambda c: c.span.line), path.name
+        assert comments == sorted(comments, key=lambda c: c.span.line), name
         for comment in comments:
-            assert _at(text, comment.span) == comment.text and comment.text[0] in "#;", path.name
+            assert _at(text, comment.span) == comment.text and comment.text[0] in "#;", name
 
 
 @needs_shared
 def test_one_match_lines_parse_the_corpus_as_the_general_line_model() -> None:
-    for path in sorted(REAL.glob("*.cfg")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        assert _tree(text, fast=True) == _tree(text, fast=False), path.name
+    for name, text in _corpus():
+        assert _tree(text, fast=True) == _tree(text, fast=False), name
