@@ -8,10 +8,12 @@ from functools import partial
 import pytest
 from hypothesis import given, settings, strategies as st
 from pydantic import ValidationError
-from pydantic_core import PydanticCustomError, PydanticKnownError
+from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator
+from pydantic_core import ValidationError as PydanticValidationError
 
-from archwright.compiler.registry import default_registry
-from archwright.compiler.schema import _check_value, value_check
+from archwright.compiler.registry import default_registry, registry_keys
+from archwright.compiler.schema import _check_value, _plain_arg_schema, validation_errors, validator, value_check
+from archwright.compiler.types import literal_values
 from archwright.compiler.schema import model as schema_of
 from archwright.compiler.values import UNKNOWN
 
@@ -67,3 +69,44 @@ def _outcome(check, value):
 def test_an_arguments_fast_check_is_its_general_check(arg, value) -> None:
     # value_check answers a value plainly of the argument's type without the general rules
     assert _outcome(value_check(arg), value) == _outcome(partial(_check_value, arg), value)
+
+
+_LITERALS = sorted({str(v) for a in ARGS for v in literal_values(a.type)})
+_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10, 20_000), st.integers(), st.floats(),
+              st.sampled_from(["", "96", "1.5", "x", *_LITERALS])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(["a", "@layers", "nO"]), inner, max_size=2)),
+    max_leaves=6)
+
+
+@settings(max_examples=5000, deadline=None)
+@given(st.sampled_from(ARGS), st.one_of(_JSON, st.just(UNKNOWN)))
+def test_an_arguments_plain_schema_accepts_only_what_its_check_accepts(arg, value) -> None:
+    """The plain validator answers most blocks alone: whatever it lets through, the checker's
+    own rules let through too (it may refuse more; the validator then says why, or that it is fine)."""
+    schema = _plain_arg_schema(arg)
+    if schema is None:
+        return
+    try:
+        SchemaValidator(schema).validate_python(value)
+    except PydanticValidationError:
+        return
+    assert _outcome(partial(_check_value, arg), value)[0] == "ok"
+
+
+BLOCK_CARDS = [card for card in CARDS if card.args]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.sampled_from(BLOCK_CARDS), st.data())
+def test_a_blocks_errors_are_the_validators_with_the_plain_one_first(card, data) -> None:
+    names = [a.name for a in card.args if a.kind == "keyword"] + ["unknown_argument"]
+    values = data.draw(st.dictionaries(st.sampled_from(names), st.one_of(_JSON, st.just(UNKNOWN)), max_size=6))
+    blocks = {k for k, v in values.items() if isinstance(v, dict) and registry_keys(v)}
+    try:
+        validator(card).validate_python(values)
+        expected = []
+    except PydanticValidationError as e:
+        expected = e.errors(include_url=False)
+    assert validation_errors(card, values, blocks) == expected

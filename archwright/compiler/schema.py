@@ -1,6 +1,8 @@
 """A card's arguments as pydantic schemas, made on first use for the cards a config names:
 `validator(card)`, the pydantic-core validator the checker runs on every block's values (its
-errors mapped back to archwright's codes and spans in check.py), and `model(card)`, the same
+errors mapped back to archwright's codes and spans in check.py), `plain_validator(card)`, which
+accepts only values that validator accepts, checked in pydantic-core without calling back into
+Python where it can (most blocks are clean: they pass it and are done), and `model(card)`, the same
 fields as a pydantic model for documentation and JSON Schema export. The validator is built from
 a core schema directly: a pydantic model class costs ~10 ms to create, the core validator a
 fraction of that, and a cold `archwright validate` creates one per card it meets.
@@ -15,13 +17,13 @@ ones its `missing`; the rules between arguments run as the model's validator.
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Container
 
 from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator, ValidationError, core_schema
 
 from ..limits import MAX_STACKED, STACKING
 from .cards import UNREAD, Arg, Card, registry_keys, violated_bound
-from .types import Type, accepts, literal_values, quoted_number
+from .types import FUNCTION_RESULTS, OPEN_CONTAINERS, Type, accepts, literal_values, quoted_number
 from .values import UNKNOWN, is_number
 
 BOUNDS = {"gt": "greater_than", "ge": "greater_than_equal", "lt": "less_than", "le": "less_than_equal"}  # pydantic's kinds
@@ -85,6 +87,72 @@ def value_check(arg: Arg) -> Callable[[Any], Any]:
     return check
 
 
+# pydantic-core's strict schemas that accept a part of what `types.accepts` lets through for
+# these annotations (strict int refuses a bool; StrictFloat refuses an int, so it is an instance check)
+_PLAIN_SCHEMAS: dict[str, Callable[..., Any]] = {
+    "int": lambda **b: core_schema.int_schema(strict=True, **b),
+    "StrictInt": lambda **b: core_schema.int_schema(strict=True, **b),
+    "float": lambda **b: core_schema.float_schema(strict=True, allow_inf_nan=False, **b),
+    "StrictFloat": lambda **b: core_schema.chain_schema([
+        core_schema.is_instance_schema(float), core_schema.float_schema(strict=True, allow_inf_nan=False, **b)]),
+    "bool": lambda: core_schema.bool_schema(strict=True),
+    "StrictBool": lambda: core_schema.bool_schema(strict=True),
+    "str": lambda: core_schema.str_schema(strict=True),
+    "StrictStr": lambda: core_schema.str_schema(strict=True),
+    "Path": lambda: core_schema.str_schema(strict=True),
+    "None": core_schema.none_schema,
+    "NoneType": core_schema.none_schema,
+    "dict": lambda: core_schema.dict_schema(strict=True),
+    "list": lambda: core_schema.list_schema(strict=True),
+}
+_NUMBERS = {"int", "StrictInt", "float", "StrictFloat"}
+
+
+def _plain_arg_schema(arg: Arg) -> Any:
+    """A core schema that accepts only values `_check_value(arg, ...)` accepts, checked without
+    Python, or None where that needs Python. A sub-block is never given to it (its own card
+    checks it), so a type only a block can be (Model, Callable ...) accepts nothing here."""
+    bounds = dict(arg.bounds)
+    if arg.name in STACKING:
+        bounds["le"] = min(bounds.get("le", MAX_STACKED), MAX_STACKED)
+    return _plain_schema(arg.type, bounds)
+
+
+def _plain_schema(t: Type, bounds: dict[str, float]) -> Any:
+    """`types.accepts(t, ...)`, with `bounds` for a number, as a core schema accepting the same
+    values or fewer (a member of a union it cannot say is left out); None where it accepts no
+    value but a block, or where that needs Python."""
+    name = t.name
+    if t.is_open or name in OPEN_CONTAINERS:  # any number too, which the bounds need Python for
+        return None if bounds else core_schema.any_schema()
+    if name in _NUMBERS:
+        return _PLAIN_SCHEMAS[name](**bounds)
+    if name in _PLAIN_SCHEMAS:
+        return _PLAIN_SCHEMAS[name]()
+    if name in ("Optional", "Union"):
+        members = [m for m in (_plain_schema(a, bounds) for a in t.args) if m is not None]
+        if name == "Optional":
+            members.append(core_schema.none_schema())
+        if not members:
+            return None
+        return members[0] if len(members) == 1 else core_schema.union_schema(members, mode="left_to_right")
+    if name == "Literal":
+        values = literal_values(t)  # == would let True through for 1: only strings are literal here
+        return core_schema.literal_schema(values) if values and all(type(v) is str for v in values) else None
+    if name in ("List", "Sequence", "Set", "FrozenSet"):  # a list is no number: no bounds inside
+        items = _plain_schema(t.args[0], {}) if t.args else core_schema.any_schema()
+        return None if items is None else core_schema.list_schema(items, strict=True)
+    if name in ("Dict", "Mapping"):
+        keys, values = ((_plain_schema(a, {}) for a in t.args[:2]) if len(t.args) >= 2 else
+                        (core_schema.any_schema(), core_schema.any_schema()))
+        return None if keys is None or values is None else core_schema.dict_schema(keys, values, strict=True)
+    if name == "Tuple" or name in FUNCTION_RESULTS or name.split(".")[-1] in FUNCTION_RESULTS:
+        return None
+    if "." in name and name.rsplit(".", 1)[1][:1].isupper() and not name.endswith("Path"):
+        return core_schema.dict_schema(strict=True)  # an instance of a class: a block (a dict) makes it
+    return None if bounds else core_schema.any_schema()  # a type archwright does not model
+
+
 def _json_schema(arg: Arg) -> dict[str, Any]:
     t = arg.type
     while t.name == "Optional" and t.args:
@@ -102,6 +170,7 @@ def _json_schema(arg: Arg) -> dict[str, Any]:
 
 
 _VALIDATORS: dict[int, tuple[Card, SchemaValidator]] = {}
+_PLAIN_VALIDATORS: dict[int, tuple[Card, SchemaValidator]] = {}
 _MODELS: dict[int, tuple[Card, Any]] = {}
 
 
@@ -110,6 +179,14 @@ def validator(card: Card) -> SchemaValidator:
     made = _VALIDATORS.get(id(card))
     if made is None:
         made = _VALIDATORS[id(card)] = (card, build_validator(card))
+    return made[1]
+
+
+def plain_validator(card: Card) -> SchemaValidator:
+    """The card's plain validator (`build_validator(card, plain=True)`), made once."""
+    made = _PLAIN_VALIDATORS.get(id(card))
+    if made is None:
+        made = _PLAIN_VALIDATORS[id(card)] = (card, build_validator(card, plain=True))
     return made[1]
 
 
@@ -142,14 +219,20 @@ def build_schema(card: Card):
                         __validators__=validators, **fields)
 
 
-def build_validator(card: Card) -> SchemaValidator:
+def build_validator(card: Card, plain: bool = False) -> SchemaValidator:
+    """The validator of a block's values. `plain`: one that accepts only what the other accepts,
+    with each argument of a plain type checked by pydantic-core alone; what it refuses the
+    other validator says why (or lets through: a value of an earlier error, UNKNOWN)."""
     fields = {}
     for arg in card.args:
         if arg.kind == "positional":
             fields["*"] = core_schema.typed_dict_field(core_schema.any_schema(), required=False)
         else:
-            check = core_schema.no_info_after_validator_function(value_check(arg), core_schema.any_schema())
-            fields[arg.name] = core_schema.typed_dict_field(check, required=arg.required)
+            check = _plain_arg_schema(arg) if plain else None
+            if check is None:
+                check = core_schema.no_info_after_validator_function(value_check(arg), core_schema.any_schema())
+            # plain: the caller has seen that the required arguments are there (sub-blocks are not given)
+            fields[arg.name] = core_schema.typed_dict_field(check, required=arg.required and not plain)
     schema = core_schema.typed_dict_schema(fields, extra_behavior="allow" if card.open_keywords else "forbid",
                                            total=False)
     if card.rules:
@@ -166,9 +249,18 @@ def _check_rules(card: Card, values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def validation_errors(card: Card, values: dict[str, Any]) -> list[dict[str, Any]]:
+def validation_errors(card: Card, values: dict[str, Any], blocks: Container[str] = ()) -> list[dict[str, Any]]:
     """pydantic's errors for a block's values (`*` for the positional sub-blocks), each with its
-    `loc` (the argument) and `type`."""
+    `loc` (the argument) and `type`. `blocks`: the arguments whose values are registered function
+    blocks, bound to their cards (the commonest values the plain validator cannot say yes to)."""
+    if all(name in values for name in card.required_keywords):
+        declared = card.by_name  # a block under a name the card lacks is an unknown argument still
+        plain = {k: v for k, v in values.items() if k not in blocks or k not in declared} if blocks else values
+        try:
+            plain_validator(card).validate_python(plain)
+            return []
+        except ValidationError:
+            pass  # the validator says what is wrong, or that it is not (an UNKNOWN value ...)
     try:
         validator(card).validate_python(values)
     except ValidationError as e:
