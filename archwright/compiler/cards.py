@@ -88,6 +88,11 @@ class Card:
         return tuple(a.name for a in self.args if a.required and a.kind == "keyword")
 
     @cached_property
+    def recommended_args(self) -> tuple[Arg, ...]:
+        """The arguments with a recommended range (a value outside it is a warning)."""
+        return tuple(a for a in self.args if a.recommended)
+
+    @cached_property
     def positional(self) -> Arg | None:
         return next((a for a in self.args if a.kind == "positional"), None)
 

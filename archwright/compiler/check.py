@@ -9,6 +9,7 @@ All problems are reported in one run, each at the narrowest span.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
@@ -45,6 +46,7 @@ class Blueprint(NamedTuple):
     data: dict[str, Any]
     # sections not read whole (see compilation.incomplete_sections): no key is missing there
     incomplete: frozenset[str] = frozenset()
+    partial: bool = False  # resolved after an error: some values are UNKNOWN (ResolvedConfig.partial)
 
 
 def _join(path: tuple[str, ...]) -> str:
@@ -93,16 +95,21 @@ class _Checker:
         self.visited += 1
         if self.visited > MAX_BLOCKS or id(node) in on_path:
             return None
-        on_path.add(id(node))
-        keys = registry_keys(node)
+        keys, below = [], []  # its `@` keys (registry_keys), and the dicts below it, in one pass
+        for key, value in node.items():
+            if isinstance(key, str) and key[:1] == "@":
+                keys.append(key)
+            if isinstance(value, dict):
+                below.append((str(key), value))
         card = self.bind(node, path, keys)
         children: dict[str, Card] = {}  # the sub-blocks that name their function, bound to cards
-        for key, value in node.items():
-            if isinstance(value, dict):
-                child = self.walk(value, path + (str(key),), on_path)
+        if below:
+            on_path.add(id(node))
+            for key, value in below:
+                child = self.walk(value, path + (key,), on_path)
                 if child is not None:
-                    children[str(key)] = child
-        on_path.discard(id(node))
+                    children[key] = child
+            on_path.discard(id(node))
         if card is not None:
             self.check_arguments(node, path, card, children, keys[0] if keys else "@" + card.registry)
         return card if keys else None
@@ -144,10 +151,10 @@ class _Checker:
     def bind_default(self, node: dict, path: tuple[str, ...]) -> Card | None:
         """A block written without its `@registry` key where spaCy's defaults have one: spaCy
         merges the default's function in (auto_fill), and checks these arguments against it."""
-        default = self.default_node(path)
-        keys = registry_keys(default) if isinstance(default, dict) and path else []
-        if not keys or not node:
+        default = self.default_node(path) if path and node else None
+        if default is None:
             return None
+        keys = registry_keys(default)
         card = self.registry.get(keys[0][1:], default[keys[0]])
         if card is None:
             return None
@@ -176,18 +183,18 @@ class _Checker:
         I/O type of each sub-model (`children`: the cards of those that name their function),
         and values outside the recommended range (warnings). `at_key` is absent from the block
         when the default's function is merged in."""
-        values = {str(k): v for k, v in node.items() if k != at_key}
+        values = self.blocks[path].args  # the block's own values (copied before they are changed)
         if "*" in values and card.positional is None:
             self.report("AW306", f"{card.name} takes no positional arguments (the `*` entries)",
                         path + ("*",), hint="remove the `*` sections")
-            del values["*"]
+            values = {k: v for k, v in values.items() if k != "*"}
         absent = [name for name in card.required_keywords if name not in values]
         if absent:  # what spaCy's auto-fill puts in is there when spaCy validates
             filled = self.factory_default(path, card)
-            values.update((name, filled[name]) for name in absent if name in filled)
+            values = {**values, **{name: filled[name] for name in absent if name in filled}}
         errors: dict[str, dict] = {}
         missing, rules = [], []
-        for error in self.validation_errors(card, values):
+        for error in self.validation_errors(card, values, children):
             key = str(error["loc"][0]) if error["loc"] else ""
             if error["type"] == "missing":
                 missing.append(key)
@@ -196,18 +203,20 @@ class _Checker:
             else:
                 errors.setdefault(key, error)
         declared = card.by_name
-        for key, value in node.items():
-            key = str(key)
-            if key in errors:
-                self.argument_error(card, declared.get(key), key, value, path + (key,), errors[key])
-                continue
+        if errors:
+            for key, value in node.items():
+                key = str(key)
+                if key in errors:
+                    self.argument_error(card, declared.get(key), key, value, path + (key,), errors[key])
+        for key, child in children.items():
             arg = declared.get(key)
-            if arg is None:
-                continue
-            if key in children:
-                self.check_plug(card, arg, children[key], path + (key,))
-            elif arg.recommended and is_number(value) and _join(path + (key,)) not in self.incomplete:
-                self.check_recommended(card, arg, value, path + (key,))
+            if arg is not None and key not in errors:
+                self.check_plug(card, arg, child, path + (key,))
+        for arg in card.recommended_args:
+            value = node.get(arg.name)
+            if is_number(value) and arg.name not in errors and arg.name not in children \
+                    and _join(path + (arg.name,)) not in self.incomplete:
+                self.check_recommended(card, arg, value, path + (arg.name,))
         if missing and _join(path) not in self.incomplete:
             for name in missing:
                 arg = declared[name]
@@ -251,20 +260,19 @@ class _Checker:
                         f"for {card.name} ({low:g} to {high:g})", where, hint=arg.doc)
 
     def default_node(self, path: tuple[str, ...]) -> Any:
-        """What spaCy's defaults hold at `path`: the component factory's default config under
-        [components.NAME], spaCy's default training config elsewhere (what `auto_fill` merges)."""
+        """The block spaCy's defaults hold at `path` (what `auto_fill` merges), or None: from the
+        component factory's default config under [components.NAME], from spaCy's default
+        training config elsewhere."""
         if len(path) >= 3 and path[0] == "components":
             component = self.data.get("components", {}).get(path[1])
             factory = component.get("factory") if isinstance(component, dict) else None
             if not isinstance(factory, str) or "source" in component:
                 return None
-            node: Any = factories().get(factory, {})
-            rest = path[2:]
-        elif path[:1] == ("pretraining",):  # spaCy fills nothing there (Language.from_config sets it aside)
+            node = descend(factories().get(factory, {}), path[2:])
+            return node if isinstance(node, dict) and registry_keys(node) else None
+        if path[:1] == ("pretraining",):  # spaCy fills nothing there (Language.from_config sets it aside)
             return None
-        else:  # [training], [corpora], [nlp], [initialize]: spaCy's default config
-            node, rest = training_defaults(), path
-        return descend(node, rest)
+        return _training_default_blocks().get(path)  # [training], [corpora], [nlp], [initialize]
 
     def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
         """What spaCy fills in here from the defaults (when the block names the same function
@@ -282,6 +290,22 @@ class _Checker:
         self.report("AW401", f"`{arg.name}` of {card.name} expects {arg.type}, but {child.name} "
                     f"gives {child.returns_type}", where, related=related,
                     hint=f"use an architecture that gives {arg.annotation} here")
+
+
+@lru_cache(maxsize=1)
+def _training_default_blocks() -> dict[tuple[str, ...], dict]:
+    """Config path -> each block of spaCy's default training config (one naming its function)."""
+    found: dict[tuple[str, ...], dict] = {}
+
+    def walk(node: dict, path: tuple[str, ...]) -> None:
+        if path and registry_keys(node):
+            found[path] = node
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, path + (key,))
+
+    walk(training_defaults(), ())
+    return found
 
 
 def type_message(card: Card, arg: Arg, value: Any) -> str:
@@ -341,4 +365,4 @@ def check(resolved: ResolvedConfig, registry: Registry | None = None,
     whole, where no key is reported missing."""
     checker = _Checker(resolved, registry or default_registry(), incomplete)
     checker.walk(resolved.data, (), set())
-    return Blueprint(checker.blocks, resolved.data, incomplete), checker.diagnostics
+    return Blueprint(checker.blocks, resolved.data, incomplete, resolved.partial), checker.diagnostics

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .architectures.body_checks import SETTING_BOUNDS
 from .check import Block, Blueprint, bound_problem, quoted_number_message
-from .topology import topology
+from .topology import listeners
 from .registry import (Arg, factories, factory_package, factory_settings, find_factory, is_language, languages,
                        training_defaults, typo_of, who_registers)
 from .types import accepts, parse_type, quoted_number
@@ -62,6 +62,7 @@ class _PipelineChecker:
         self.data = blueprint.data
         self.blocks = blueprint.blocks
         self.incomplete = blueprint.incomplete
+        self.partial = blueprint.partial
         self.spans = spans
         self.out: list[Diagnostic] = []
         components = self.data.get("components")
@@ -91,7 +92,7 @@ class _PipelineChecker:
         self.check_unknown_keys()
         self.out += check_sections(self.data, self.spans, {
             name: settings.get("factory") for name, settings in self.components.items() if isinstance(settings, dict)},
-            self.incomplete)
+            self.incomplete, self.partial)
         self.check_components()
         self.check_listeners()
         self.check_component_models()
@@ -161,8 +162,8 @@ class _PipelineChecker:
                                 f"its settings are: {', '.join(sorted(defaults)) or 'none'}")
                 elif key in annotations and not isinstance(value, dict):  # blocks are checked on their own
                     annotation = parse_type(annotations[key])
-                    bound = bound_problem(Arg(key, annotations[key], **SETTING_BOUNDS.get(key, {})), value) \
-                        if is_number(value) else ""
+                    bound = bound_problem(Arg(key, annotations[key], **SETTING_BOUNDS[key]), value) \
+                        if key in SETTING_BOUNDS and is_number(value) else ""
                     if bound:
                         self.report("AW307", f"the setting `{key}` of the {factory} factory {bound}, not {value!r}",
                                     path + (key,), hint="spaCy checks it when it trains")
@@ -270,7 +271,7 @@ class _PipelineChecker:
     # -- listeners ---------------------------------------------------------------------------
 
     def check_listeners(self) -> None:
-        for listener in topology(self.data).listeners:
+        for listener in listeners(self.data):
             path, block = listener.path, self.blocks.get(listener.path)
             if block is None or not isinstance(listener.wanted, str):
                 continue
@@ -415,11 +416,18 @@ def check_embed_encode(blueprint: Blueprint, spans: SpanIndex) -> list[Diagnosti
 SET_ASIDE_AT_LOAD = ("components", "pretraining")
 
 
-def references_set_aside(tree) -> list[Diagnostic]:
+# a reference that may point into either section (what the text must hold for there to be one)
+_MAY_POINT_INTO_SET_ASIDE = re.compile(r"\$(?:\{[^}]*|<[^>]*)(?:components|pretraining)")
+
+
+def references_set_aside(tree, text: str | None = None) -> list[Diagnostic]:
     """References that spaCy's loader cannot follow: from another section into [components] or
-    [pretraining] (spaCy: Bad value substitution ... not a valid option name)."""
+    [pretraining] (spaCy: Bad value substitution ... not a valid option name). `text`: the
+    config's text, searched first (most configs have no reference into either section)."""
     from ..grammar.syntax import Reference
 
+    if text is not None and not _MAY_POINT_INTO_SET_ASIDE.search(text):
+        return []
     if not is_training_config(s.name.split(".")[0] for s in tree.sections):
         return []
     out = []

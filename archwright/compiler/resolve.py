@@ -145,6 +145,7 @@ _IMMUTABLE = (str, int, float, bool, type(None))
 class ResolvedConfig(NamedTuple):
     data: dict[str, Any]
     spans: SpanIndex
+    partial: bool = False  # what resolved after an error: some values are UNKNOWN
 
 
 class _BySection:
@@ -877,7 +878,7 @@ def _partial(result: dict, table: _Table, overrides: dict[str, Any] | None) -> R
             elif isinstance(value, list):
                 if any(isinstance(v, str) and v.startswith(values.SECTION_PREFIX) for v in value):
                     node[key] = values.UNKNOWN
-    return ResolvedConfig(result, table.spans)
+    return ResolvedConfig(result, table.spans, partial=True)
 
 
 def _reparse(result: dict, table: _Table, diagnostics: list[Diagnostic],

@@ -155,9 +155,9 @@ def _inner(t: Type, loc: tuple) -> tuple[Type, tuple[str, ...]]:
 
 
 def _validate(fields: dict[str, str], validator: Any, values: dict[str, Any], path: tuple[str, ...],
-              spans: SpanIndex, where: str, incomplete: frozenset[str]) -> list[Diagnostic]:
+              spans: SpanIndex, where: str, incomplete: frozenset[str], partial: bool) -> list[Diagnostic]:
     """The settings `values` at `path` against `fields` ({name: annotation}) and their
-    `validator` (`_validator`'s)."""
+    `validator` (`_validator`'s); `partial`: some values may be UNKNOWN."""
     from pydantic_core import ValidationError
 
     checked = {}
@@ -175,7 +175,7 @@ def _validate(fields: dict[str, str], validator: Any, values: dict[str, Any], pa
             wanted = parse_type(fields[k]).name
             if keys and wanted not in _PROMISES and wanted != "Dict":  # a table (score weights) is never a block
                 continue
-        if _known(v) and not (incomplete and ".".join(path + (k,)) in incomplete):
+        if (not partial or _known(v)) and not (incomplete and ".".join(path + (k,)) in incomplete):
             checked[k] = v
     if not checked:
         return []
@@ -234,10 +234,11 @@ def _fix(t: Type) -> str:
 
 
 def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: dict[str, str],
-                   incomplete: frozenset[str] = frozenset()) -> list[Diagnostic]:
+                   incomplete: frozenset[str] = frozenset(), partial: bool = True) -> list[Diagnostic]:
     """Every setting of the top-level sections against spaCy's schemas; `component_factories`
     maps each component to its factory, for [initialize.components.NAME]; a section in
-    `incomplete` (only implied, or not read whole) is not checked."""
+    `incomplete` (only implied, or not read whole) is not checked; `partial`: the config was
+    resolved after an error, so values may be UNKNOWN (they are not checked again)."""
     out: list[Diagnostic] = []
     for section in section_schemas():
         fields, validator = _section_fields(section)
@@ -251,7 +252,7 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                     "there (Field required)", spans.find(("pretraining",)), config_path="pretraining",
                     hint="run `spacy init fill-config --pretraining`, or `archwright fill`, to add every setting"))
         if isinstance(values, dict):
-            out += _validate(fields, validator, values, (section,), spans, f"[{section}]", incomplete)
+            out += _validate(fields, validator, values, (section,), spans, f"[{section}]", incomplete, partial)
     initialize = data.get("initialize")
     components = initialize.get("components") if isinstance(initialize, dict) else None
     if isinstance(components, dict):
@@ -271,6 +272,6 @@ def check_sections(data: dict[str, Any], spans: SpanIndex, component_factories: 
                         hint=f"did you mean `{near}`?" if near else
                         f"its settings are: {', '.join(allowed) or 'none'}"))
             out += _validate(allowed, _validator(tuple(allowed.items())), given, path, spans, f"[{'.'.join(path)}]",
-                             incomplete)
+                             incomplete, partial)
     return out
 

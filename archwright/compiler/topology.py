@@ -71,6 +71,22 @@ def resolve_upstream(wanted: Any, found: tuple[str, ...]) -> str | None:
 
 
 def topology(data: dict[str, Any]) -> Topology:
+    components = _components(data, fill=True)
+    training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    frozen, annotating = (tuple(n for n in training.get(key) if isinstance(n, str))
+                          if isinstance(training.get(key), list) else () for key in
+                          ("frozen_components", "annotating_components"))
+    return Topology(components, _listeners(components), frozen, annotating)
+
+
+def listeners(data: dict[str, Any]) -> tuple[Listener, ...]:
+    """The topology's listeners alone (what the checks need): no model is filled in for them."""
+    return _listeners(_components(data, fill=False))
+
+
+def _components(data: dict[str, Any], fill: bool) -> dict[str, Component]:
+    """The components in pipeline order; `fill`: each one's model filled from its factory's
+    default (else its model is the block as written, or None)."""
     settings = data.get("components") if isinstance(data.get("components"), dict) else {}
     nlp = data.get("nlp") if isinstance(data.get("nlp"), dict) else {}
     pipeline = nlp.get("pipeline") if isinstance(nlp.get("pipeline"), list) else []
@@ -81,9 +97,17 @@ def topology(data: dict[str, Any]) -> Topology:
         if not isinstance(own, dict):  # `tagger = [1]` in [components]: reported by the checker
             continue
         factory = own.get("factory", "") if isinstance(own.get("factory", ""), str) else ""
-        default = factories().get(factory, {}).get("model")
-        model = own.get("model", default)
-        components[name] = Component(name, factory, own, filled(model, default) if isinstance(model, dict) else None)
+        if fill:
+            default = factories().get(factory, {}).get("model")
+            model = own.get("model", default)
+            model = filled(model, default) if isinstance(model, dict) else None
+        else:
+            model = own.get("model") if isinstance(own.get("model"), dict) else None
+        components[name] = Component(name, factory, own, model)
+    return components
+
+
+def _listeners(components: dict[str, Component]) -> tuple[Listener, ...]:
     listeners = []
     for name, component in components.items():
         for path, block in _blocks(component.settings.get("model"), ("components", name, "model")):
@@ -93,11 +117,7 @@ def topology(data: dict[str, Any]) -> Topology:
             wanted = block.get("upstream", "*")
             found = candidates(components, kind)
             listeners.append(Listener(name, path, kind, wanted, resolve_upstream(wanted, found), found))
-    training = data.get("training") if isinstance(data.get("training"), dict) else {}
-    frozen, annotating = (tuple(n for n in training.get(key) if isinstance(n, str))
-                          if isinstance(training.get(key), list) else () for key in
-                          ("frozen_components", "annotating_components"))
-    return Topology(components, tuple(listeners), frozen, annotating)
+    return tuple(listeners)
 
 
 def _blocks(root: Any, path: tuple[str, ...]):
