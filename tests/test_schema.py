@@ -12,7 +12,9 @@ from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidat
 from pydantic_core import ValidationError as PydanticValidationError
 
 from archwright.compiler.registry import default_registry, registry_keys
-from archwright.compiler.schema import _check_value, _plain_arg_schema, validation_errors, validator, value_check
+from archwright.compiler.cards import Arg, Card
+from archwright.compiler.schema import (_check_value, _plain_arg_schema, plain_validator, validation_errors, validator,
+                                       value_check)
 from archwright.compiler.types import literal_values
 from archwright.compiler.schema import model as schema_of
 from archwright.compiler.values import UNKNOWN
@@ -110,3 +112,27 @@ def test_a_blocks_errors_are_the_validators_with_the_plain_one_first(card, data)
     except PydanticValidationError as e:
         expected = e.errors(include_url=False)
     assert validation_errors(card, values, blocks) == expected
+
+
+def test_every_card_has_a_plain_validator() -> None:
+    assert all(plain_validator(card) is not None for card in CARDS)
+
+
+def test_an_int_with_a_bound_that_is_not_whole_is_checked_by_its_rules() -> None:
+    """pydantic-core takes only whole bounds for an int: such an argument (a card read from
+    --code could have one) is left to the checker's own rules, and the block still validates."""
+    arg = Arg("size", "int", le=1.5)
+    assert _plain_arg_schema(arg) is None
+    card = Card("my.Layer.v1", "architectures", (arg, Arg("scale", "Union[int, float]", le=1.5)), "Model[Any, Any]")
+    assert validation_errors(card, {"size": 1, "scale": 1}) == []
+    assert [e["type"] for e in validation_errors(card, {"size": 2, "scale": 2})] == ["less_than_equal"] * 2
+
+
+def test_a_card_without_a_plain_validator_is_validated_the_long_way(monkeypatch) -> None:
+    from archwright.compiler import schema
+
+    monkeypatch.setattr(schema, "_plain_arg_schema", lambda arg: {"type": "no such schema"})
+    card = Card("my.Other.v1", "architectures", (Arg("width", "int", gt=0),), "Model[Any, Any]")
+    assert plain_validator(card) is None
+    assert validation_errors(card, {"width": 3}) == []
+    assert [e["type"] for e in validation_errors(card, {"width": 0})] == ["greater_than"]

@@ -19,7 +19,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Annotated, Any, Callable, Container
 
-from pydantic_core import PydanticCustomError, PydanticKnownError, SchemaValidator, ValidationError, core_schema
+from pydantic_core import (PydanticCustomError, PydanticKnownError, SchemaError, SchemaValidator, ValidationError,
+                           core_schema)
 
 from ..limits import MAX_STACKED, STACKING
 from .cards import UNREAD, Arg, Card, registry_keys, violated_bound
@@ -126,6 +127,10 @@ def _plain_schema(t: Type, bounds: dict[str, float]) -> Any:
     if t.is_open or name in OPEN_CONTAINERS:  # any number too, which the bounds need Python for
         return None if bounds else core_schema.any_schema()
     if name in _NUMBERS:
+        if name in ("int", "StrictInt"):  # pydantic-core takes only whole bounds for an int
+            if not all(float(limit).is_integer() for limit in bounds.values()):
+                return None
+            bounds = {bound: int(limit) for bound, limit in bounds.items()}
         return _PLAIN_SCHEMAS[name](**bounds)
     if name in _PLAIN_SCHEMAS:
         return _PLAIN_SCHEMAS[name]()
@@ -182,11 +187,16 @@ def validator(card: Card) -> SchemaValidator:
     return made[1]
 
 
-def plain_validator(card: Card) -> SchemaValidator:
-    """The card's plain validator (`build_validator(card, plain=True)`), made once."""
+def plain_validator(card: Card) -> SchemaValidator | None:
+    """The card's plain validator (`build_validator(card, plain=True)`), made once; None where
+    pydantic-core cannot make one of the card's types (a card read from --code)."""
     made = _PLAIN_VALIDATORS.get(id(card))
     if made is None:
-        made = _PLAIN_VALIDATORS[id(card)] = (card, build_validator(card, plain=True))
+        try:
+            plain = build_validator(card, plain=True)
+        except SchemaError:
+            plain = None
+        made = _PLAIN_VALIDATORS[id(card)] = (card, plain)
     return made[1]
 
 
@@ -253,11 +263,12 @@ def validation_errors(card: Card, values: dict[str, Any], blocks: Container[str]
     """pydantic's errors for a block's values (`*` for the positional sub-blocks), each with its
     `loc` (the argument) and `type`. `blocks`: the arguments whose values are registered function
     blocks, bound to their cards (the commonest values the plain validator cannot say yes to)."""
-    if all(name in values for name in card.required_keywords):
+    plain_check = plain_validator(card)
+    if plain_check is not None and all(name in values for name in card.required_keywords):
         declared = card.by_name  # a block under a name the card lacks is an unknown argument still
         plain = {k: v for k, v in values.items() if k not in blocks or k not in declared} if blocks else values
         try:
-            plain_validator(card).validate_python(plain)
+            plain_check.validate_python(plain)
             return []
         except ValidationError:
             pass  # the validator says what is wrong, or that it is not (an UNKNOWN value ...)
