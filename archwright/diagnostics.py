@@ -196,9 +196,29 @@ class CompilerBug(Exception):
 
 
 def nearest(word: str, candidates, cutoff: float = 0.6) -> str:
-    """The known name closest to a mistyped one, for a did-you-mean hint, or ""."""
-    match = difflib.get_close_matches(word, list(candidates), n=1, cutoff=cutoff)
-    return match[0] if match else ""
+    """The known name closest to a mistyped one, for a did-you-mean hint, or "": what
+    `difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)` gives. Its full ratio is
+    worked out best bound first and only while it can still win: quick_ratio bounds it from
+    above, and the best (ratio, name) wins, as in get_close_matches."""
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    bounded = []
+    for name in candidates:
+        matcher.set_seq1(name)
+        if matcher.real_quick_ratio() >= cutoff:
+            bound = matcher.quick_ratio()
+            if bound >= cutoff:
+                bounded.append((bound, name))
+    bounded.sort(reverse=True)
+    best: tuple[float, str] | None = None
+    for bound, name in bounded:
+        if best is not None and bound < best[0]:  # neither it nor any after it can reach the best
+            break
+        matcher.set_seq1(name)
+        score = matcher.ratio()
+        if score >= cutoff and (best is None or (score, name) > best):
+            best = (score, name)
+    return best[1] if best else ""
 
 
 def sort_key(d: Diagnostic) -> tuple:

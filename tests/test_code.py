@@ -21,8 +21,8 @@ from hypothesis import given, settings, strategies as st
 
 from archwright.compiler.code_reader import read_file, read_source
 from archwright.compiler.compilation import Compilation
-from archwright.compiler.registry import (REQUIRED, UNREAD, OpenSettings, _plugin_data, default_registry, edit_distance,
-                                         typo_of)
+from archwright.compiler.registry import (REQUIRED, UNREAD, OpenSettings, _plugin_data, _versioned, clean_name,
+                                         default_registry, edit_distance, typo_of)
 from conftest import ROOT, run_cli
 
 CODE = Path(__file__).parent / "code"
@@ -357,6 +357,19 @@ def _levenshtein(a: str, b: str) -> int:
 def test_the_banded_edit_distance_is_the_distance_up_to_its_limit(a, b, limit):
     distance = _levenshtein(a, b)
     assert edit_distance(a, b, limit) == (distance if distance <= limit else limit + 1)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text("ab.v1x", max_size=9), st.lists(st.text("ab.v1x", max_size=9), max_size=8))
+def test_a_typo_is_the_first_nearest_name_within_its_edits(name, known):
+    """typo_of looks at a name only if it holds a piece of the typo unchanged (a filter that
+    keeps every name within the limit): its answer is the one found with the whole distance."""
+    if clean_name(name) in known or _versioned(clean_name(name))[1]:
+        return  # the other rules
+    limit = 1 if len(clean_name(name)) < 6 else 2
+    within = [(_levenshtein(clean_name(name), k), i) for i, k in enumerate(known)]
+    best = min((d, i) for d, i in within if d <= limit) if any(d <= limit for d, _ in within) else None
+    assert typo_of(name, known) == (known[best[1]] if best else "")
 
 
 @pytest.mark.parametrize("factory, code", [

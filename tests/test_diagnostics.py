@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from archwright.diagnostics import (CODES, CompilerBug, Diagnostic, Related, Span, render_human,
+from archwright.diagnostics import (CODES, CompilerBug, Diagnostic, Related, Span, nearest, render_human,
                                     render_json, use_colour)
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
@@ -51,3 +53,14 @@ def test_json_output_follows_the_contract() -> None:
             "hint"} <= set(record)
     assert (record["severity"], record["line"], record["end_column"]) == ("warning", 3, 9)
     assert data["summary"] == {"files": 1, "errors": 0, "warnings": 1}
+
+
+_NAME = st.text(alphabet="abcdeprt_.v12", max_size=9)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NAME, st.lists(_NAME, max_size=12), st.sampled_from([0.0, 0.5, 0.6, 0.75, 0.8, 1.0]))
+def test_nearest_is_difflibs_closest_match(word, candidates, cutoff) -> None:
+    """nearest works out fewer full ratios than get_close_matches, and answers the same."""
+    expected = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    assert nearest(word, candidates, cutoff) == (expected[0] if expected else "")

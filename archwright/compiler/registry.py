@@ -150,12 +150,21 @@ def typo_of(name: str, known: list[str]) -> str:
             return others[-1]
     limit = 1 if len(cleaned) < 6 else 2
     best, best_distance = "", limit + 1
+    pieces = _pieces(cleaned, limit + 1)
     for candidate in known:
-        if abs(len(candidate) - len(cleaned)) <= limit:
+        if abs(len(candidate) - len(cleaned)) <= limit and any(piece in candidate for piece in pieces):
             distance = edit_distance(cleaned, candidate, limit)
             if distance < best_distance:
                 best, best_distance = candidate, distance
     return best
+
+
+def _pieces(name: str, count: int) -> tuple[str, ...]:
+    """`name` cut into `count` pieces: within count - 1 edits of `name`, a string holds at least
+    one of them unchanged (each edit touches one piece at most), so one that holds none is further."""
+    size, extra = divmod(len(name), count)
+    starts = [i * size + min(i, extra) for i in range(count + 1)]
+    return tuple(name[a:b] for a, b in zip(starts, starts[1:]))
 
 
 def _versioned(name: str) -> tuple[str, int]:
