@@ -83,3 +83,27 @@ def test_component_settings_and_training_blocks_are_type_checked() -> None:
     assert "must be bool" in found["components.tagger.overwrite"].message
     assert found["nlp.tokenizer"].code == "AW305"
     assert found["nlp.tokenizer"].hint.startswith('write tokenizer = {"@tokenizers": "spacy.Tokenizer.v1"}')
+
+
+def test_every_listener_architecture_is_a_listener_of_the_topology() -> None:
+    """Each registered architecture with an `upstream` argument listens to a component: the
+    topology (and so the checks, the graph and the builder) knows what it listens to."""
+    from archwright.compiler.registry import default_registry
+    from archwright.compiler.topology import LISTENER_KINDS
+
+    listening = {c.name for c in default_registry().cards() if any(a.name == "upstream" for a in c.args)}
+    assert len(listening) >= 5
+    assert listening <= set(LISTENER_KINDS)
+
+
+def test_a_transformer_layers_listener_without_a_transformer() -> None:
+    text = EXAMPLE.replace(
+        '[components.tagger.model.tok2vec]\n@architectures = "spacy.Tok2VecListener.v1"\n'
+        'width = ${components.tok2vec.model.encode.width}\nupstream = "*"',
+        '[components.tagger.model.tok2vec]\n@architectures = "spacy-curated-transformers.TransformerLayersListener.v1"\n'
+        'layers = 2\nwidth = 96\nupstream = "*"\n\n[components.tagger.model.tok2vec.pooling]\n'
+        '@layers = "reduce_mean.v1"')
+    assert text != EXAMPLE
+    listener = [d for d in Compilation(text).diagnostics if d.code == "AW409"]
+    assert [d.config_path for d in listener] == ["components.tagger.model.tok2vec"]
+    assert "transformer" in listener[0].message

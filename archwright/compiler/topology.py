@@ -16,6 +16,7 @@ LISTENER_KINDS = {
     "spacy-transformers.TransformerListener.v1": "transformer",
     "spacy-curated-transformers.LastTransformerLayerListener.v1": "transformer",
     "spacy-curated-transformers.ScalarWeightingListener.v1": "transformer",
+    "spacy-curated-transformers.TransformerLayersListener.v1": "transformer",
 }
 MAX_WALK = 100_000  # blocks visited looking for listeners (shared sections repeat them)
 
