@@ -201,7 +201,8 @@ class Compilation:
         if resolved is None:
             return None, []
         blueprint, diagnostics = check(resolved, incomplete=incomplete_sections(self.syntax))
-        return blueprint, diagnostics + check_pipeline(blueprint, resolved.spans) + references_set_aside(self.syntax, self.text)
+        return blueprint, (diagnostics + check_pipeline(blueprint, resolved.spans)
+                           + references_set_aside(self.syntax, self.text))
 
     @property
     def checked(self) -> Blueprint | None:
