@@ -43,49 +43,12 @@ def _check_value(arg: Arg, value: Any) -> Any:
     if not accepts(t, value):
         raise PydanticCustomError("config_type", "not {annotation}", {"annotation": arg.annotation})
     if is_number(value):
-        _check_number(arg, value)
+        if arg.name in STACKING and value > MAX_STACKED:
+            raise PydanticCustomError("too_many_layers", "more than {limit} layers", {"limit": MAX_STACKED})
+        bound = violated_bound(arg, value)
+        if bound is not None:
+            raise PydanticKnownError(BOUNDS[bound], {bound: getattr(arg, bound)})
     return value
-
-
-def _check_number(arg: Arg, value: int | float) -> None:
-    if arg.name in STACKING and value > MAX_STACKED:
-        raise PydanticCustomError("too_many_layers", "more than {limit} layers", {"limit": MAX_STACKED})
-    bound = violated_bound(arg, value)
-    if bound is not None:
-        raise PydanticKnownError(BOUNDS[bound], {bound: getattr(arg, bound)})
-
-
-# Values plainly of the type an annotation names (a part of what `types.accepts` lets through:
-# no quoted number, no promise, no bool for an int), by the annotation's name.
-_PLAINLY = {"int": lambda v: type(v) is int, "StrictInt": lambda v: type(v) is int,
-            "float": lambda v: type(v) is float or type(v) is int, "StrictFloat": lambda v: type(v) is float,
-            "bool": lambda v: type(v) is bool, "StrictBool": lambda v: type(v) is bool,
-            "str": lambda v: type(v) is str, "StrictStr": lambda v: type(v) is str, "Path": lambda v: type(v) is str}
-
-
-def _plainly(t: Type) -> Callable[[Any], bool] | None:
-    if t.name == "Optional" and len(t.args) == 1:
-        inner = _plainly(t.args[0])
-        return None if inner is None else lambda v: v is None or inner(v)
-    return _PLAINLY.get(t.name)
-
-
-def value_check(arg: Arg) -> Callable[[Any], Any]:
-    """`_check_value` for one argument, answering its commonest value (one plainly of the
-    argument's type) without the general rules."""
-    plainly = _plainly(arg.type)
-    if plainly is None:
-        return partial(_check_value, arg)
-    numbers = bool(arg.bounds) or arg.name in STACKING
-
-    def check(value: Any) -> Any:
-        if not plainly(value):
-            return _check_value(arg, value)
-        if numbers and (type(value) is int or type(value) is float):
-            _check_number(arg, value)
-        return value
-
-    return check
 
 
 # pydantic-core's strict schemas that accept a part of what `types.accepts` lets through for
@@ -240,7 +203,7 @@ def build_validator(card: Card, plain: bool = False) -> SchemaValidator:
         else:
             check = _plain_arg_schema(arg) if plain else None
             if check is None:
-                check = core_schema.no_info_after_validator_function(value_check(arg), core_schema.any_schema())
+                check = core_schema.no_info_after_validator_function(partial(_check_value, arg), core_schema.any_schema())
             # plain: the caller has seen that the required arguments are there (sub-blocks are not given)
             fields[arg.name] = core_schema.typed_dict_field(check, required=arg.required and not plain)
     schema = core_schema.typed_dict_schema(fields, extra_behavior="allow" if card.open_keywords else "forbid",
