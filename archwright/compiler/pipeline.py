@@ -417,7 +417,7 @@ SET_ASIDE_AT_LOAD = ("components", "pretraining")
 
 
 # a reference that may point into either section (what the text must hold for there to be one)
-_MAY_POINT_INTO_SET_ASIDE = re.compile(r"\$(?:\{[^}]*|<[^>]*)(?:components|pretraining)")
+_MAY_POINT_INTO_SET_ASIDE = re.compile(r"\$(?:\{[^}]*|<[^>]*)(?:%s)" % "|".join(SET_ASIDE_AT_LOAD))
 
 
 def references_set_aside(tree, text: str | None = None) -> list[Diagnostic]:
