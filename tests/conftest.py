@@ -16,6 +16,15 @@ SKIP_REASON = f"../shared is absent ({SHARED}): the spec and corpus tests need i
 needs_shared = pytest.mark.skipif(not CORPUS.is_dir(), reason=SKIP_REASON)
 
 
+def real_configs(step: int = 1):
+    """(file name, text) of every `step`-th config of the shared corpus that is UTF-8."""
+    for path in sorted(REAL.glob("*.cfg"))[::step]:
+        try:
+            yield path.name, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+
+
 def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
-from conftest import REAL, needs_shared
+from conftest import needs_shared, real_configs
 from hypothesis import given, settings, strategies as st
 
 from archwright.compiler import schema
@@ -18,19 +18,9 @@ from archwright.compiler.sections import check_sections
 from archwright.compiler.topology import listeners, topology
 
 
-def _corpus_compilations() -> list[Compilation]:
-    out = []
-    for path in sorted(REAL.glob("*.cfg")):
-        try:
-            out.append(Compilation(path.read_text(encoding="utf-8"), path=path.name))
-        except UnicodeDecodeError:
-            continue
-    return out
-
-
 @pytest.fixture(scope="module")
 def corpus() -> list[Compilation]:
-    return _corpus_compilations()
+    return [Compilation(text, path=name) for name, text in real_configs()]
 
 
 def _report(diagnostics) -> list[tuple]:

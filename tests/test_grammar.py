@@ -6,21 +6,12 @@ import configparser
 from unittest import mock
 
 import pytest
-from conftest import REAL, needs_shared
+from conftest import needs_shared, real_configs
 from hypothesis import example, given, settings, strategies as st
 
 from archwright.grammar import lexer, parser as parser_module, tables
 from archwright.grammar.parser import parse
 from archwright.grammar.syntax import BadDollar, EscapedDollar, LineSection, Reference, Text
-
-
-def _corpus(step: int = 1):
-    """(file name, text) of every `step`-th config of the shared corpus that is UTF-8."""
-    for path in sorted(REAL.glob("*.cfg"))[::step]:
-        try:
-            yield path.name, path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
 
 
 def _at(text: str, span) -> str:
@@ -93,7 +84,7 @@ def test_the_tables_parse_as_lark_does(text) -> None:
 @needs_shared
 def test_the_tables_parse_the_corpus_as_lark_does() -> None:
     reference = _lark_reference()
-    for name, text in _corpus():
+    for name, text in real_configs():
         text = text.removeprefix("\ufeff")
         assert parse(text)[0] == reference.parse(text), name
 
@@ -190,7 +181,7 @@ def test_a_config_read_in_chunks_parses_as_the_general_line_model(lines, newline
 @needs_shared
 def test_every_span_of_a_corpus_config_points_at_its_text() -> None:
     # most spans are computed from a line and a column when asked (LineEntry, LineSection)
-    for name, text in _corpus(step=3):
+    for name, text in real_configs(step=3):
         tree, _ = parse(text)
         for section in tree.sections:
             assert _at(text, section.header_span).startswith(f"[{section.name}]"), name
@@ -249,7 +240,7 @@ _LINT_CODES = {"AW150", "AW151", "AW152", "AW153", "AW154", "AW155", "AW250"}
 @needs_shared
 def test_every_comment_of_a_corpus_config_points_at_its_text() -> None:
     # most comments are kept as their rows, and made when asked
-    for name, text in _corpus(step=3):
+    for name, text in real_configs(step=3):
         tree, _ = parse(text)
         comments = list(tree.comments) + [c for s in tree.sections for c in s.comments]
         assert comments == sorted(comments, key=lambda c: c.span.line), name
@@ -259,5 +250,5 @@ def test_every_comment_of_a_corpus_config_points_at_its_text() -> None:
 
 @needs_shared
 def test_one_match_lines_parse_the_corpus_as_the_general_line_model() -> None:
-    for name, text in _corpus():
+    for name, text in real_configs():
         assert _tree(text, fast=True) == _tree(text, fast=False), name
