@@ -9,13 +9,12 @@ All problems are reported in one run, each at the narrowest span.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Related, Span, nearest
 from .cards import violated_bound
 from .registry import (LEGACY_PREFIX, clean_name, registry_keys, Arg, Card, Registry, default_registry,
-                       factories, read_installed_with, training_defaults, who_registers)
+                       factories, read_installed_with, training_default_block, who_registers)
 from .resolve import ResolvedConfig
 from ..limits import MAX_STACKED
 from .types import literal_values, model_io, plugs_into
@@ -272,7 +271,7 @@ class _Checker:
             return node if isinstance(node, dict) and registry_keys(node) else None
         if path[:1] == ("pretraining",):  # spaCy fills nothing there (Language.from_config sets it aside)
             return None
-        return _training_default_blocks().get(path)  # [training], [corpora], [nlp], [initialize]
+        return training_default_block(path)  # [training], [corpora], [nlp], [initialize]
 
     def factory_default(self, path: tuple[str, ...], card: Card) -> dict[str, Any]:
         """What spaCy fills in here from the defaults (when the block names the same function
@@ -290,22 +289,6 @@ class _Checker:
         self.report("AW401", f"`{arg.name}` of {card.name} expects {arg.type}, but {child.name} "
                     f"gives {child.returns_type}", where, related=related,
                     hint=f"use an architecture that gives {arg.annotation} here")
-
-
-@lru_cache(maxsize=1)
-def _training_default_blocks() -> dict[tuple[str, ...], dict]:
-    """Config path -> each block of spaCy's default training config (one naming its function)."""
-    found: dict[tuple[str, ...], dict] = {}
-
-    def walk(node: dict, path: tuple[str, ...]) -> None:
-        if path and registry_keys(node):
-            found[path] = node
-        for key, value in node.items():
-            if isinstance(value, dict):
-                walk(value, path + (key,))
-
-    walk(training_defaults(), ())
-    return found
 
 
 def type_message(card: Card, arg: Arg, value: Any) -> str:

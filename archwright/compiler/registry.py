@@ -313,6 +313,28 @@ def training_defaults() -> dict[str, Any]:
     return _data()["training_defaults"]
 
 
+def training_default_block(path: tuple[str, ...]) -> dict | None:
+    """The block (a dict naming its registered function) spaCy's default training config has
+    at `path`, or None: what `auto_fill` merges in there."""
+    return _training_default_blocks().get(path)
+
+
+@lru_cache(maxsize=1)
+def _training_default_blocks() -> dict[tuple[str, ...], dict]:
+    """Config path -> each block of spaCy's default training config."""
+    found: dict[tuple[str, ...], dict] = {}
+
+    def walk(node: dict, path: tuple[str, ...]) -> None:
+        if path and registry_keys(node):
+            found[path] = node
+        for key, value in node.items():
+            if isinstance(value, dict):
+                walk(value, path + (key,))
+
+    walk(training_defaults(), ())
+    return found
+
+
 def section_schemas() -> dict[str, dict[str, str]]:
     """spaCy 3.8's schemas of [nlp], [training], [pretraining], [initialize]: field -> annotation."""
     return _data()["section_schemas"]

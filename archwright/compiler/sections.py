@@ -15,10 +15,11 @@ from functools import lru_cache
 from typing import Any
 
 from ..diagnostics import Diagnostic, nearest
-from .registry import initialize_settings, registry_keys, section_required, section_schemas, training_defaults
+from .registry import (initialize_settings, registry_keys, section_required, section_schemas,
+                       training_default_block)
 from .resolve import SpanIndex
 from .types import Type, parse_type
-from .values import Unknown, descend
+from .values import Unknown
 
 # spaCy's own names for what only a registered function gives
 _PROMISES = {"Callable", "Optimizer", "Promise", "Lookups", "Batcher", "Logger"}
@@ -204,8 +205,8 @@ def _validate(fields: dict[str, str], validator: Any, values: dict[str, Any], pa
 
 def _default_block_at(path: tuple[str, ...]) -> dict:
     """The `@registry` key spaCy's default config has at `path` (what auto_fill merges in), or {}."""
-    node = descend(training_defaults(), path)
-    return {k: node[k] for k in registry_keys(node)} if isinstance(node, dict) else {}
+    block = training_default_block(path)
+    return {k: block[k] for k in registry_keys(block)} if block else {}
 
 
 def _default_block(path: tuple[str, ...]) -> str:
