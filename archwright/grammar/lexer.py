@@ -266,6 +266,12 @@ def _rows(text: str) -> Iterator[list[tuple[str, ...]]]:
     yield rows
 
 
+def _comment_token(row: tuple[int, str, str]) -> Token:
+    """The COMMENT token of a whole-line comment read from its row (syntax.comment_of)."""
+    comment = comment_of(row)
+    return _token("COMMENT", comment.text, *comment.span)
+
+
 def _reopen(out: list, entry: LineEntry, blanks: list[int] | None) -> _Item:
     """The item a key line read from its row would have been in the general line model, with
     the blank and comment lines that came after it: a later line may continue its value. The
@@ -281,9 +287,7 @@ def _reopen(out: list, entry: LineEntry, blanks: list[int] | None) -> _Item:
     while after and comments[after - 1][0] > line:
         after -= 1
     for row in comments[after:]:
-        comment = comment_of(row)
-        span = comment.span
-        item.add_after(_token("COMMENT", comment.text, span.line, span.column, span.end_line, span.end_column))
+        item.add_after(_comment_token(row))
     del comments[after:]
     for number in blanks or ():
         if number > line:
@@ -359,9 +363,7 @@ class ConfigLexer:
                 continue
             if comment:
                 if item is not None:  # it may be inside the item's value: for the general model
-                    column = len(indent) + 1
-                    comment = comment.rstrip()
-                    item.add_after(_token("COMMENT", comment, number, column, number, column + len(comment)))
+                    item.add_after(_comment_token((number, indent, comment)))
                     continue
                 # a comment between entries rides in their ENTRIES token, as its row
                 if run is None:
