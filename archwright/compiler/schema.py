@@ -138,37 +138,39 @@ def _json_schema(arg: Arg) -> dict[str, Any]:
 
 
 _VALIDATORS: dict[int, tuple[Card, SchemaValidator]] = {}
-_PLAIN_VALIDATORS: dict[int, tuple[Card, SchemaValidator]] = {}
+_PLAIN_VALIDATORS: dict[int, tuple[Card, SchemaValidator | None]] = {}
 _MODELS: dict[int, tuple[Card, Any]] = {}
 
 
+def _once(made: dict[int, tuple[Card, Any]], card: Card, make: Callable[[Card], Any]) -> Any:
+    """`make(card)`, made once per card (kept with the card, so its id stays its own)."""
+    found = made.get(id(card))
+    if found is None:
+        found = made[id(card)] = (card, make(card))
+    return found[1]
+
+
 def validator(card: Card) -> SchemaValidator:
-    """The card's validator, made once (kept with the card, so its id stays its own)."""
-    made = _VALIDATORS.get(id(card))
-    if made is None:
-        made = _VALIDATORS[id(card)] = (card, build_validator(card))
-    return made[1]
+    """The card's validator, made once."""
+    return _once(_VALIDATORS, card, build_validator)
 
 
 def plain_validator(card: Card) -> SchemaValidator | None:
     """The card's plain validator (`build_validator(card, plain=True)`), made once; None where
     pydantic-core cannot make one of the card's types (a card read from --code)."""
-    made = _PLAIN_VALIDATORS.get(id(card))
-    if made is None:
-        try:
-            plain = build_validator(card, plain=True)
-        except SchemaError:
-            plain = None
-        made = _PLAIN_VALIDATORS[id(card)] = (card, plain)
-    return made[1]
+    return _once(_PLAIN_VALIDATORS, card, _plain_or_none)
+
+
+def _plain_or_none(card: Card) -> SchemaValidator | None:
+    try:
+        return build_validator(card, plain=True)
+    except SchemaError:
+        return None
 
 
 def model(card: Card) -> Any:
     """The card's arguments as a pydantic model class, made once."""
-    made = _MODELS.get(id(card))
-    if made is None:
-        made = _MODELS[id(card)] = (card, build_schema(card))
-    return made[1]
+    return _once(_MODELS, card, build_schema)
 
 
 def build_schema(card: Card):
