@@ -364,6 +364,7 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
             for size, file in (("small", path), ("large", large_path)):
                 fresh[size].append(fresh_process_seconds(file, cwd=tmp))
     size = len(texts["small"].encode("utf-8"))
+    fresh_small_s, fresh_large_s = (statistics.median(fresh[kind]) for kind in ("small", "large"))
     return {"sections": sizes, "runs": runs, "clock": "process CPU time", "lines_small": texts["small"].count("\n") + 1,
             "small_runs_s": times["small"], "large_runs_s": times["large"], "confection_runs_s": confection_s,
             "small_s": small_s, "large_s": large_s, "ratio": large_s / small_s,
@@ -371,7 +372,7 @@ def bench_scale(small: int, runs: int, confection_runs: int) -> dict:
             "file_bytes": size, "peak_bytes": peak, "memory_over_file": peak / size, "resolve_exit_code": code,
             "floor_peak_bytes": floor, "memory_over_file_above_floor": (peak - floor) / size,
             "resolve_cli_s": cli_s, "fresh_small_runs_s": fresh["small"], "fresh_large_runs_s": fresh["large"],
-            "fresh_ratio": statistics.median(fresh["large"]) / statistics.median(fresh["small"])}
+            "fresh_small_s": fresh_small_s, "fresh_large_s": fresh_large_s, "fresh_ratio": fresh_large_s / fresh_small_s}
 
 
 # --- 4. compile ------------------------------------------------------------------------------
@@ -535,10 +536,9 @@ def print_report(results: dict) -> None:
           f"(confection {sc['confection_runs']}); resolve --format json at {n_small:,} sections, cold: "
           f"{sc['resolve_cli_s']:.2f} s (exit code {sc['resolve_exit_code']}); its peak memory above that of a "
           f"one-line config ({sc['floor_peak_bytes'] / 1e6:.1f} MB): {sc['memory_over_file_above_floor']:.1f}x the file")
-    fresh_large, fresh_small = (statistics.median(sc[f"fresh_{size}_runs_s"]) for size in ("large", "small"))
     print(f"scale, each run in a fresh process (no target; in this one the smaller run reuses memory confection's "
           f"runs freed): {n_large:,} vs {n_small:,} sections {sc['fresh_ratio']:.3f}x "
-          f"({fresh_large:.4f} s vs {fresh_small:.4f} s, {sc['runs']} runs)")
+          f"({sc['fresh_large_s']:.4f} s vs {sc['fresh_small_s']:.4f} s, {sc['runs']} runs)")
     print(f"\nwritten: {RESULTS.relative_to(REPO)}")
 
 
